@@ -1,0 +1,188 @@
+// Package vendors is the seam between the engine and the switches: one Adapter
+// interface, the typed state every adapter reads, and a registry from the
+// inventory's `vendor:` name to the platform that serves it.
+package vendors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/qosagent/qosagent/inventory"
+)
+
+// NumDSCP is the size of the DSCP code space (6 bits).
+const NumDSCP = 64
+
+// Trust is how a port classifies incoming packets, in platform-neutral words.
+type Trust string
+
+const (
+	TrustUntrusted  Trust = "untrusted"
+	TrustDot1p      Trust = "dot1p"
+	TrustPrecedence Trust = "ip-precedence"
+	TrustDSCP       Trust = "dscp"
+	GlobalPort            = "global" // Port name of the switch-wide trust setting
+)
+
+// Queue is one hardware egress queue.
+type Queue struct {
+	ID     int  `json:"id"`     // native queue number as the platform numbers it
+	Strict bool `json:"strict"` // served strictly before every lower-priority queue
+}
+
+// PortTrust is the trust mode configured on one port, or on GlobalPort.
+type PortTrust struct {
+	Port  string `json:"port"`
+	Trust Trust  `json:"trust"`
+}
+
+// State is what an adapter reads from a switch, in platform-neutral form.
+type State struct {
+	// Queues in priority order, lowest priority first; the last is the top queue.
+	Queues []Queue `json:"queues"`
+	// DSCP holds the native queue ID of every DSCP value 0..63.
+	DSCP [NumDSCP]int `json:"dscp"`
+	// Trust lists the global setting (Port == GlobalPort) first, then every port.
+	Trust []PortTrust `json:"trust"`
+}
+
+// Top returns the highest-priority queue.
+func (s *State) Top() Queue { return s.Queues[len(s.Queues)-1] }
+
+// Rank returns the priority rank of a native queue ID (0 = lowest), or -1.
+func (s *State) Rank(queueID int) int {
+	for i, q := range s.Queues {
+		if q.ID == queueID {
+			return i
+		}
+	}
+	return -1
+}
+
+// TrustOf returns the trust mode recorded for port, and whether it was found.
+func (s *State) TrustOf(port string) (Trust, bool) {
+	for _, p := range s.Trust {
+		if p.Port == port {
+			return p.Trust, true
+		}
+	}
+	return "", false
+}
+
+// Clone returns a deep copy.
+func (s State) Clone() State {
+	c := s
+	c.Queues = append([]Queue(nil), s.Queues...)
+	c.Trust = append([]PortTrust(nil), s.Trust...)
+	return c
+}
+
+// MapChange moves one DSCP value to another queue.
+type MapChange struct {
+	DSCP int `json:"dscp"`
+	From int `json:"from_queue"`
+	To   int `json:"to_queue"`
+}
+
+// TrustChange sets the trust mode of one port (or GlobalPort).
+type TrustChange struct {
+	Port string `json:"port"`
+	From Trust  `json:"from"`
+	To   Trust  `json:"to"`
+}
+
+// SchedulerChange makes a queue strict or weighted.
+type SchedulerChange struct {
+	Queue      int  `json:"queue"`
+	FromStrict bool `json:"from_strict"`
+	ToStrict   bool `json:"to_strict"`
+}
+
+// Change is a planned set of edits. Adapters write all of it in one step where
+// the device allows; the order inside each slice is the order to send.
+type Change struct {
+	Map       []MapChange       `json:"map,omitempty"`
+	Trust     []TrustChange     `json:"trust,omitempty"`
+	Scheduler []SchedulerChange `json:"scheduler,omitempty"`
+}
+
+// Empty reports whether the change edits nothing.
+func (c Change) Empty() bool { return len(c.Map)+len(c.Trust)+len(c.Scheduler) == 0 }
+
+// Len is the number of edits.
+func (c Change) Len() int { return len(c.Map) + len(c.Trust) + len(c.Scheduler) }
+
+// Adapter talks to one switch. It is not safe for concurrent use: the engine
+// makes one per switch per run.
+type Adapter interface {
+	// Read returns the switch's current queues, DSCP map and trust state.
+	Read(ctx context.Context) (State, error)
+	// Write applies ch, atomically where the device allows.
+	Write(ctx context.Context, ch Change) error
+	// Save persists the running configuration to the startup configuration.
+	Save(ctx context.Context) error
+	Close() error
+}
+
+// Order says how the platform keeps one queue ahead of the next.
+type Order string
+
+const (
+	OrderStrict   Order = "strict"   // strict-priority scheduling
+	OrderWeighted Order = "weighted" // only share weights; higher queue gets more, not all
+)
+
+// Platform describes one `vendor:` value of the inventory.
+type Platform struct {
+	Name      string
+	Transport inventory.Transport
+	// Open makes an adapter for one switch; it need not touch the network.
+	Open func(sw inventory.Switch) (Adapter, error)
+}
+
+// Registry maps inventory vendor names to platforms.
+type Registry struct{ platforms map[string]Platform }
+
+// NewRegistry returns a registry holding the given platforms.
+func NewRegistry(ps ...Platform) *Registry {
+	r := &Registry{platforms: map[string]Platform{}}
+	for _, p := range ps {
+		r.platforms[p.Name] = p
+	}
+	return r
+}
+
+// Lookup returns the platform registered under name.
+func (r *Registry) Lookup(name string) (Platform, error) {
+	p, ok := r.platforms[name]
+	if !ok {
+		return Platform{}, fmt.Errorf("vendor %q is unknown; known: %s", name, strings.Join(r.Names(), ", "))
+	}
+	return p, nil
+}
+
+// Names lists the registered vendor names, sorted.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.platforms))
+	for n := range r.platforms {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Transports returns the transport of every registered vendor, for inventory validation.
+func (r *Registry) Transports() map[string]inventory.Transport {
+	m := make(map[string]inventory.Transport, len(r.platforms))
+	for n, p := range r.platforms {
+		m[n] = p.Transport
+	}
+	return m
+}
+
+// ErrUnsupported marks a switch whose firmware lacks what qosagent needs
+// (e.g. no DSCP table); it is never reported as compliant.
+var ErrUnsupported = errors.New("unsupported by this switch")
