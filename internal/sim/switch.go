@@ -1,0 +1,272 @@
+// Package sim simulates NetGear GS110TP smart switches well enough to test
+// qosagent against them over real SNMP: a GS110TP holds one switch's QoS
+// state, and a Server answers SNMP requests for it on a UDP socket, using
+// gosnmp's own BER encoder and decoder.
+//
+// The simulator implements only the objects qosagent touches (see mib.go),
+// with the semantics the NETGEAR-QOS-COS-MIB describes. It can inject the
+// faults a real fleet shows: dead agents, partly applied SETs and firmware
+// without the DSCP table.
+package sim
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/qosagent/qosagent/mibs"
+)
+
+// Sizes of a GS110TP: eight copper and two SFP ports, four queues.
+const (
+	numPorts  = 10
+	numIfs    = numPorts + 1 // ifIndex 0 is the global row
+	numQueues = 4
+	numDSCP   = 64
+)
+
+// factoryQueue is the 4-queue FASTPATH default: the 802.1D traffic-class
+// table applied to the IP precedence (dscp>>3).
+var factoryQueue = [8]uint8{1, 0, 0, 1, 2, 2, 3, 3}
+
+// config is what agentSaveConfig copies to NVRAM. It is a plain value so
+// that the running and startup copies compare with ==.
+type config struct {
+	dscp  [numIfs][numDSCP]uint8
+	trust [numIfs]uint8
+	sched [numQueues]uint8
+}
+
+func factoryConfig() config {
+	var c config
+	for i := range c.dscp {
+		for d := range c.dscp[i] {
+			c.dscp[i][d] = factoryQueue[d>>3]
+		}
+		c.trust[i] = mibs.TrustModeTrustDot1p
+	}
+	for q := range c.sched {
+		c.sched[q] = mibs.SchedulerWeighted
+	}
+	return c
+}
+
+// Faults are misbehaviours a test can switch on at any time.
+type Faults struct {
+	// Silent makes the agent read requests and never answer, like a dead
+	// switch or an ACL that drops the manager.
+	Silent bool
+	// CommitFailAt is the 1-based varbind index at which every SET with at
+	// least that many varbinds fails with commitFailed, after the varbinds
+	// before it were applied: FASTPATH applies rows one by one at commit and
+	// has no undo. 0 turns it off.
+	CommitFailAt int
+	// NoDSCPTable simulates firmware built without the DSCP map: GET answers
+	// noSuchObject for its instances, GETNEXT and GETBULK skip them, and a
+	// SET answers notWritable.
+	NoDSCPTable bool
+}
+
+// Stats counts what a switch's agent has seen. Request counters include
+// only requests that passed the community (or USM) check.
+type Stats struct {
+	Get, GetNext, GetBulk, Set uint64
+	Responses                  uint64 // responses and reports sent
+	Dropped                    uint64 // malformed, wrong community, unsupported, or Silent
+}
+
+type counters struct {
+	get, getNext, getBulk, set, responses, dropped atomic.Uint64
+}
+
+// GS110TP is the in-memory state of one simulated switch. It is safe for
+// concurrent use; several Servers may serve the same switch.
+type GS110TP struct {
+	name string
+
+	mu         sync.Mutex
+	running    config
+	startup    config
+	saves      int
+	saveStatus int
+	faults     Faults
+
+	stats counters
+}
+
+// NewGS110TP returns a switch with factory defaults whose sysName is name.
+func NewGS110TP(name string) *GS110TP {
+	c := factoryConfig()
+	return &GS110TP{
+		name:       name,
+		running:    c,
+		startup:    c,
+		saveStatus: mibs.SaveStatusNotInitiated,
+	}
+}
+
+// Name returns the switch's sysName.
+func (s *GS110TP) Name() string { return s.name }
+
+// DSCPMap returns the global (ifIndex 0) DSCP-to-queue map of the running
+// config.
+func (s *GS110TP) DSCPMap() [64]int { return s.PortDSCPMap(0) }
+
+// PortDSCPMap returns the running DSCP-to-queue map of one interface
+// (0 = global, 1..10 = ports).
+func (s *GS110TP) PortDSCPMap(ifIndex int) [64]int {
+	checkIf(ifIndex)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m [64]int
+	for d, q := range s.running.dscp[ifIndex] {
+		m[d] = int(q)
+	}
+	return m
+}
+
+// Trust returns the raw agentCosMapIntfTrustMode of an interface (0 = global).
+func (s *GS110TP) Trust(ifIndex int) int {
+	checkIf(ifIndex)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.running.trust[ifIndex])
+}
+
+// Scheduler returns the raw global agentCosQueueSchedulerType of a queue.
+func (s *GS110TP) Scheduler(queue int) int {
+	checkQueue(queue)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.running.sched[queue])
+}
+
+// The setters below change the running config exactly as the matching SNMP
+// SET would, without its range checks, so tests can preset drift or even
+// values a real agent would refuse. Like a change made in the web UI, they
+// leave the startup config alone: Saved reports false until a save.
+
+// SetDSCP sets the global map entry for dscp and, as a global SET does, the
+// entry of every interface.
+func (s *GS110TP) SetDSCP(dscp, queue int) {
+	checkDSCP(dscp)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running.setDSCP(0, dscp, uint8(checkByte(queue)))
+}
+
+// SetPortDSCP sets one interface's map entry only.
+func (s *GS110TP) SetPortDSCP(ifIndex, dscp, queue int) {
+	checkIf(ifIndex)
+	checkDSCP(dscp)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running.setDSCP(ifIndex, dscp, uint8(checkByte(queue)))
+}
+
+// SetTrust sets the trust mode of an interface; ifIndex 0 sets all of them.
+func (s *GS110TP) SetTrust(ifIndex, mode int) {
+	checkIf(ifIndex)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running.setTrust(ifIndex, uint8(checkByte(mode)))
+}
+
+// SetScheduler sets the global scheduler type of a queue.
+func (s *GS110TP) SetScheduler(queue, typ int) {
+	checkQueue(queue)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running.sched[queue] = uint8(checkByte(typ))
+}
+
+// Saved reports whether the running config equals the startup config.
+func (s *GS110TP) Saved() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running == s.startup
+}
+
+// SaveCount returns how many times agentSaveConfig was set to enable(1).
+func (s *GS110TP) SaveCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saves
+}
+
+// SetFaults replaces the active faults.
+func (s *GS110TP) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// Stats returns a snapshot of the agent counters.
+func (s *GS110TP) Stats() Stats {
+	c := &s.stats
+	return Stats{
+		Get:       c.get.Load(),
+		GetNext:   c.getNext.Load(),
+		GetBulk:   c.getBulk.Load(),
+		Set:       c.set.Load(),
+		Responses: c.responses.Load(),
+		Dropped:   c.dropped.Load(),
+	}
+}
+
+// setDSCP writes one DSCP row; the global row fans out to every interface,
+// as the MIB says "zero ... causes all interface entries to be updated".
+func (c *config) setDSCP(ifIndex, dscp int, q uint8) {
+	if ifIndex != 0 {
+		c.dscp[ifIndex][dscp] = q
+		return
+	}
+	for i := range c.dscp {
+		c.dscp[i][dscp] = q
+	}
+}
+
+func (c *config) setTrust(ifIndex int, mode uint8) {
+	if ifIndex != 0 {
+		c.trust[ifIndex] = mode
+		return
+	}
+	for i := range c.trust {
+		c.trust[i] = mode
+	}
+}
+
+// save copies running to startup; the caller holds s.mu. The save is
+// instantaneous, so the status goes straight to savingComplete.
+func (s *GS110TP) save() {
+	s.startup = s.running
+	s.saves++
+	s.saveStatus = mibs.SaveStatusComplete
+}
+
+// The check helpers panic: a bad index in a test preset is a bug in the test.
+
+func checkIf(i int) {
+	if i < 0 || i >= numIfs {
+		panic(fmt.Sprintf("sim: ifIndex %d out of range 0..%d", i, numPorts))
+	}
+}
+
+func checkDSCP(d int) {
+	if d < 0 || d >= numDSCP {
+		panic(fmt.Sprintf("sim: dscp %d out of range 0..63", d))
+	}
+}
+
+func checkQueue(q int) {
+	if q < 0 || q >= numQueues {
+		panic(fmt.Sprintf("sim: queue %d out of range 0..%d", q, numQueues-1))
+	}
+}
+
+func checkByte(v int) int {
+	if v < 0 || v > 255 {
+		panic(fmt.Sprintf("sim: value %d out of range 0..255", v))
+	}
+	return v
+}
