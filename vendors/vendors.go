@@ -186,3 +186,14 @@ func (r *Registry) Transports() map[string]inventory.Transport {
 // ErrUnsupported marks a switch whose firmware lacks what qosagent needs
 // (e.g. no DSCP table); it is never reported as compliant.
 var ErrUnsupported = errors.New("unsupported by this switch")
+
+// Stats counts the requests an adapter sent, for reports and benchmarks.
+type Stats struct {
+	Requests int64 `json:"requests"`
+	Retries  int64 `json:"retries"`
+}
+
+// StatsReporter is implemented by adapters that count their requests.
+type StatsReporter interface {
+	Stats() Stats
+}

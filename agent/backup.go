@@ -1,0 +1,82 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Backup is the state of a switch taken just before a write.
+type Backup struct {
+	Site    string        `json:"site"`
+	Switch  string        `json:"switch"`
+	Vendor  string        `json:"vendor"`
+	Address string        `json:"address"`
+	TakenAt time.Time     `json:"taken_at"`
+	State   vendors.State `json:"state"`
+}
+
+// BackupStore keeps backups; Save returns where the backup went.
+type BackupStore interface {
+	Save(b Backup) (string, error)
+}
+
+// FileBackups writes one JSON file per backup under Dir/<switch>/.
+type FileBackups struct{ Dir string }
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+
+// Save writes the backup 0600 in a 0700 folder, via a temporary file so a
+// crash never leaves a truncated backup behind.
+func (f FileBackups) Save(b Backup) (string, error) {
+	dir := filepath.Join(f.Dir, unsafeName.ReplaceAllString(b.Switch, "_"))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, b.TakenAt.UTC().Format("20060102T150405.000000000Z")+".json")
+	tmp, err := os.CreateTemp(dir, ".backup-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("store backup: %w", err)
+	}
+	return path, nil
+}
+
+// DefaultStateDir is $XDG_STATE_HOME/qosagent, else ~/.local/state/qosagent.
+func DefaultStateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "qosagent"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("find state directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "qosagent"), nil
+}

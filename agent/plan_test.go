@@ -1,0 +1,239 @@
+package agent
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// gs110tpFactory is the factory state of a 4-queue FASTPATH smart switch.
+func gs110tpFactory() vendors.State {
+	var st vendors.State
+	byPrec := [8]int{1, 0, 0, 1, 2, 2, 3, 3}
+	for d := range st.DSCP {
+		st.DSCP[d] = byPrec[d>>3]
+	}
+	st.Queues = []vendors.Queue{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}}
+	st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}, {Port: "1", Trust: vendors.TrustDot1p}, {Port: "2", Trust: vendors.TrustDot1p}}
+	return st
+}
+
+// compliant returns a state that meets the default policy.
+func compliant() vendors.State {
+	st := gs110tpFactory()
+	st.DSCP[DSCPEF], st.DSCP[DSCPAF41], st.DSCP[DSCPCS3], st.DSCP[DSCPDefault] = 3, 2, 1, 0
+	st.Queues[3].Strict = true
+	for i := range st.Trust {
+		st.Trust[i].Trust = vendors.TrustDSCP
+	}
+	return st
+}
+
+// noNetControlOnTop is compliant() with CS6/CS7 moved off the top queue, which
+// the factory map puts there.
+func noNetControlOnTop() vendors.State {
+	st := compliant()
+	for d := 48; d < 64; d++ {
+		st.DSCP[d] = 2
+	}
+	return st
+}
+
+func TestPlan(t *testing.T) {
+	onlyEFWrong := compliant()
+	onlyEFWrong.DSCP[DSCPEF] = 2
+
+	cisco := compliant() // queues numbered 1..4 with queue 1 on top
+	cisco.Queues = []vendors.Queue{{ID: 4}, {ID: 3}, {ID: 2}, {ID: 1, Strict: true}}
+	cisco.DSCP[DSCPEF], cisco.DSCP[DSCPAF41], cisco.DSCP[DSCPCS3], cisco.DSCP[DSCPDefault] = 4, 1, 2, 3
+
+	tests := []struct {
+		name   string
+		policy Policy
+		state  vendors.State
+		want   vendors.Change
+	}{
+		{
+			name:   "only EF out of place: exactly one change, EF 2->3",
+			policy: DefaultPolicy(), state: onlyEFWrong,
+			want: vendors.Change{Map: []vendors.MapChange{{DSCP: 46, From: 2, To: 3}}},
+		},
+		{
+			name: "already compliant: no change", policy: DefaultPolicy(), state: compliant(),
+		},
+		{
+			name:   "GS110TP factory: EF up, BE down, top strict, trust dscp everywhere",
+			policy: DefaultPolicy(), state: gs110tpFactory(),
+			want: vendors.Change{
+				Map:       []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 46, From: 2, To: 3}},
+				Scheduler: []vendors.SchedulerChange{{Queue: 3, FromStrict: false, ToStrict: true}},
+				Trust: []vendors.TrustChange{
+					{Port: "global", From: "dot1p", To: "dscp"}, {Port: "1", From: "dot1p", To: "dscp"}, {Port: "2", From: "dot1p", To: "dscp"},
+				},
+			},
+		},
+		{
+			name:   "queue numbering is the platform's: top is queue 1",
+			policy: DefaultPolicy(), state: cisco,
+			want: vendors.Change{Map: []vendors.MapChange{
+				{DSCP: 0, From: 3, To: 4}, {DSCP: 24, From: 2, To: 3}, {DSCP: 34, From: 1, To: 2}, {DSCP: 46, From: 4, To: 1},
+			}},
+		},
+		{
+			name:   "ef_exclusive moves CS5 off the top queue to the default class's queue",
+			policy: func() Policy { p := DefaultPolicy(); p.EFExclusive = true; return p }(),
+			state:  func() vendors.State { st := noNetControlOnTop(); st.DSCP[40] = 3; return st }(),
+			want:   vendors.Change{Map: []vendors.MapChange{{DSCP: 40, From: 3, To: 0}}},
+		},
+		{
+			name:   "trust limited to named ports",
+			policy: func() Policy { p := DefaultPolicy(); p.TrustPorts = []string{"2"}; return p }(),
+			state: func() vendors.State {
+				st := compliant()
+				for i := range st.Trust {
+					st.Trust[i].Trust = vendors.TrustDot1p
+				}
+				return st
+			}(),
+			want: vendors.Change{Trust: []vendors.TrustChange{{Port: "2", From: "dot1p", To: "dscp"}}},
+		},
+		{
+			name: "three classes on four queues: a compliant spread is left alone",
+			policy: Policy{Trust: "dscp", Classes: []Class{
+				{Name: "voice", DSCP: []int{46}}, {Name: "video", DSCP: []int{34}}, {Name: "rest", DSCP: []int{0}},
+			}},
+			state: func() vendors.State { st := compliant(); st.DSCP[34] = 1; return st }(),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got, err := plan(tt.policy, tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("plan:\n got %+v\nwant %+v", got, tt.want)
+			}
+			// Whatever was planned must leave no finding behind.
+			after := tt.state.Clone()
+			apply(&after, got)
+			if fs, _ := Check(tt.policy, after); len(fs) != 0 {
+				t.Errorf("findings remain after the plan: %+v", fs)
+			}
+		})
+	}
+}
+
+// apply plays a change onto a state, as a perfect switch would.
+func apply(st *vendors.State, ch vendors.Change) {
+	for _, m := range ch.Map {
+		st.DSCP[m.DSCP] = m.To
+	}
+	for _, s := range ch.Scheduler {
+		st.Queues[st.Rank(s.Queue)].Strict = s.ToStrict
+	}
+	for _, c := range ch.Trust {
+		for i := range st.Trust {
+			if st.Trust[i].Port == c.Port {
+				st.Trust[i].Trust = c.To
+			}
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	excl := DefaultPolicy()
+	excl.EFExclusive = true
+	tests := []struct {
+		name   string
+		policy Policy
+		state  vendors.State
+		want   []string // rule: message substring, in order
+	}{
+		{"compliant", DefaultPolicy(), compliant(), nil},
+		{"factory GS110TP", DefaultPolicy(), gs110tpFactory(), []string{
+			"ef-top: EF shares queue 2 with AF41; the top queue is 3",
+			"ef-top: top queue 3 is not strict priority",
+			"order: audio (EF, dscp 46) on queue 2 shares a queue with video (AF41, dscp 34) on queue 2",
+			"order: signaling (CS3, dscp 24) on queue 1 shares a queue with default (BE, dscp 0) on queue 1",
+			"trust: the global setting trusts dot1p; expected dscp",
+			"trust: port 1 trusts dot1p",
+			"trust: port 2 trusts dot1p",
+		}},
+		{"EF shares the top queue with CS6", excl, func() vendors.State { st := noNetControlOnTop(); st.DSCP[48] = 3; st.DSCP[49] = 3; return st }(), []string{
+			"ef-exclusive: CS6 (dscp 48) shares top queue 3 with EF",
+			"ef-exclusive: dscp 49 shares top queue 3 with EF",
+		}},
+		{"factory CS6/CS7 on the top queue are fine without ef_exclusive", DefaultPolicy(), compliant(), nil},
+		{"inverted order", DefaultPolicy(), func() vendors.State {
+			st := compliant()
+			st.DSCP[DSCPCS3], st.DSCP[DSCPAF41] = 2, 1
+			return st
+		}(), []string{"order: video (AF41, dscp 34) on queue 1 is below signaling (CS3, dscp 24) on queue 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := Check(tt.policy, tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) != len(tt.want) {
+				t.Fatalf("got %d findings, want %d: %+v", len(fs), len(tt.want), fs)
+			}
+			for i, f := range fs {
+				if got := f.Rule + ": " + f.Message; !strings.HasPrefix(got, tt.want[i]) {
+					t.Errorf("finding %d = %q, want prefix %q", i, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestTooManyClasses(t *testing.T) {
+	p := Policy{Trust: "dscp"}
+	for i, d := range []int{46, 34, 26, 24, 0} {
+		p.Classes = append(p.Classes, Class{Name: string(rune('a' + i)), DSCP: []int{d}})
+	}
+	_, err := Check(p, compliant())
+	if err == nil || !strings.Contains(err.Error(), "policy has 5 classes but the switch has 4 queues") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, _, err := plan(p, compliant()); err == nil {
+		t.Fatal("plan accepted a policy that does not fit")
+	}
+}
+
+func TestOrdering(t *testing.T) {
+	st := compliant()
+	kind, pairs := Ordering(DefaultPolicy(), st)
+	if kind != vendors.OrderWeighted || pairs[0].Kind != vendors.OrderStrict || pairs[1].Kind != vendors.OrderWeighted {
+		t.Fatalf("only the top queue is strict: got %s %+v", kind, pairs)
+	}
+	for i := range st.Queues {
+		st.Queues[i].Strict = true
+	}
+	if kind, _ := Ordering(DefaultPolicy(), st); kind != vendors.OrderStrict {
+		t.Fatalf("all strict: got %s", kind)
+	}
+}
+
+func TestDiffVerifyRoundTrip(t *testing.T) {
+	from, to := gs110tpFactory(), compliant()
+	ch, err := Diff(from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(from, ch); err == nil {
+		t.Fatal("Verify accepted a state the change was not applied to")
+	}
+	apply(&from, ch)
+	if err := Verify(from, ch); err != nil {
+		t.Fatal(err)
+	}
+	back, _ := Diff(from, gs110tpFactory())
+	if back.Len() != ch.Len() {
+		t.Fatalf("undo has %d edits, change had %d", back.Len(), ch.Len())
+	}
+}

@@ -1,0 +1,201 @@
+package agent
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DSCP code points the policy rules name.
+const (
+	DSCPDefault = 0
+	DSCPCS3     = 24
+	DSCPAF41    = 34
+	DSCPEF      = 46
+)
+
+// Class is one traffic class of the policy.
+type Class struct {
+	Name string `yaml:"name" json:"name"`
+	DSCP []int  `yaml:"dscp" json:"dscp"`
+}
+
+// Policy is the desired QoS behaviour. Classes are in priority order, highest first.
+type Policy struct {
+	Classes     []Class  `yaml:"classes" json:"classes"`
+	EFExclusive bool     `yaml:"ef_exclusive" json:"ef_exclusive"`
+	Trust       string   `yaml:"trust" json:"trust"`
+	TrustPorts  []string `yaml:"-" json:"trust_ports"` // empty = all ports
+}
+
+// DefaultPolicy is the built-in policy: audio EF > video AF41 > signaling CS3 > default.
+func DefaultPolicy() Policy {
+	return Policy{
+		Classes: []Class{
+			{Name: "audio", DSCP: []int{DSCPEF}},
+			{Name: "video", DSCP: []int{DSCPAF41}},
+			{Name: "signaling", DSCP: []int{DSCPCS3}},
+			{Name: "default", DSCP: []int{DSCPDefault}},
+		},
+		Trust: "dscp",
+	}
+}
+
+// AllPorts reports whether trust applies to every port.
+func (p Policy) AllPorts() bool { return len(p.TrustPorts) == 0 }
+
+// maxPolicyBytes bounds what we read: a policy is a few lines, anything bigger is a mistake.
+const maxPolicyBytes = 1 << 20
+
+// LoadPolicy reads and validates a policy file.
+func LoadPolicy(path string) (Policy, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Policy{}, fmt.Errorf("policy: %w", err)
+	}
+	if fi.Size() > maxPolicyBytes {
+		return Policy{}, fmt.Errorf("%s: policy is %d bytes; expected at most %d", path, fi.Size(), maxPolicyBytes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Policy{}, fmt.Errorf("policy: %w", err)
+	}
+	return ParsePolicy(path, data)
+}
+
+// rawPolicy mirrors the file; trust_ports is "all" or a list, so it is decoded by hand.
+type rawPolicy struct {
+	Classes     []Class   `yaml:"classes"`
+	EFExclusive bool      `yaml:"ef_exclusive"`
+	Trust       *string   `yaml:"trust"`
+	TrustPorts  yaml.Node `yaml:"trust_ports"`
+}
+
+// ParsePolicy decodes and validates policy YAML; name is used in messages.
+func ParsePolicy(name string, data []byte) (Policy, error) {
+	var raw rawPolicy
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		return Policy{}, fmt.Errorf("%s: %w", name, err)
+	}
+	p := Policy{Classes: raw.Classes, EFExclusive: raw.EFExclusive, Trust: "dscp"}
+	if raw.Trust != nil {
+		p.Trust = *raw.Trust
+	}
+	switch raw.TrustPorts.Kind {
+	case 0: // absent: all ports
+	case yaml.ScalarNode:
+		if raw.TrustPorts.Value != "all" {
+			return Policy{}, fmt.Errorf("%s:%d: trust_ports: %q; expected \"all\" or a list of ports", name, raw.TrustPorts.Line, raw.TrustPorts.Value)
+		}
+	case yaml.SequenceNode:
+		if err := raw.TrustPorts.Decode(&p.TrustPorts); err != nil {
+			return Policy{}, fmt.Errorf("%s:%d: trust_ports: %w", name, raw.TrustPorts.Line, err)
+		}
+		if len(p.TrustPorts) == 0 {
+			return Policy{}, fmt.Errorf("%s:%d: trust_ports: empty list; expected \"all\" or at least one port", name, raw.TrustPorts.Line)
+		}
+	default:
+		return Policy{}, fmt.Errorf("%s:%d: trust_ports: expected \"all\" or a list of ports", name, raw.TrustPorts.Line)
+	}
+	if err := p.Validate(); err != nil {
+		return Policy{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// Validate checks the rules every policy must satisfy, whatever switch it meets.
+func (p Policy) Validate() error {
+	var errs []error
+	if len(p.Classes) < 2 {
+		errs = append(errs, fmt.Errorf("classes: %d given; expected at least 2 (a top class holding EF and one below it)", len(p.Classes)))
+	}
+	seen := map[int]string{}
+	names := map[string]bool{}
+	for i, c := range p.Classes {
+		where := fmt.Sprintf("classes[%d]", i)
+		if c.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: name is empty", where))
+		} else if names[c.Name] {
+			errs = append(errs, fmt.Errorf("%s: name %q is used twice", where, c.Name))
+		}
+		names[c.Name] = true
+		if len(c.DSCP) == 0 {
+			errs = append(errs, fmt.Errorf("%s (%s): dscp: empty; expected at least one value 0..63", where, c.Name))
+		}
+		for _, d := range c.DSCP {
+			if d < 0 || d > 63 {
+				errs = append(errs, fmt.Errorf("%s (%s): dscp %d is out of range; expected 0..63", where, c.Name, d))
+				continue
+			}
+			if other, dup := seen[d]; dup {
+				errs = append(errs, fmt.Errorf("%s (%s): dscp %d is already listed in class %s", where, c.Name, d, other))
+				continue
+			}
+			seen[d] = c.Name
+		}
+	}
+	if len(p.Classes) > 0 && !contains(p.Classes[0].DSCP, DSCPEF) {
+		errs = append(errs, fmt.Errorf("classes[0] (%s): must hold EF (dscp 46); the top class is the one EF rides in", p.Classes[0].Name))
+	}
+	if p.Trust != "dscp" {
+		errs = append(errs, fmt.Errorf("trust: %q; only \"dscp\" is supported (the DSCP map is consulted only when ports trust DSCP)", p.Trust))
+	}
+	for i, port := range p.TrustPorts {
+		if strings.TrimSpace(port) == "" {
+			errs = append(errs, fmt.Errorf("trust_ports[%d]: empty port name", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// classOf maps each listed DSCP to its class index.
+func (p Policy) classOf() map[int]int {
+	m := map[int]int{}
+	for i, c := range p.Classes {
+		for _, d := range c.DSCP {
+			m[d] = i
+		}
+	}
+	return m
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// dscpName gives the PHB name of well-known code points, for messages.
+func dscpName(d int) string {
+	switch d {
+	case DSCPEF:
+		return "EF"
+	case DSCPDefault:
+		return "BE"
+	}
+	if d%8 == 0 {
+		return "CS" + strconv.Itoa(d/8)
+	}
+	if d >= 10 && d <= 38 && d%2 == 0 && (d/8) >= 1 && (d/8) <= 4 && (d%8)/2 >= 1 {
+		return fmt.Sprintf("AF%d%d", d/8, (d%8)/2)
+	}
+	return "DSCP " + strconv.Itoa(d)
+}
+
+// dscpLabel is "CS6 (dscp 48)" for named code points, "dscp 49" otherwise.
+func dscpLabel(d int) string {
+	if n := dscpName(d); !strings.HasPrefix(n, "DSCP ") {
+		return fmt.Sprintf("%s (dscp %d)", n, d)
+	}
+	return fmt.Sprintf("dscp %d", d)
+}

@@ -1,0 +1,256 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Status of one switch in a report.
+type Status string
+
+const (
+	StatusCompliant Status = "compliant"
+	StatusDrift     Status = "drift"
+	StatusError     Status = "error"
+	StatusChanged   Status = "changed" // apply wrote, verified and saved
+	StatusPlanned   Status = "planned" // dry run: changes computed, nothing written
+)
+
+// Exit codes, Nagios style (README documents them).
+const (
+	ExitOK      = 0
+	ExitDrift   = 1
+	ExitError   = 2
+	ExitInvalid = 3
+)
+
+// SwitchResult is one switch's line of a report.
+type SwitchResult struct {
+	Site     string              `json:"site"`
+	Name     string              `json:"name"`
+	Vendor   string              `json:"vendor"`
+	Address  string              `json:"address"`
+	Status   Status              `json:"status"`
+	Queues   []int               `json:"queues"`
+	DSCPMap  map[string]int      `json:"dscp_map"`
+	Trust    []vendors.PortTrust `json:"trust,omitempty"`
+	TopQueue *int                `json:"top_queue,omitempty"`
+	// Order is "strict" when every class is kept ahead of the next by strict
+	// priority, "weighted" when at least one pair relies on share weights only.
+	Order            vendors.Order             `json:"order,omitempty"`
+	OrderPairs       []OrderPair               `json:"order_pairs,omitempty"`
+	Findings         []Finding                 `json:"findings"`
+	Changes          []vendors.MapChange       `json:"changes"`
+	TrustChanges     []vendors.TrustChange     `json:"trust_changes,omitempty"`
+	SchedulerChanges []vendors.SchedulerChange `json:"scheduler_changes,omitempty"`
+	Backup           string                    `json:"backup,omitempty"`
+	Error            string                    `json:"error"`
+	DurationMS       int64                     `json:"duration_ms"`
+}
+
+// Summary counts switches by status.
+type Summary struct {
+	Switches  int `json:"switches"`
+	Compliant int `json:"compliant"`
+	Drift     int `json:"drift"`
+	Error     int `json:"error"`
+	Changed   int `json:"changed"`
+	Planned   int `json:"planned"`
+}
+
+// Report is the result of one audit or apply run.
+type Report struct {
+	GeneratedAt time.Time      `json:"generated_at"`
+	Command     string         `json:"command"`
+	DryRun      bool           `json:"dry_run,omitempty"`
+	Interrupted bool           `json:"interrupted,omitempty"`
+	Policy      Policy         `json:"policy"`
+	Summary     Summary        `json:"summary"`
+	Switches    []SwitchResult `json:"switches"`
+}
+
+func (r *Report) summarize() {
+	s := Summary{Switches: len(r.Switches)}
+	for _, sw := range r.Switches {
+		switch sw.Status {
+		case StatusCompliant:
+			s.Compliant++
+		case StatusDrift:
+			s.Drift++
+		case StatusError:
+			s.Error++
+		case StatusChanged:
+			s.Changed++
+		case StatusPlanned:
+			s.Planned++
+		}
+	}
+	r.Summary = s
+}
+
+// ExitCode maps the report to the documented exit codes.
+func (r *Report) ExitCode() int {
+	switch {
+	case r.Summary.Error > 0 || r.Interrupted:
+		return ExitError
+	case r.Summary.Drift > 0 || r.Summary.Planned > 0:
+		return ExitDrift
+	}
+	return ExitOK
+}
+
+// setState fills the state columns of a result.
+func (res *SwitchResult) setState(p Policy, st vendors.State) {
+	res.Queues = make([]int, len(st.Queues))
+	for i, q := range st.Queues {
+		res.Queues[i] = q.ID
+	}
+	res.DSCPMap = make(map[string]int, vendors.NumDSCP)
+	for d, q := range st.DSCP {
+		res.DSCPMap[strconv.Itoa(d)] = q
+	}
+	res.Trust = st.Trust
+	if len(st.Queues) > 0 {
+		res.TopQueue = intp(st.Top().ID)
+		if len(p.Classes) <= len(st.Queues) {
+			res.Order, res.OrderPairs = Ordering(p, st)
+		}
+	}
+}
+
+func (res *SwitchResult) setChange(ch vendors.Change) {
+	res.Changes = ch.Map
+	res.TrustChanges = ch.Trust
+	res.SchedulerChanges = ch.Scheduler
+}
+
+// WriteJSON writes the report as one JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes a human-readable report: one row per switch, then the
+// findings, changes and errors of those that are not compliant.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tSTATUS\tEF\tAF41\tCS3\tBE\tORDER\tFINDINGS\tCHANGES")
+	for _, s := range r.Switches {
+		q := func(d int) string {
+			if v, ok := s.DSCPMap[strconv.Itoa(d)]; ok {
+				return strconv.Itoa(v)
+			}
+			return "-"
+		}
+		order := string(s.Order)
+		if order == "" {
+			order = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
+			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
+			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range r.Switches {
+		if s.Status == StatusCompliant && s.Error == "" {
+			continue
+		}
+		var lines []string
+		if s.Error != "" {
+			lines = append(lines, "error: "+s.Error)
+		}
+		var trustPorts []string
+		for _, f := range s.Findings {
+			if f.Rule == RuleTrust && f.Port != "" && strings.HasSuffix(f.Message, "; expected dscp") {
+				trustPorts = append(trustPorts, f.Port)
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s", f.Rule, f.Message))
+		}
+		if len(trustPorts) > 0 {
+			lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
+		}
+		verb := "change"
+		if s.Status == StatusPlanned || s.Status == StatusDrift {
+			verb = "plan"
+		}
+		for _, c := range s.Changes {
+			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d", verb, c.DSCP, dscpName(c.DSCP), c.From, c.To))
+		}
+		for _, c := range s.SchedulerChanges {
+			lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
+		}
+		// One line per (from, to) pair: a switch has dozens of ports.
+		byMove := map[string][]string{}
+		var moves []string
+		for _, c := range s.TrustChanges {
+			k := fmt.Sprintf("trust %s -> %s", c.From, c.To)
+			if byMove[k] == nil {
+				moves = append(moves, k)
+			}
+			byMove[k] = append(byMove[k], c.Port)
+		}
+		for _, k := range moves {
+			lines = append(lines, fmt.Sprintf("%s: %s on %s", verb, k, portList(byMove[k])))
+		}
+		if s.Backup != "" {
+			lines = append(lines, "backup: "+s.Backup)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+	}
+	sm := r.Summary
+	fmt.Fprintf(w, "\n%d switches: %d compliant, %d drift, %d error, %d changed, %d planned\n",
+		sm.Switches, sm.Compliant, sm.Drift, sm.Error, sm.Changed, sm.Planned)
+	if r.Interrupted {
+		fmt.Fprintln(w, "run interrupted: switches not started are reported as errors")
+	}
+	return nil
+}
+
+// portList names ports compactly: "global setting and ports 1, 2, 3".
+func portList(ports []string) string {
+	var names []string
+	global := false
+	for _, p := range ports {
+		if p == vendors.GlobalPort {
+			global = true
+		} else {
+			names = append(names, p)
+		}
+	}
+	out := ""
+	if global {
+		out = "global setting"
+		if len(names) > 0 {
+			out += " and "
+		}
+	}
+	switch len(names) {
+	case 0:
+	case 1:
+		out += "port " + names[0]
+	default:
+		out += "ports " + strings.Join(names, ", ")
+	}
+	return out
+}
+
+func schedName(strict bool) string {
+	if strict {
+		return "strict"
+	}
+	return "weighted"
+}

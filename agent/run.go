@@ -1,0 +1,233 @@
+// Package agent is the engine: the policy and its rules, the planner, the
+// fleet runner, the apply transaction and the reports. It knows switches only
+// through vendors.Adapter and never branches on a vendor name.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Engine runs audits and applies across a fleet.
+type Engine struct {
+	Registry    *vendors.Registry
+	Policy      Policy
+	Concurrency int           // switches in flight at once; <= 0 means 32
+	Timeout     time.Duration // per switch deadline; <= 0 means 60s
+	Backups     BackupStore   // where apply keeps the state it replaces; required for apply
+	Logger      *slog.Logger
+	// Progress, when set, is called after each switch with counts so far.
+	Progress func(done, total, failed int)
+	Now      func() time.Time
+}
+
+// DefaultConcurrency bounds the switches contacted at once.
+const DefaultConcurrency = 32
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.Default()
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// Audit reads every switch and checks it against the policy. It writes nothing.
+func (e *Engine) Audit(ctx context.Context, sws []inventory.Switch) *Report {
+	return e.run(ctx, "audit", false, sws, e.auditOne)
+}
+
+// Apply brings every switch to the policy. With dryRun it only plans.
+func (e *Engine) Apply(ctx context.Context, sws []inventory.Switch, dryRun bool) *Report {
+	do := e.applyOne
+	if dryRun {
+		do = e.planOne
+	}
+	return e.run(ctx, "apply", dryRun, sws, do)
+}
+
+type switchFunc func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error
+
+// run fans the switches out to a bounded pool. Cancelling ctx starts no new
+// switch; those in flight finish (apply detaches them from ctx so a write is
+// never cut in half).
+func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inventory.Switch, do switchFunc) *Report {
+	rep := &Report{GeneratedAt: e.now().UTC(), Command: command, DryRun: dryRun, Policy: e.Policy}
+	rep.Switches = make([]SwitchResult, len(sws))
+	workers := e.Concurrency
+	if workers <= 0 {
+		workers = DefaultConcurrency
+	}
+	if workers > len(sws) {
+		workers = len(sws)
+	}
+	jobs := make(chan int)
+	var (
+		wg          sync.WaitGroup
+		mu          sync.Mutex
+		done, fails int
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				rep.Switches[i] = e.one(ctx, sws[i], do)
+				mu.Lock()
+				done++
+				if rep.Switches[i].Status == StatusError {
+					fails++
+				}
+				if e.Progress != nil {
+					e.Progress(done, len(sws), fails)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	started := make([]bool, len(sws))
+	for i := range sws {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case jobs <- i:
+			started[i] = true
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for i, sw := range sws {
+		if !started[i] {
+			rep.Interrupted = true
+			rep.Switches[i] = baseResult(sw)
+			rep.Switches[i].Status = StatusError
+			rep.Switches[i].Error = "not started: run interrupted"
+		}
+	}
+	rep.summarize()
+	return rep
+}
+
+func baseResult(sw inventory.Switch) SwitchResult {
+	return SwitchResult{Site: sw.Site, Name: sw.Name, Vendor: sw.Vendor, Address: sw.Address, Findings: []Finding{}, Changes: []vendors.MapChange{}}
+}
+
+// one runs do against a single switch, turning every failure into a result.
+func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (res SwitchResult) {
+	res = baseResult(sw)
+	start := time.Now()
+	log := e.logger().With("site", sw.Site, "switch", sw.Name)
+	defer func() {
+		res.DurationMS = time.Since(start).Milliseconds()
+		if p := recover(); p != nil {
+			res.Status, res.Error = StatusError, fmt.Sprintf("internal error: %v", p)
+		}
+		log.Debug("switch done", "status", res.Status, "ms", res.DurationMS)
+	}()
+	plat, err := e.Registry.Lookup(sw.Vendor)
+	if err != nil {
+		res.Status, res.Error = StatusError, err.Error()
+		return res
+	}
+	a, err := plat.Open(sw)
+	if err != nil {
+		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
+		return res
+	}
+	defer a.Close()
+	timeout := e.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	// Detached from ctx: an interrupt must not cut a switch's transaction in
+	// half; only the per-switch deadline bounds it.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := do(sctx, a, &res); err != nil {
+		res.Status = StatusError
+		res.Error = fmt.Sprintf("%s: %v", sw.Name, err)
+		log.Warn("switch failed", "err", err)
+	}
+	return res
+}
+
+// read reads and checks one switch, filling the result's state and findings.
+func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult) (vendors.State, error) {
+	st, err := a.Read(ctx)
+	if err != nil {
+		return st, fmt.Errorf("read: %w", err)
+	}
+	res.setState(e.Policy, st)
+	fs, err := Check(e.Policy, st)
+	if err != nil {
+		return st, err
+	}
+	res.Findings = fs
+	if fs == nil {
+		res.Findings = []Finding{}
+	}
+	return st, nil
+}
+
+func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+	st, err := e.read(ctx, a, res)
+	if err != nil {
+		return err
+	}
+	res.Status = StatusCompliant
+	if len(res.Findings) > 0 {
+		res.Status = StatusDrift
+		if target, err := Target(e.Policy, st); err == nil {
+			if ch, err := Diff(st, target); err == nil {
+				res.setChange(ch)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) planOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+	st, err := e.read(ctx, a, res)
+	if err != nil {
+		return err
+	}
+	_, ch, err := plan(e.Policy, st)
+	if err != nil {
+		return err
+	}
+	res.setChange(ch)
+	res.Status = StatusCompliant
+	if !ch.Empty() {
+		res.Status = StatusPlanned
+	} else if len(res.Findings) > 0 {
+		res.Status = StatusDrift
+	}
+	return nil
+}
+
+func plan(p Policy, st vendors.State) (vendors.State, vendors.Change, error) {
+	target, err := Target(p, st)
+	if err != nil {
+		return target, vendors.Change{}, err
+	}
+	ch, err := Diff(st, target)
+	return target, ch, err
+}
+
+// errRolledBack wraps a failure after which the switch was restored.
+var errRolledBack = errors.New("rolled back to backup")

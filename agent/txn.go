@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// rollbackTimeout bounds the restore after a failed write, on a context of its
+// own: the switch's deadline may be what made the write fail.
+const rollbackTimeout = 30 * time.Second
+
+// applyOne is the per-switch transaction of DESIGN §6: read, plan, backup,
+// write, read back, verify, save; a failed write or verify restores the backup.
+func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+	before, err := e.read(ctx, a, res)
+	if err != nil {
+		return err
+	}
+	_, ch, err := plan(e.Policy, before)
+	if err != nil {
+		return err
+	}
+	res.setChange(ch)
+	if ch.Empty() {
+		res.Status = StatusCompliant
+		if len(res.Findings) > 0 {
+			res.Status = StatusDrift // a rule the planner cannot fix; never claim compliance
+		}
+		return nil
+	}
+	if e.Backups == nil {
+		return fmt.Errorf("no backup store configured; refusing to write")
+	}
+	where, err := e.Backups.Save(Backup{Site: res.Site, Switch: res.Name, Vendor: res.Vendor, Address: res.Address, TakenAt: e.now().UTC(), State: before})
+	if err != nil {
+		return fmt.Errorf("backup before write: %w; nothing written", err)
+	}
+	res.Backup = where
+	e.logger().Info("writing", "site", res.Site, "switch", res.Name, "edits", ch.Len(), "backup", where)
+
+	if err := a.Write(ctx, ch); err != nil {
+		return e.rollback(ctx, a, before, fmt.Errorf("write: %w", err))
+	}
+	after, err := a.Read(ctx)
+	if err != nil {
+		return e.rollback(ctx, a, before, fmt.Errorf("read back: %w", err))
+	}
+	if err := Verify(after, ch); err != nil {
+		return e.rollback(ctx, a, before, fmt.Errorf("verify: %w", err))
+	}
+	res.setState(e.Policy, after)
+	fs, err := Check(e.Policy, after)
+	if err != nil {
+		return err
+	}
+	res.Findings = fs
+	if fs == nil {
+		res.Findings = []Finding{}
+	}
+	if err := a.Save(ctx); err != nil {
+		return fmt.Errorf("change applied and verified in the running config, but saving to startup config failed: %w", err)
+	}
+	res.Status = StatusChanged
+	if len(fs) > 0 {
+		res.Status = StatusDrift
+	}
+	return nil
+}
+
+// rollback restores the backup after cause and reports both.
+func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, cause error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	now, err := a.Read(rctx)
+	if err != nil {
+		return fmt.Errorf("%w; rollback: cannot read the switch: %v; it may be half-written, restore it from the backup", cause, err)
+	}
+	undo, err := Diff(now, backup)
+	if err != nil {
+		return fmt.Errorf("%w; rollback: %v", cause, err)
+	}
+	if undo.Empty() {
+		return fmt.Errorf("%w; switch unchanged (still at its backup)", cause)
+	}
+	if err := a.Write(rctx, undo); err != nil {
+		return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; the switch may be half-written, restore it from the backup", cause, err)
+	}
+	restored, err := a.Read(rctx)
+	if err != nil {
+		return fmt.Errorf("%w; rollback written but not verified: %v", cause, err)
+	}
+	if err := Verify(restored, undo); err != nil {
+		return fmt.Errorf("%w; ROLLBACK FAILED: %v", cause, err)
+	}
+	return fmt.Errorf("%w; %w (%d edits undone)", cause, errRolledBack, undo.Len())
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"golang.org/x/term"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/netgear"
+)
+
+// Exit codes (README "Exit codes").
+const (
+	exitOK      = agent.ExitOK
+	exitDrift   = agent.ExitDrift
+	exitFailed  = agent.ExitError
+	exitInvalid = agent.ExitInvalid
+)
+
+// exitError carries an exit code up through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func invalid(err error) error { return &exitError{code: exitInvalid, err: err} }
+func failed(err error) error  { return &exitError{code: exitFailed, err: err} }
+
+// app holds what one invocation needs; nothing is global.
+type app struct {
+	stdout, stderr *os.File
+	v              *viper.Viper
+	log            *slog.Logger
+	registry       *vendors.Registry
+	exitCode       int
+}
+
+func newApp(stdout, stderr *os.File) *app {
+	return &app{
+		stdout:   stdout,
+		stderr:   stderr,
+		v:        viper.New(),
+		log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		registry: vendors.NewRegistry(netgear.Platform()),
+	}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "qosagent",
+		Short: "Audit and fix DSCP-to-queue maps across a switch fleet",
+		Long: `qosagent keeps EF (DSCP 46) on every switch's top hardware queue, strictly
+above AF41 (34), above CS3 (24), above unclassified traffic, with ports trusting DSCP.
+
+Settings come from flags, then QOSAGENT_* environment variables, then the
+config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: a.setup,
+	}
+	pf := root.PersistentFlags()
+	pf.String("config", "", "config file (YAML); default $XDG_CONFIG_HOME/qosagent/config.yaml when it exists")
+	pf.StringP("inventory", "i", "inventory.yaml", "inventory file")
+	pf.String("policy", "", "policy file; overrides the inventory's policy:, default the built-in policy")
+	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
+	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
+	pf.String("log-format", "text", "log format on stderr: text or json")
+	root.AddCommand(a.auditCommand(), a.applyCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
+	return root
+}
+
+// setup binds every flag of the running command to viper (flags > env > file)
+// and configures logging.
+func (a *app) setup(cmd *cobra.Command, _ []string) error {
+	a.v.SetEnvPrefix("QOSAGENT")
+	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	a.v.AutomaticEnv()
+	var bindErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if err := a.v.BindPFlag(f.Name, f); err != nil {
+			bindErr = err
+		}
+	})
+	if bindErr != nil {
+		return invalid(bindErr)
+	}
+	if err := a.readConfig(); err != nil {
+		return invalid(err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.v.GetString("log-level"))); err != nil {
+		return invalid(fmt.Errorf("--log-level %q: expected debug, info, warn or error", a.v.GetString("log-level")))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.v.GetString("log-format") {
+	case "text":
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return invalid(fmt.Errorf("--log-format %q: expected text or json", a.v.GetString("log-format")))
+	}
+	return nil
+}
+
+func (a *app) readConfig() error {
+	path := a.v.GetString("config")
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return nil
+		}
+		path = filepath.Join(dir, "qosagent", "config.yaml")
+		if _, err := os.Stat(path); err != nil {
+			return nil // no default config file: fine
+		}
+	}
+	a.v.SetConfigFile(path)
+	a.v.SetConfigType("yaml")
+	if err := a.v.ReadInConfig(); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// loadInventory loads and validates the inventory; any error is invalid input.
+func (a *app) loadInventory() (*inventory.Inventory, error) {
+	path := a.v.GetString("inventory")
+	inv, err := inventory.Load(path, inventory.Options{Vendors: a.registry.Transports(), Logger: a.log})
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return inv, nil
+}
+
+// loadPolicy picks --policy, else the inventory's policy:, else the default.
+func (a *app) loadPolicy(inv *inventory.Inventory) (agent.Policy, error) {
+	path := a.v.GetString("policy")
+	if path == "" && inv != nil {
+		path = inv.PolicyPath
+	}
+	if path == "" {
+		return agent.DefaultPolicy(), nil
+	}
+	p, err := agent.LoadPolicy(path)
+	if err != nil {
+		return p, invalid(err)
+	}
+	return p, nil
+}
+
+// format resolves --format: table on a terminal, json in pipes and cron.
+func (a *app) format() (string, error) {
+	f := a.v.GetString("format")
+	if f == "" {
+		if term.IsTerminal(int(a.stdout.Fd())) {
+			return "table", nil
+		}
+		return "json", nil
+	}
+	if f != "table" && f != "json" {
+		return "", invalid(fmt.Errorf("--format %q: expected table or json", f))
+	}
+	return f, nil
+}
+
+func (a *app) writeReport(rep *agent.Report, format string) error {
+	var err error
+	if format == "json" {
+		err = rep.WriteJSON(a.stdout)
+	} else {
+		err = rep.WriteTable(a.stdout)
+	}
+	if err != nil {
+		return failed(fmt.Errorf("write report: %w", err))
+	}
+	return nil
+}
+
+// progress draws a one-line progress report on stderr when it is a terminal.
+func (a *app) progress() func(done, total, failed int) {
+	if !term.IsTerminal(int(a.stderr.Fd())) {
+		return nil
+	}
+	start := time.Now()
+	return func(done, total, failedN int) {
+		eta := ""
+		if done > 0 && done < total {
+			left := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-done))
+			eta = " ETA " + left.Round(time.Second).String()
+		}
+		fmt.Fprintf(a.stderr, "\r\033[K%d/%d switches, %d errors%s", done, total, failedN, eta)
+		if done == total {
+			fmt.Fprintln(a.stderr)
+		}
+	}
+}
+
+// fleetFlags are the scope and pacing flags shared by audit and apply.
+func fleetFlags(fs *pflag.FlagSet) {
+	fs.StringSlice("site", nil, "only switches of this site (repeatable)")
+	fs.StringSlice("switch", nil, "only this switch (repeatable)")
+	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
+	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
+}
+
+func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
+	c := a.v.GetInt("concurrency")
+	if c < 1 || c > 4096 {
+		return nil, invalid(fmt.Errorf("--concurrency %d: expected 1..4096", c))
+	}
+	t := a.v.GetDuration("timeout")
+	if t <= 0 {
+		return nil, invalid(fmt.Errorf("--timeout %s: expected a positive duration", t))
+	}
+	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: c, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
+}
+
+// scope loads inventory and policy and selects the switches; nothing is contacted.
+func (a *app) scope() (*inventory.Inventory, []inventory.Switch, agent.Policy, error) {
+	inv, err := a.loadInventory()
+	if err != nil {
+		return nil, nil, agent.Policy{}, err
+	}
+	p, err := a.loadPolicy(inv)
+	if err != nil {
+		return nil, nil, p, err
+	}
+	sws, err := inv.Select(a.v.GetStringSlice("site"), a.v.GetStringSlice("switch"))
+	if err != nil {
+		return nil, nil, p, invalid(err)
+	}
+	if len(sws) == 0 {
+		return nil, nil, p, invalid(errors.New("no switch in scope"))
+	}
+	return inv, sws, p, nil
+}

@@ -1,0 +1,38 @@
+// Command qosagent audits and fixes DSCP-to-queue maps across a switch fleet.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process exit, so tests can drive the whole CLI.
+func run(args []string, stdout, stderr *os.File) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp(stdout, stderr)
+	cmd := app.rootCommand()
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	var ex *exitError
+	switch {
+	case errors.As(err, &ex):
+		if ex.err != nil {
+			fmt.Fprintln(stderr, "qosagent:", ex.err)
+		}
+		return ex.code
+	case err != nil:
+		// cobra's own errors: unknown flags, commands and arguments.
+		fmt.Fprintln(stderr, "qosagent:", err)
+		return exitInvalid
+	}
+	return app.exitCode
+}

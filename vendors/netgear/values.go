@@ -1,0 +1,186 @@
+package netgear
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// savePollInterval paces agentSaveConfigStatus polls.
+const savePollInterval = 250 * time.Millisecond
+
+func afterSavePoll() <-chan time.Time { return time.After(savePollInterval) }
+
+// pduError turns a non-zero error-status into a message that names the row;
+// what describes each varbind of the request, in order.
+func pduError(pkt *gosnmp.SnmpPacket, what []string) error {
+	if pkt == nil {
+		return fmt.Errorf("no response packet")
+	}
+	if pkt.Error == gosnmp.NoError {
+		return nil
+	}
+	i := int(pkt.ErrorIndex)
+	row := ""
+	if i >= 1 && i <= len(what) {
+		row = fmt.Sprintf(" on varbind %d (%s)", i, what[i-1])
+	} else if i >= 1 {
+		row = fmt.Sprintf(" on varbind %d", i)
+	}
+	advice := ""
+	switch pkt.Error {
+	case gosnmp.WrongValue, gosnmp.BadValue, gosnmp.InconsistentValue:
+		advice = ": the switch does not accept that value"
+	case gosnmp.WrongType:
+		advice = ": the switch expects another SNMP type for this object"
+	case gosnmp.NoAccess, gosnmp.NotWritable, gosnmp.ReadOnly, gosnmp.AuthorizationError:
+		advice = ": the community or SNMPv3 user has no write access to this object (check the switch's SNMP access/view settings)"
+	case gosnmp.NoCreation, gosnmp.NoSuchName:
+		advice = ": the switch has no such row"
+	case gosnmp.CommitFailed:
+		advice = ": the switch failed while applying rows; earlier rows may already be applied"
+	case gosnmp.UndoFailed:
+		advice = ": the switch could not undo a partly applied SET; its state is inconsistent"
+	case gosnmp.TooBig:
+		advice = ": the request or answer is too big for the agent; lower max_repetitions"
+	}
+	return fmt.Errorf("%s%s%s", pkt.Error, row, advice)
+}
+
+// echoError catches agents that answer noError but echo an exception value
+// (noSuchInstance) for a varbind they did not write, as snmpsim does for
+// read-only objects.
+func echoError(pkt *gosnmp.SnmpPacket, what []string) error {
+	for i, v := range pkt.Variables {
+		switch v.Type {
+		case gosnmp.NoSuchInstance, gosnmp.NoSuchObject, gosnmp.EndOfMibView:
+			row := v.Name
+			if i < len(what) {
+				row = what[i]
+			}
+			return fmt.Errorf("varbind %d (%s) answered %s", i+1, row, v.Type)
+		}
+	}
+	return nil
+}
+
+func numQueues(v gosnmp.SnmpPDU) (int, error) {
+	if trimDot(v.Name) != mibs.AgentCosQueueNumQueuesPerPort+".0" {
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort.0 is missing (got %s): %w", v.Name, vendors.ErrUnsupported)
+	}
+	n, err := unsigned(v)
+	if err != nil {
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort: %w", err)
+	}
+	if n < 2 || n > 8 {
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort is %d; expected 2..8", n)
+	}
+	return n, nil
+}
+
+// unsigned reads an Unsigned32/Gauge32 (or, leniently, an INTEGER) value.
+func unsigned(v gosnmp.SnmpPDU) (int, error) {
+	switch v.Type {
+	case gosnmp.Gauge32, gosnmp.Uinteger32, gosnmp.Integer, gosnmp.Counter32:
+	default:
+		return 0, fmt.Errorf("%s has type %s; expected Unsigned32", v.Name, v.Type)
+	}
+	b := gosnmp.ToBigInt(v.Value)
+	if !b.IsInt64() || b.Int64() < 0 || b.Int64() > 1<<31 {
+		return 0, fmt.Errorf("%s value %s is out of range", v.Name, b)
+	}
+	return int(b.Int64()), nil
+}
+
+func integer(v gosnmp.SnmpPDU) (int, error) {
+	if v.Type != gosnmp.Integer {
+		return 0, fmt.Errorf("%s has type %s; expected INTEGER", v.Name, v.Type)
+	}
+	b := gosnmp.ToBigInt(v.Value)
+	if !b.IsInt64() {
+		return 0, fmt.Errorf("%s value out of range", v.Name)
+	}
+	return int(b.Int64()), nil
+}
+
+func trimDot(oid string) string { return strings.TrimPrefix(oid, ".") }
+
+// oidLess compares dotted OIDs numerically, arc by arc.
+func oidLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, _ := new(big.Int).SetString(as[i], 10)
+		y, _ := new(big.Int).SetString(bs[i], 10)
+		if x == nil || y == nil {
+			return as[i] < bs[i]
+		}
+		if c := x.Cmp(y); c != 0 {
+			return c < 0
+		}
+	}
+	return len(as) < len(bs)
+}
+
+// sortedIndexes returns numeric row indexes in numeric order.
+func sortedIndexes[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		x, ex := strconv.Atoi(keys[i])
+		y, ey := strconv.Atoi(keys[j])
+		if ex != nil || ey != nil {
+			return keys[i] < keys[j]
+		}
+		return x < y
+	})
+	return keys
+}
+
+func trustName(v gosnmp.SnmpPDU) vendors.Trust {
+	mode, err := integer(v)
+	if err != nil {
+		return vendors.Trust("unknown")
+	}
+	switch mode {
+	case mibs.TrustModeUntrusted:
+		return vendors.TrustUntrusted
+	case mibs.TrustModeTrustDot1p:
+		return vendors.TrustDot1p
+	case mibs.TrustModeTrustIpPrecedence:
+		return vendors.TrustPrecedence
+	case mibs.TrustModeTrustIpDscp:
+		return vendors.TrustDSCP
+	}
+	return vendors.Trust(fmt.Sprintf("unknown(%d)", mode))
+}
+
+func trustMode(t vendors.Trust) (int, bool) {
+	switch t {
+	case vendors.TrustUntrusted:
+		return mibs.TrustModeUntrusted, true
+	case vendors.TrustDot1p:
+		return mibs.TrustModeTrustDot1p, true
+	case vendors.TrustPrecedence:
+		return mibs.TrustModeTrustIpPrecedence, true
+	case vendors.TrustDSCP:
+		return mibs.TrustModeTrustIpDscp, true
+	}
+	return 0, false
+}
+
+func schedName(mode int) string {
+	if mode == mibs.SchedulerStrict {
+		return "strict"
+	}
+	return "weighted"
+}
