@@ -79,6 +79,10 @@ func (a *Adapter) Close() error {
 	return a.g.Conn.Close()
 }
 
+// maxTrustRows bounds the trust column walk: far more interfaces than any
+// smart switch has, small enough that a looping agent cannot keep us forever.
+const maxTrustRows = 4096
+
 // maxQueues is the most traffic classes a FASTPATH smart switch offers.
 const maxQueues = 8
 
@@ -100,7 +104,7 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 	if err := pduError(pkt, nil); err != nil {
 		return st, err
 	}
-	rows, err := a.column(dscpRoot, pkt.Variables)
+	rows, err := a.column(dscpRoot, pkt.Variables, vendors.NumDSCP)
 	if err != nil {
 		return st, err
 	}
@@ -162,7 +166,7 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 		return st, fmt.Errorf("DSCP table has %d global rows; expected %d", seen, vendors.NumDSCP)
 	}
 
-	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, pkt.Variables[nonRep:])
+	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, pkt.Variables[nonRep:], maxTrustRows)
 	if err != nil {
 		return st, err
 	}
@@ -182,9 +186,9 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 
 // column gathers the rows of a single-index subtree from a GETBULK answer
 // whose repeaters started at root, walking on while the answer stays in the
-// subtree. Repeater varbinds are interleaved when a GETBULK has several
-// repeaters; column is only used with one.
-func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU) (map[string]gosnmp.SnmpPDU, error) {
+// subtree and fewer than limit rows are known. Repeater varbinds are
+// interleaved when a GETBULK has several repeaters; column is only used with one.
+func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[string]gosnmp.SnmpPDU, error) {
 	rows := map[string]gosnmp.SnmpPDU{}
 	prefix := root + "."
 	last := ""
@@ -202,7 +206,7 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU) (map[string]gosnmp.
 			last = name
 			rows[strings.TrimPrefix(name, prefix)] = v
 		}
-		if !more || len(rows) > 4096 {
+		if !more || len(rows) >= limit {
 			return rows, nil
 		}
 		pkt, err := a.g.GetBulk([]string{last}, 0, uint32(a.sw.SNMP.MaxRepetitions))

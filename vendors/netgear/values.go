@@ -52,7 +52,9 @@ func pduError(pkt *gosnmp.SnmpPacket, what []string) error {
 	case gosnmp.TooBig:
 		advice = ": the request or answer is too big for the agent; lower max_repetitions"
 	}
-	return fmt.Errorf("%s%s%s", pkt.Error, row, advice)
+	name := pkt.Error.String()
+	name = strings.ToLower(name[:1]) + name[1:] // RFC 3416 spelling: commitFailed
+	return fmt.Errorf("%s%s%s", name, row, advice)
 }
 
 // echoError catches agents that answer noError but echo an exception value

@@ -1,0 +1,215 @@
+package netgear_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/sim"
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/netgear"
+)
+
+const community = "test-community"
+
+// v2cSwitch describes a switch at addr as the inventory would.
+func v2cSwitch(t testing.TB, name, addr, community string) inventory.Switch {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	return inventory.Switch{
+		Site: "lab", Name: name, Vendor: netgear.Vendor, Address: addr, Host: host, Port: p,
+		SNMP: inventory.SNMP{Version: "2c", Port: p, Timeout: 300 * time.Millisecond, Retries: 1,
+			Community: inventory.NewSecret(community, "test"), MaxRepetitions: 64},
+	}
+}
+
+func startSim(t testing.TB) (*sim.GS110TP, inventory.Switch) {
+	t.Helper()
+	sw := sim.NewGS110TP("sw1")
+	srv, err := sim.ListenSNMP(context.Background(), "127.0.0.1:0", sw, sim.ServerConfig{Community: community})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return sw, v2cSwitch(t, "sw1", srv.Addr(), community)
+}
+
+func open(t testing.TB, sw inventory.Switch) vendors.Adapter {
+	t.Helper()
+	a, err := netgear.Open(sw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestReadFactoryInTwoRoundTrips(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	st, err := a.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats(); got.GetBulk != 2 || got.Get+got.GetNext+got.Set != 0 {
+		t.Errorf("read used %+v; want exactly 2 GETBULKs", got)
+	}
+	if len(st.Queues) != 4 || st.Top().ID != 3 || st.Top().Strict {
+		t.Errorf("queues = %+v; want 0..3 with a weighted top", st.Queues)
+	}
+	want := map[int]int{0: 1, 8: 0, 24: 1, 34: 2, 46: 2, 48: 3}
+	for d, q := range want {
+		if st.DSCP[d] != q {
+			t.Errorf("dscp %d on queue %d, want %d", d, st.DSCP[d], q)
+		}
+	}
+	if len(st.Trust) != 11 || st.Trust[0] != (vendors.PortTrust{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}) || st.Trust[10].Port != "10" {
+		t.Errorf("trust = %+v", st.Trust)
+	}
+}
+
+func TestReadWithSmallMaxRepetitionsWalksOn(t *testing.T) {
+	s, sw := startSim(t)
+	sw.SNMP.MaxRepetitions = 10
+	st, err := open(t, sw).Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.DSCP[46] != 2 || len(st.Trust) != 11 {
+		t.Fatalf("incomplete read: ef=%d trust=%d", st.DSCP[46], len(st.Trust))
+	}
+	if n := s.Stats().GetBulk; n <= 2 {
+		t.Errorf("GETBULKs = %d; 10 repetitions cannot cover 64 rows in one", n)
+	}
+}
+
+func TestWriteOneSETThenSave(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	ctx := context.Background()
+	st, err := a.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := agent.Target(agent.DefaultPolicy(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := agent.Diff(st, target)
+	if err := a.Write(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Stats().Set; n != 1 {
+		t.Errorf("write used %d SETs, want 1", n)
+	}
+	if got := s.DSCPMap(); got[46] != 3 || got[0] != 0 || s.Trust(4) != mibs.TrustModeTrustIpDscp || s.Scheduler(3) != mibs.SchedulerStrict {
+		t.Errorf("switch not written: ef=%d be=%d trust4=%d sched3=%d", got[46], got[0], s.Trust(4), s.Scheduler(3))
+	}
+	if s.Saved() {
+		t.Fatal("saved before Save")
+	}
+	if err := a.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Saved() {
+		t.Fatal("Save did not reach the startup config")
+	}
+}
+
+func TestWriteRefusesOutOfRangeBeforeSending(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{DSCP: 46, From: 2, To: 4}}})
+	if err == nil || !strings.Contains(err.Error(), "valid classes are 0..3") {
+		t.Fatalf("err = %v", err)
+	}
+	if s.Stats().Set != 0 {
+		t.Fatal("an invalid value reached the switch")
+	}
+}
+
+func TestCommitFailedNamesTheRow(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.SetFaults(sim.Faults{CommitFailAt: 2})
+	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 46, From: 2, To: 3}}})
+	if err == nil || !strings.Contains(err.Error(), "commitFailed on varbind 2 (DSCP 46 -> queue 3)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNoAnswerExplains(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetFaults(sim.Faults{Silent: true})
+	_, err := open(t, sw).Read(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no answer from 127.0.0.1") || !strings.Contains(err.Error(), "community") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWrongCommunityLooksLikeNoAnswer(t *testing.T) {
+	_, sw := startSim(t)
+	sw.SNMP.Community = inventory.NewSecret("wrong", "test")
+	_, err := open(t, sw).Read(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("error leaks the community: %v", err)
+	}
+}
+
+func TestNoDSCPTableIsUnsupported(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetFaults(sim.Faults{NoDSCPTable: true})
+	_, err := open(t, sw).Read(context.Background())
+	if !errors.Is(err, vendors.ErrUnsupported) {
+		t.Fatalf("err = %v; want ErrUnsupported", err)
+	}
+}
+
+func TestV3AuthPriv(t *testing.T) {
+	s := sim.NewGS110TP("v3")
+	user := &sim.V3User{UserName: "qos", AuthProtocol: gosnmp.SHA256, AuthPassphrase: "auth-pass-123", PrivProtocol: gosnmp.AES, PrivPassphrase: "priv-pass-123"}
+	srv, err := sim.ListenSNMP(context.Background(), "127.0.0.1:0", s, sim.ServerConfig{V3: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	sw := v2cSwitch(t, "v3", srv.Addr(), "")
+	sw.SNMP.Version, sw.SNMP.Username = "3", "qos"
+	sw.SNMP.AuthProtocol, sw.SNMP.AuthPassphrase = "SHA256", inventory.NewSecret("auth-pass-123", "test")
+	sw.SNMP.PrivProtocol, sw.SNMP.PrivPassphrase = "AES", inventory.NewSecret("priv-pass-123", "test")
+	st, err := open(t, sw).Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.DSCP[46] != 2 {
+		t.Fatalf("ef on %d", st.DSCP[46])
+	}
+	sw.SNMP.AuthPassphrase = inventory.NewSecret("not-the-pass", "test")
+	if _, err := open(t, sw).Read(context.Background()); err == nil {
+		t.Fatal("read succeeded with a wrong auth passphrase")
+	} else if strings.Contains(err.Error(), "not-the-pass") {
+		t.Fatalf("error leaks the passphrase: %v", err)
+	}
+}

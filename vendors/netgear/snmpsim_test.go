@@ -1,0 +1,131 @@
+package netgear_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/snmpsimd"
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/netgear"
+)
+
+// These tests run against Debian's snmpsimd, an SNMP agent we did not write,
+// serving a GS110TP data file (testdata/snmpsim), and confirm results with
+// net-snmp's snmpget.
+
+const efRow = mibs.AgentCosMapIpDscpTrafficClass + ".0.46"
+
+func snmpsimSwitch(t *testing.T, a *snmpsimd.Agent, variant, version string) inventory.Switch {
+	sw := v2cSwitch(t, "snmpsim-"+variant, a.Addr, a.Community(variant))
+	sw.SNMP.Timeout, sw.SNMP.Retries = 2*time.Second, 1
+	if version == "3" {
+		sw.SNMP.Version, sw.SNMP.Community = "3", inventory.Secret{}
+		sw.SNMP.Username = a.V3User
+		sw.SNMP.AuthProtocol, sw.SNMP.AuthPassphrase = a.V3AuthProto, inventory.NewSecret(a.V3AuthKey, "test")
+		sw.SNMP.PrivProtocol, sw.SNMP.PrivPassphrase = a.V3PrivProto, inventory.NewSecret(a.V3PrivKey, "test")
+		sw.SNMP.ContextName = a.ContextName(variant)
+	}
+	return sw
+}
+
+func engine(t *testing.T) *agent.Engine {
+	return &agent.Engine{Registry: vendors.NewRegistry(netgear.Platform()), Policy: agent.DefaultPolicy(),
+		Timeout: 30 * time.Second, Backups: agent.FileBackups{Dir: t.TempDir()}}
+}
+
+// snmpget reads one OID with net-snmp and returns the bare value.
+func snmpget(t *testing.T, a *snmpsimd.Agent, sw inventory.Switch, oid string) string {
+	t.Helper()
+	if _, err := exec.LookPath("snmpget"); err != nil {
+		if os.Getenv(snmpsimd.RequirePeersEnv) == "1" {
+			t.Fatal("snmpget not installed (Debian package snmp)")
+		}
+		t.Skip("snmpget not installed (Debian package snmp)")
+	}
+	args := []string{"-v2c", "-c", sw.SNMP.Community.Value()}
+	if sw.SNMP.Version == "3" {
+		args = []string{"-v3", "-l", "authPriv", "-u", sw.SNMP.Username, "-a", sw.SNMP.AuthProtocol, "-A", sw.SNMP.AuthPassphrase.Value(),
+			"-x", sw.SNMP.PrivProtocol, "-X", sw.SNMP.PrivPassphrase.Value(), "-n", sw.SNMP.ContextName}
+	}
+	args = append(args, "-Oqv", "-r", "1", "-t", "2", a.Addr, oid)
+	cmd := exec.Command("snmpget", args...)
+	cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+t.TempDir(), "MIBS=")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("snmpget: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestSnmpsimAuditApplyAudit(t *testing.T) {
+	for _, version := range []string{"2c", "3"} {
+		t.Run("v"+version, func(t *testing.T) {
+			a := snmpsimd.Start(t, snmpsimd.Options{})
+			sw := snmpsimSwitch(t, a, snmpsimd.VariantGS110TP, version)
+			e := engine(t)
+			ctx := context.Background()
+			sws := []inventory.Switch{sw}
+
+			rep := e.Audit(ctx, sws)
+			if r := rep.Switches[0]; r.Status != agent.StatusDrift || r.DSCPMap["46"] != 2 || r.DSCPMap["24"] != 1 || r.DSCPMap["0"] != 1 {
+				t.Fatalf("audit: %+v", r)
+			}
+			if got := snmpget(t, a, sw, efRow); got != "2" {
+				t.Fatalf("snmpget EF before apply = %q", got)
+			}
+			rep = e.Apply(ctx, sws, false)
+			if r := rep.Switches[0]; r.Status != agent.StatusChanged {
+				t.Fatalf("apply: %s %s", r.Status, r.Error)
+			}
+			if got := snmpget(t, a, sw, efRow); got != "3" {
+				t.Fatalf("snmpget EF after apply = %q, want 3", got)
+			}
+			if got := snmpget(t, a, sw, mibs.AgentCosMapIntfTrustMode+".0"); got != "4" {
+				t.Fatalf("snmpget global trust after apply = %q, want 4 (trustIpDscp)", got)
+			}
+			if rep = e.Audit(ctx, sws); rep.Switches[0].Status != agent.StatusCompliant || rep.ExitCode() != agent.ExitOK {
+				t.Fatalf("re-audit: %+v", rep.Switches[0])
+			}
+		})
+	}
+}
+
+// The partial variant refuses the global trust row with commitFailed after
+// applying the DSCP and scheduler rows sent before it, as a FASTPATH agent
+// may: apply must restore those rows from the backup.
+func TestSnmpsimPartialApplyRollsBack(t *testing.T) {
+	a := snmpsimd.Start(t, snmpsimd.Options{})
+	sw := snmpsimSwitch(t, a, snmpsimd.VariantPartial, "2c")
+	e := engine(t)
+	rep := e.Apply(context.Background(), []inventory.Switch{sw}, false)
+	r := rep.Switches[0]
+	if r.Status != agent.StatusError || rep.ExitCode() != agent.ExitError {
+		t.Fatalf("status %s, exit %d", r.Status, rep.ExitCode())
+	}
+	for _, want := range []string{"commitFailed", "port global trust dscp", "rolled back to backup"} {
+		if !strings.Contains(r.Error, want) {
+			t.Errorf("error %q lacks %q", r.Error, want)
+		}
+	}
+	if got := snmpget(t, a, sw, efRow); got != "2" {
+		t.Fatalf("EF row after rollback = %q, want the backup's 2", got)
+	}
+	if got := snmpget(t, a, sw, mibs.AgentCosMapIpDscpTrafficClass+".0.0"); got != "1" {
+		t.Fatalf("BE row after rollback = %q, want the backup's 1", got)
+	}
+	if got := snmpget(t, a, sw, mibs.AgentCosQueueSchedulerType+".0.3"); got != "2" {
+		t.Fatalf("queue 3 scheduler after rollback = %q, want weighted(2)", got)
+	}
+	files, _ := filepath.Glob(filepath.Join(e.Backups.(agent.FileBackups).Dir, "*", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("backups: %v", files)
+	}
+}
