@@ -237,3 +237,40 @@ func TestDiffVerifyRoundTrip(t *testing.T) {
 		t.Fatalf("undo has %d edits, change had %d", back.Len(), ch.Len())
 	}
 }
+
+// FuzzPlan checks the planner's promise on arbitrary maps: after the planned
+// change no rule is broken, and a second plan is empty.
+func FuzzPlan(f *testing.F) {
+	f.Add(make([]byte, 64), uint8(4), false)
+	f.Add([]byte("\x01\x00\x00\x01\x02\x02\x03\x03"), uint8(4), true)
+	f.Add([]byte("\x07\x06\x05\x04\x03\x02\x01\x00"), uint8(8), false)
+	f.Fuzz(func(t *testing.T, raw []byte, nq uint8, exclusive bool) {
+		n := int(nq%7) + 2 // 2..8 queues
+		var st vendors.State
+		for i := 0; i < n; i++ {
+			st.Queues = append(st.Queues, vendors.Queue{ID: i})
+		}
+		for d := range st.DSCP {
+			if d < len(raw) {
+				st.DSCP[d] = int(raw[d]) % n
+			}
+		}
+		st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}}
+		p := DefaultPolicy()
+		p.EFExclusive = exclusive
+		if len(p.Classes) > n {
+			p.Classes = append(p.Classes[:n-1], p.Classes[len(p.Classes)-1])
+		}
+		_, ch, err := plan(p, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(&st, ch)
+		if fs, _ := Check(p, st); len(fs) != 0 {
+			t.Fatalf("findings after plan: %+v", fs)
+		}
+		if _, again, _ := plan(p, st); !again.Empty() {
+			t.Fatalf("second plan not empty: %+v", again)
+		}
+	})
+}

@@ -1,0 +1,89 @@
+package agent
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+func TestParsePolicy(t *testing.T) {
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"design example", `
+classes:
+  - { name: audio,     dscp: [46] }
+  - { name: video,     dscp: [34] }
+  - { name: signaling, dscp: [24] }
+  - { name: default,   dscp: [0] }
+ef_exclusive: false
+trust: dscp
+trust_ports: all
+`, ""},
+		{"port list", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports: [\"1\", \"2\"]\n", ""},
+		{"dscp 64", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\n", "classes[1] (b): dscp 64 is out of range; expected 0..63"},
+		{"negative dscp", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [-1]}]\n", "dscp -1 is out of range"},
+		{"dscp twice", "classes: [{name: a, dscp: [46, 34]}, {name: b, dscp: [34]}]\n", "dscp 34 is already listed in class a"},
+		{"EF not on top", "classes: [{name: video, dscp: [34]}, {name: audio, dscp: [46]}]\n", "classes[0] (video): must hold EF (dscp 46)"},
+		{"one class", "classes: [{name: a, dscp: [46]}]\n", "expected at least 2"},
+		{"empty class", "classes: [{name: a, dscp: [46]}, {name: b, dscp: []}]\n", "classes[1] (b): dscp: empty"},
+		{"duplicate name", "classes: [{name: a, dscp: [46]}, {name: a, dscp: [0]}]\n", `name "a" is used twice`},
+		{"unknown key", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nef_exclusiv: true\n", "field ef_exclusiv not found"},
+		{"trust dot1p", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust: dot1p\n", `trust: "dot1p"; only "dscp"`},
+		{"trust_ports word", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports: some\n", `trust_ports: "some"; expected "all"`},
+		{"wrong type", "classes: [{name: a, dscp: [EF]}, {name: b, dscp: [0]}]\n", "cannot unmarshal"},
+		{"not yaml", "classes: [\n", "policy.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParsePolicy("policy.yaml", []byte(tt.yaml))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "policy.yaml") {
+				t.Fatalf("err = %v; want it to name policy.yaml and contain %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add([]byte("classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\n"))
+	f.Add([]byte("classes:\n  - {name: audio, dscp: [46]}\n  - {name: video, dscp: [34]}\n  - {name: signaling, dscp: [24]}\n  - {name: default, dscp: [0]}\nef_exclusive: true\ntrust: dscp\ntrust_ports: all\n"))
+	f.Add([]byte("classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\ntrust_ports: [1, 2]\n"))
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePolicy("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must satisfy the invariants the planner relies on.
+		if len(p.Classes) < 2 || !contains(p.Classes[0].DSCP, DSCPEF) {
+			t.Fatalf("accepted a policy without EF on top: %+v", p)
+		}
+		seen := map[int]bool{}
+		for _, c := range p.Classes {
+			if len(c.DSCP) == 0 {
+				t.Fatalf("accepted an empty class: %+v", p)
+			}
+			for _, d := range c.DSCP {
+				if d < 0 || d > 63 || seen[d] {
+					t.Fatalf("accepted dscp %d: %+v", d, p)
+				}
+				seen[d] = true
+			}
+		}
+		st := gs110tpStateForFuzz()
+		if len(p.Classes) <= len(st.Queues) {
+			if _, _, err := plan(p, st); err != nil {
+				t.Fatalf("plan failed on a valid policy that fits: %v", err)
+			}
+		}
+	})
+}
+
+func gs110tpStateForFuzz() vendors.State { return gs110tpFactory() }
