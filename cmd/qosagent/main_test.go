@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/lab"
+)
+
+// qosagent runs the CLI in-process and returns exit code, stdout and stderr.
+func qosagent(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	out, _ := os.Create(filepath.Join(dir, "stdout"))
+	errf, _ := os.Create(filepath.Join(dir, "stderr"))
+	defer out.Close()
+	defer errf.Close()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	code := run(args, out, errf)
+	o, _ := os.ReadFile(out.Name())
+	e, _ := os.ReadFile(errf.Name())
+	return code, string(o), string(e)
+}
+
+func startLab(t *testing.T, n int) (*lab.Lab, string) {
+	t.Helper()
+	l, err := lab.Start(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	path := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := l.WriteInventory(path); err != nil {
+		t.Fatal(err)
+	}
+	return l, path
+}
+
+func requests(l *lab.Lab) uint64 {
+	var n uint64
+	for _, s := range l.Switches {
+		st := s.Stats()
+		n += st.Get + st.GetNext + st.GetBulk + st.Set + st.Dropped
+	}
+	return n
+}
+
+func TestAuditApplyAuditExitCodes(t *testing.T) {
+	l, inv := startLab(t, 3)
+
+	code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json")
+	if code != agent.ExitDrift {
+		t.Fatalf("audit exit %d, stderr %s", code, errOut)
+	}
+	var rep agent.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("audit json: %v\n%s", err, out)
+	}
+	if rep.Summary.Drift != 3 || len(rep.Switches[0].DSCPMap) != 64 || rep.Switches[0].DSCPMap["46"] != 2 {
+		t.Fatalf("audit report: %+v", rep.Summary)
+	}
+
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv); code != agent.ExitInvalid || !strings.Contains(errOut, "--site, --switch or --all") {
+		t.Fatalf("apply without scope: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--site", "nosuch"); code != agent.ExitInvalid || !strings.Contains(errOut, "nosuch") {
+		t.Fatalf("apply unknown site: exit %d, %s", code, errOut)
+	}
+	code, out, errOut = qosagent(t, nil, "apply", "-i", inv, "--site", "lab", "--dry-run", "--format", "table")
+	if code != agent.ExitDrift || !strings.Contains(out, "plan: dscp 46 (EF) queue 2 -> 3") {
+		t.Fatalf("dry run exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if l.Switches[0].DSCPMap()[46] != 2 {
+		t.Fatal("dry run wrote")
+	}
+	code, out, errOut = qosagent(t, map[string]string{"QOSAGENT_FORMAT": "json"}, "apply", "-i", inv, "--site", "lab")
+	if code != agent.ExitOK {
+		t.Fatalf("apply exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Summary.Changed != 3 {
+		t.Fatalf("apply report (QOSAGENT_FORMAT=json): %v %+v", err, rep.Summary)
+	}
+	backup := rep.Switches[0].Backup
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup %s: %v %v", backup, fi.Mode(), err)
+	}
+	if code, _, _ := qosagent(t, nil, "audit", "-i", inv, "--switch", "lab-sw2", "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("re-audit exit %d", code)
+	}
+}
+
+func TestInvalidInputContactsNothing(t *testing.T) {
+	l, inv := startLab(t, 2)
+	data, _ := os.ReadFile(inv)
+	dir := filepath.Dir(inv)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(string(data), "vendor: netgear-gs110tp", "vendor: netgear-gs110tx", 1)), 0o600)
+	badPolicy := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(badPolicy, []byte("classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\n"), 0o600)
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown vendor", []string{"apply", "-i", bad, "--all"}, `vendor "netgear-gs110tx" is unknown`},
+		{"bad policy", []string{"apply", "-i", inv, "--all", "--policy", badPolicy}, "dscp 64 is out of range"},
+		{"missing inventory", []string{"audit", "-i", filepath.Join(dir, "nope.yaml")}, "nope.yaml"},
+		{"bad format", []string{"audit", "-i", inv, "--format", "xml"}, `--format "xml"`},
+		{"bad concurrency", []string{"audit", "-i", inv, "--concurrency", "0"}, "--concurrency 0"},
+		{"unknown flag", []string{"audit", "--frobnicate"}, "unknown flag"},
+		{"validate", []string{"inventory", "validate", "-i", bad}, "bad.yaml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := qosagent(t, nil, c.args...)
+			if code != agent.ExitInvalid || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d, stderr %q; want 3 and %q", code, errOut, c.want)
+			}
+		})
+	}
+	if n := requests(l); n != 0 {
+		t.Fatalf("invalid input still sent %d requests", n)
+	}
+}
+
+func TestInventoryListMasksSecrets(t *testing.T) {
+	_, inv := startLab(t, 1)
+	secret, _ := os.ReadFile(strings.TrimSuffix(inv, ".yaml") + ".community")
+	for _, format := range []string{"table", "json"} {
+		code, out, errOut := qosagent(t, nil, "inventory", "list", "-i", inv, "--format", format)
+		if code != 0 || !strings.Contains(out, "lab-sw1") {
+			t.Fatalf("%s: exit %d %s %s", format, code, out, errOut)
+		}
+		if strings.Contains(out+errOut, strings.TrimSpace(string(secret))) {
+			t.Fatalf("%s: community printed:\n%s", format, out)
+		}
+	}
+	if code, out, _ := qosagent(t, nil, "inventory", "validate", "-i", inv); code != 0 || !strings.Contains(out, "ok: 1 sites, 1 switches") {
+		t.Fatalf("validate: %d %s", code, out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := qosagent(t, nil, "demo", "--format", "table")
+	if code != 0 || !strings.Contains(out, "3 switches: 3 compliant") {
+		t.Fatalf("demo exit %d:\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestConfigFileBelowEnvBelowFlags(t *testing.T) {
+	_, inv := startLab(t, 1)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("inventory: "+inv+"\nformat: xml\n"), 0o600)
+	// The file's bad format is overridden by the environment...
+	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_FORMAT": "json"}, "audit", "--config", cfg); code != agent.ExitDrift || !strings.HasPrefix(out, "{") {
+		t.Fatalf("env over file: exit %d %s %s", code, out, errOut)
+	}
+	// ...and the environment by the flag.
+	if code, out, _ := qosagent(t, map[string]string{"QOSAGENT_FORMAT": "xml"}, "audit", "--config", cfg, "--format", "table"); code != agent.ExitDrift || !strings.HasPrefix(out, "SITE") {
+		t.Fatalf("flag over env: exit %d %s", code, out)
+	}
+	// The file alone is used when nothing overrides it.
+	if code, _, errOut := qosagent(t, nil, "audit", "--config", cfg); code != agent.ExitInvalid || !strings.Contains(errOut, `"xml"`) {
+		t.Fatalf("file: exit %d %s", code, errOut)
+	}
+}

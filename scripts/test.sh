@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command (README "Testing"); CI's .ci/run runs exactly this.
+# Needs Debian's snmpsim and snmp packages: the SNMP adapter is tested against
+# snmpsimd and net-snmp's snmpget. QOSAGENT_REQUIRE_PEERS=1 (the default here)
+# turns a missing peer into a failure instead of a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export QOSAGENT_REQUIRE_PEERS="${QOSAGENT_REQUIRE_PEERS:-1}"
+FUZZTIME="${FUZZTIME:-10s}"
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt needed:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -race -count=1 ./...
+
+# A short run of every fuzz target, so they keep building and their seed
+# corpora keep passing; long runs are done by hand (README "Fuzzing").
+grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
+	pkg="./$(dirname "${file#./}")"
+	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
+		echo "fuzz $pkg $target ($FUZZTIME)"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg"
+	done
+done
+echo "all tests passed"
