@@ -3,7 +3,12 @@
 // from the environment or files, never from the inventory itself.
 package inventory
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
 
 // Transport is how a platform is reached.
 type Transport string
@@ -111,3 +116,10 @@ func (s Secret) GoString() string { return s.String() }
 
 // MarshalText masks the value in JSON and YAML output.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Format masks the value for every verb: without it %d or %x would print
+// the struct's fields, the value among them.
+func (s Secret) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
+
+// LogValue masks the value in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

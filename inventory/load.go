@@ -1,0 +1,198 @@
+package inventory
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Options tells Load what the rest of the program knows.
+type Options struct {
+	Vendors map[string]Transport        // known vendor names -> transport ("netgear-gs110tp" -> TransportSNMP, "cisco-ios" -> TransportSSH, ...)
+	Getenv  func(string) (string, bool) // nil = os.LookupEnv (tests inject their own); also gives HOME for ~
+	Logger  *slog.Logger                // nil = slog.Default(); used for warnings only
+}
+
+// maxInventorySize bounds the inventory file: thousands of switches fit in
+// well under a megabyte, so a larger file is the wrong file.
+const maxInventorySize = 4 << 20
+
+// Load reads and validates the inventory at path. See Parse.
+func Load(path string, opts Options) (*Inventory, error) {
+	data, _, err := readRegular(path, maxInventorySize)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error(), Err: err}
+	}
+	return Parse(path, data, opts)
+}
+
+// Parse validates an inventory given as bytes and returns it with every
+// default merged in and every secret resolved. path names the file in
+// messages, and relative paths in the inventory are resolved against its
+// folder. On failure the error joins one *Error per problem found.
+func Parse(path string, data []byte, opts Options) (*Inventory, error) {
+	d := newDecoder(path, opts)
+	if len(data) > maxInventorySize {
+		d.errorf(loc{}, "", "file is larger than %d MiB; is this the inventory?", maxInventorySize>>20)
+		return nil, d.err()
+	}
+	root, line, err := parseYAML(data)
+	if err != nil {
+		d.add(loc{line: line}, "", err, "%v", err)
+		return nil, d.err()
+	}
+	raw := d.inventory(root)
+	inv := d.build(raw)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// decoder holds the state of one Parse.
+type decoder struct {
+	problems
+	vendors map[string]Transport
+	getenv  func(string) (string, bool)
+	home    func() (string, error)
+	log     *slog.Logger
+	dir     string       // the inventory's folder, absolute
+	inline  []*secretRef // inline secrets, refused unless allow_inline_secrets
+	files   map[string]fileResult
+}
+
+type fileResult struct {
+	value string
+	err   error
+}
+
+func newDecoder(path string, opts Options) *decoder {
+	d := &decoder{
+		problems: problems{file: path},
+		vendors:  opts.Vendors,
+		getenv:   opts.Getenv,
+		log:      opts.Logger,
+		files:    make(map[string]fileResult),
+	}
+	if d.file == "" {
+		d.file = "<inventory>"
+	}
+	if d.getenv == nil {
+		d.getenv = os.LookupEnv
+		d.home = os.UserHomeDir
+	} else {
+		// Injected environments stay hermetic: ~ comes from their HOME.
+		d.home = func() (string, error) {
+			if h, ok := d.getenv("HOME"); ok && h != "" {
+				return h, nil
+			}
+			return "", errors.New("HOME is not set")
+		}
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		dir = filepath.Dir(path)
+	}
+	d.dir = dir
+	return d
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML parses exactly one YAML document and returns its root node. On
+// a syntax error it returns the line the parser blamed, 0 if none.
+func parseYAML(data []byte) (root *yaml.Node, line int, err error) {
+	defer func() {
+		// The parser reports errors by panicking internally and recovers
+		// its own; should anything else escape on hostile input, it is
+		// still just an invalid inventory, not a crash of the program.
+		if r := recover(); r != nil {
+			root, line, err = nil, 0, fmt.Errorf("YAML syntax: parser failed: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, 0, errors.New("the inventory is empty; expected a mapping with sites:")
+		}
+		line, msg := syntaxPlace(err)
+		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		line, msg := syntaxPlace(err)
+		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
+	default:
+		return nil, extra.Line, errors.New("a second YAML document starts here; an inventory is one document")
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, 0, errors.New("the inventory is empty; expected a mapping with sites:")
+	}
+	return doc.Content[0], 0, nil
+}
+
+// syntaxPlace splits "yaml: line 3: did not find expected key" into its line
+// and message so that the error reads like every other one.
+func syntaxPlace(err error) (int, string) {
+	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
+		if n, cerr := strconv.Atoi(m[1]); cerr == nil {
+			return n, m[2]
+		}
+	}
+	return 0, err.Error()
+}
+
+// readRegular reads a regular file of at most limit bytes and returns its
+// mode too. Anything else (a FIFO, /dev/stdin, a folder) is refused before
+// it is opened, since opening or reading it could block forever.
+func readRegular(path string, limit int64) ([]byte, fs.FileMode, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	tooLarge := fmt.Errorf("%s is larger than %s; is this the right file?", path, sizeString(limit))
+	if info.Size() > limit {
+		return nil, 0, tooLarge
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, 0, tooLarge // it grew since Stat
+	}
+	return data, info.Mode(), nil
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,76 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Select returns the switches in scope, in inventory order. With no sites
+// and no switches it returns all of them. Otherwise a switch is in scope
+// when it is in one of the sites (if any are given) and is one of the named
+// switches (if any are given): the filters narrow and never widen, so that
+// `apply --site lab --switch lab-sw1` touches one switch, not the whole lab.
+// An unknown name is an error naming it and listing the known ones, as is a
+// combination that selects nothing.
+func (inv *Inventory) Select(sites, switches []string) ([]Switch, error) {
+	knownSites := make(map[string]bool)
+	knownSwitches := make(map[string]string) // switch -> site
+	for _, s := range inv.Sites {
+		knownSites[s.Name] = true
+		for _, sw := range s.Switches {
+			knownSwitches[sw.Name] = s.Name
+		}
+	}
+	var errs []error
+	for _, s := range sites {
+		if !knownSites[s] {
+			errs = append(errs, fmt.Errorf("unknown site %q; known: %s", s, sortedKeys(knownSites)))
+		}
+	}
+	for _, s := range switches {
+		if _, ok := knownSwitches[s]; !ok {
+			errs = append(errs, fmt.Errorf("unknown switch %q; known: %s", s, sortedKeys(knownSwitches)))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	var out []Switch
+	for _, s := range inv.Sites {
+		if len(sites) > 0 && !slices.Contains(sites, s.Name) {
+			continue
+		}
+		for _, sw := range s.Switches {
+			if len(switches) == 0 || slices.Contains(switches, sw.Name) {
+				out = append(out, sw)
+			}
+		}
+	}
+	if len(out) == 0 && len(switches) == 0 {
+		return nil, errors.New("no switch is in scope: the inventory has none there")
+	}
+	if len(out) == 0 {
+		// Every name is known, so the named switches are all in other sites.
+		var where []string
+		for _, name := range switches {
+			where = append(where, fmt.Sprintf("%s is in site %s", name, knownSwitches[name]))
+		}
+		return nil, fmt.Errorf("no switch is in scope: none of the named switches is in the named sites (%s)", strings.Join(where, "; "))
+	}
+	return out, nil
+}
+
+func sortedKeys[V any](m map[string]V) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return "(none)"
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ", ")
+}
