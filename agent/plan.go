@@ -36,6 +36,10 @@ func Target(p Policy, st vendors.State) (vendors.State, error) {
 		}
 	}
 	want.Queues[len(want.Queues)-1].Strict = true
+	if err := rankWeights(p, &want); err != nil {
+		return vendors.State{}, err
+	}
+	want.QoSDisabled = false
 	ports, _ := trustScope(p, st)
 	for i, pt := range want.Trust {
 		for _, port := range ports {
@@ -45,6 +49,34 @@ func Target(p Policy, st vendors.State) (vendors.State, error) {
 		}
 	}
 	return want, nil
+}
+
+// rankWeights gives weighted queues strictly increasing share weights in
+// priority order, keeping the current weights when they already are.
+func rankWeights(p Policy, st *vendors.State) error {
+	var weighted []int // indexes into st.Queues, lowest priority first
+	for i, q := range st.Queues {
+		if !q.Strict && q.Weight > 0 {
+			weighted = append(weighted, i)
+		}
+	}
+	ordered := true
+	for k := 1; k < len(weighted); k++ {
+		if st.Queues[weighted[k]].Weight <= st.Queues[weighted[k-1]].Weight {
+			ordered = false
+		}
+	}
+	if ordered {
+		return nil
+	}
+	shares, err := p.shares(len(weighted))
+	if err != nil {
+		return err
+	}
+	for k, i := range weighted {
+		st.Queues[i].Weight = shares[k]
+	}
+	return nil
 }
 
 // placeClasses returns the queue rank of each class: class 0 on the top rank,
@@ -99,6 +131,10 @@ func placeClasses(p Policy, st vendors.State) []int {
 // -> target) and rollback (current -> backup).
 func Diff(from, to vendors.State) (vendors.Change, error) {
 	var ch vendors.Change
+	if from.QoSDisabled != to.QoSDisabled {
+		enable := !to.QoSDisabled
+		ch.QoSEnable = &enable
+	}
 	for d := 0; d < vendors.NumDSCP; d++ {
 		if from.DSCP[d] != to.DSCP[d] {
 			ch.Map = append(ch.Map, vendors.MapChange{DSCP: d, From: from.DSCP[d], To: to.DSCP[d]})
@@ -111,8 +147,8 @@ func Diff(from, to vendors.State) (vendors.Change, error) {
 		if to.Queues[i].ID != q.ID {
 			return ch, fmt.Errorf("queue layout changed: queue %d at rank %d, expected %d", q.ID, i, to.Queues[i].ID)
 		}
-		if q.Strict != to.Queues[i].Strict {
-			ch.Scheduler = append(ch.Scheduler, vendors.SchedulerChange{Queue: q.ID, FromStrict: q.Strict, ToStrict: to.Queues[i].Strict})
+		if t := to.Queues[i]; q.Strict != t.Strict || q.Weight != t.Weight {
+			ch.Scheduler = append(ch.Scheduler, vendors.SchedulerChange{Queue: q.ID, FromStrict: q.Strict, ToStrict: t.Strict, FromWeight: q.Weight, ToWeight: t.Weight})
 		}
 	}
 	for _, pt := range to.Trust {
@@ -135,6 +171,9 @@ func Diff(from, to vendors.State) (vendors.Change, error) {
 // Verify checks that every edit of ch is in effect in got.
 func Verify(got vendors.State, ch vendors.Change) error {
 	var bad []string
+	if ch.QoSEnable != nil && got.QoSDisabled == *ch.QoSEnable {
+		bad = append(bad, fmt.Sprintf("global QoS enabled=%v, expected %v", !got.QoSDisabled, *ch.QoSEnable))
+	}
 	for _, m := range ch.Map {
 		if got.DSCP[m.DSCP] != m.To {
 			bad = append(bad, fmt.Sprintf("dscp %d is on queue %d, expected %d", m.DSCP, got.DSCP[m.DSCP], m.To))
@@ -144,6 +183,8 @@ func Verify(got vendors.State, ch vendors.Change) error {
 		r := got.Rank(s.Queue)
 		if r < 0 || got.Queues[r].Strict != s.ToStrict {
 			bad = append(bad, fmt.Sprintf("queue %d strict=%v, expected %v", s.Queue, !s.ToStrict, s.ToStrict))
+		} else if got.Queues[r].Weight != s.ToWeight {
+			bad = append(bad, fmt.Sprintf("queue %d share weight %d, expected %d", s.Queue, got.Queues[r].Weight, s.ToWeight))
 		}
 	}
 	for _, t := range ch.Trust {

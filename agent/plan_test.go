@@ -41,6 +41,29 @@ func noNetControlOnTop() vendors.State {
 	return st
 }
 
+// catalystFactory is a Catalyst 3750 out of the box: mls qos off, ports
+// untrusted, no priority-queue out, equal share weights; queues in priority
+// order Q2 < Q3 < Q4 < Q1.
+func catalystFactory() vendors.State {
+	var st vendors.State
+	for d := range st.DSCP {
+		switch {
+		case d < 16:
+			st.DSCP[d] = 2
+		case d < 32:
+			st.DSCP[d] = 3
+		case d >= 40 && d < 48:
+			st.DSCP[d] = 1
+		default:
+			st.DSCP[d] = 4
+		}
+	}
+	st.Queues = []vendors.Queue{{ID: 2, Weight: 25}, {ID: 3, Weight: 25}, {ID: 4, Weight: 25}, {ID: 1, Weight: 25}}
+	st.Trust = []vendors.PortTrust{{Port: "Gi0/1", Trust: vendors.TrustUntrusted}}
+	st.QoSDisabled = true
+	return st
+}
+
 func TestPlan(t *testing.T) {
 	onlyEFWrong := compliant()
 	onlyEFWrong.DSCP[DSCPEF] = 2
@@ -80,6 +103,29 @@ func TestPlan(t *testing.T) {
 			want: vendors.Change{Map: []vendors.MapChange{
 				{DSCP: 0, From: 3, To: 4}, {DSCP: 24, From: 2, To: 3}, {DSCP: 34, From: 1, To: 2}, {DSCP: 46, From: 4, To: 1},
 			}},
+		},
+		{
+			name:   "Catalyst factory: map already ordered; QoS on, trust, Q1 strict, shares ranked",
+			policy: DefaultPolicy(), state: catalystFactory(),
+			want: vendors.Change{
+				QoSEnable: func() *bool { b := true; return &b }(),
+				Scheduler: []vendors.SchedulerChange{
+					{Queue: 2, FromWeight: 25, ToWeight: 63}, {Queue: 3, FromWeight: 25, ToWeight: 127},
+					{Queue: 4, FromWeight: 25, ToWeight: 255}, {Queue: 1, ToStrict: true, FromWeight: 25, ToWeight: 25},
+				},
+				Trust: []vendors.TrustChange{{Port: "Gi0/1", From: "untrusted", To: "dscp"}},
+			},
+		},
+		{
+			name:   "ranked shares are kept",
+			policy: DefaultPolicy(),
+			state: func() vendors.State {
+				st := catalystFactory()
+				st.QoSDisabled = false
+				st.Queues = []vendors.Queue{{ID: 2, Weight: 5}, {ID: 3, Weight: 50}, {ID: 4, Weight: 70}, {ID: 1, Strict: true, Weight: 25}}
+				st.Trust[0].Trust = vendors.TrustDSCP
+				return st
+			}(),
 		},
 		{
 			name:   "ef_exclusive moves CS5 off the top queue to the default class's queue",
@@ -133,6 +179,10 @@ func apply(st *vendors.State, ch vendors.Change) {
 	}
 	for _, s := range ch.Scheduler {
 		st.Queues[st.Rank(s.Queue)].Strict = s.ToStrict
+		st.Queues[st.Rank(s.Queue)].Weight = s.ToWeight
+	}
+	if ch.QoSEnable != nil {
+		st.QoSDisabled = !*ch.QoSEnable
 	}
 	for _, c := range ch.Trust {
 		for i := range st.Trust {
@@ -167,6 +217,17 @@ func TestCheck(t *testing.T) {
 			"ef-exclusive: dscp 49 shares top queue 3 with EF",
 		}},
 		{"factory CS6/CS7 on the top queue are fine without ef_exclusive", DefaultPolicy(), compliant(), nil},
+		{"Catalyst factory", DefaultPolicy(), catalystFactory(), []string{
+			"ef-top: top queue 1 is not strict priority",
+			"order: audio (EF) on queue 1 is not ahead of video (AF41) on queue 4: both have share weight 25",
+			"order: audio (EF) on queue 1 is not ahead of signaling (CS3) on queue 3",
+			"order: audio (EF) on queue 1 is not ahead of default (BE) on queue 2",
+			"order: video (AF41) on queue 4 is not ahead of signaling (CS3) on queue 3: both have share weight 25",
+			"order: video (AF41) on queue 4 is not ahead of default (BE) on queue 2: both have share weight 25",
+			"order: signaling (CS3) on queue 3 is not ahead of default (BE) on queue 2: both have share weight 25",
+			"trust: QoS is disabled globally",
+			"trust: port Gi0/1 trusts untrusted",
+		}},
 		{"inverted order", DefaultPolicy(), func() vendors.State {
 			st := compliant()
 			st.DSCP[DSCPCS3], st.DSCP[DSCPAF41] = 2, 1
@@ -242,13 +303,18 @@ func TestDiffVerifyRoundTrip(t *testing.T) {
 // change no rule is broken, and a second plan is empty.
 func FuzzPlan(f *testing.F) {
 	f.Add(make([]byte, 64), uint8(4), false)
+	f.Add(append(make([]byte, 64), 1, 1, 1, 1), uint8(4), false)
 	f.Add([]byte("\x01\x00\x00\x01\x02\x02\x03\x03"), uint8(4), true)
 	f.Add([]byte("\x07\x06\x05\x04\x03\x02\x01\x00"), uint8(8), false)
 	f.Fuzz(func(t *testing.T, raw []byte, nq uint8, exclusive bool) {
 		n := int(nq%7) + 2 // 2..8 queues
 		var st vendors.State
 		for i := 0; i < n; i++ {
-			st.Queues = append(st.Queues, vendors.Queue{ID: i})
+			q := vendors.Queue{ID: i}
+			if 64+i < len(raw) { // share weights, as on Catalyst SRR queues
+				q.Weight = int(raw[64+i]) % 4 * 25
+			}
+			st.Queues = append(st.Queues, q)
 		}
 		for d := range st.DSCP {
 			if d < len(raw) {

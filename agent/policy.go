@@ -31,6 +31,28 @@ type Policy struct {
 	EFExclusive bool     `yaml:"ef_exclusive" json:"ef_exclusive"`
 	Trust       string   `yaml:"trust" json:"trust"`
 	TrustPorts  []string `yaml:"-" json:"trust_ports"` // empty = all ports
+	// WeightedShares are the share weights given to weighted queues, lowest
+	// priority first, when their weights do not already rank them (Catalyst
+	// SRR). Empty means DefaultShares.
+	WeightedShares []int `yaml:"weighted_shares" json:"weighted_shares,omitempty"`
+}
+
+// shares returns n strictly increasing share weights for weighted queues,
+// lowest priority first. By default the top weighted queue gets 255 and each
+// one below about half of the one above it, so under congestion a class gets
+// twice the bandwidth of the class below.
+func (p Policy) shares(n int) ([]int, error) {
+	if len(p.WeightedShares) > 0 {
+		if n > len(p.WeightedShares) {
+			return nil, fmt.Errorf("%d weighted queues need share weights but weighted_shares has %d", n, len(p.WeightedShares))
+		}
+		return p.WeightedShares[len(p.WeightedShares)-n:], nil
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = max(255>>(n-1-i), 1)
+	}
+	return out, nil
 }
 
 // DefaultPolicy is the built-in policy: audio EF > video AF41 > signaling CS3 > default.
@@ -70,10 +92,11 @@ func LoadPolicy(path string) (Policy, error) {
 
 // rawPolicy mirrors the file; trust_ports is "all" or a list, so it is decoded by hand.
 type rawPolicy struct {
-	Classes     []Class   `yaml:"classes"`
-	EFExclusive bool      `yaml:"ef_exclusive"`
-	Trust       *string   `yaml:"trust"`
-	TrustPorts  yaml.Node `yaml:"trust_ports"`
+	Classes        []Class   `yaml:"classes"`
+	EFExclusive    bool      `yaml:"ef_exclusive"`
+	Trust          *string   `yaml:"trust"`
+	TrustPorts     yaml.Node `yaml:"trust_ports"`
+	WeightedShares []int     `yaml:"weighted_shares"`
 }
 
 // ParsePolicy decodes and validates policy YAML; name is used in messages.
@@ -84,7 +107,7 @@ func ParsePolicy(name string, data []byte) (Policy, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return Policy{}, fmt.Errorf("%s: %w", name, err)
 	}
-	p := Policy{Classes: raw.Classes, EFExclusive: raw.EFExclusive, Trust: "dscp"}
+	p := Policy{Classes: raw.Classes, EFExclusive: raw.EFExclusive, Trust: "dscp", WeightedShares: raw.WeightedShares}
 	if raw.Trust != nil {
 		p.Trust = *raw.Trust
 	}
@@ -146,6 +169,13 @@ func (p Policy) Validate() error {
 	}
 	if p.Trust != "dscp" {
 		errs = append(errs, fmt.Errorf("trust: %q; only \"dscp\" is supported (the DSCP map is consulted only when ports trust DSCP)", p.Trust))
+	}
+	for i, w := range p.WeightedShares {
+		if w < 1 || w > 255 {
+			errs = append(errs, fmt.Errorf("weighted_shares[%d]: %d; expected 1..255", i, w))
+		} else if i > 0 && w <= p.WeightedShares[i-1] {
+			errs = append(errs, fmt.Errorf("weighted_shares[%d]: %d is not above %d; shares go lowest priority first, strictly increasing", i, w, p.WeightedShares[i-1]))
+		}
 	}
 	for i, port := range p.TrustPorts {
 		if strings.TrimSpace(port) == "" {

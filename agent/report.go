@@ -48,6 +48,7 @@ type SwitchResult struct {
 	OrderPairs       []OrderPair               `json:"order_pairs,omitempty"`
 	Findings         []Finding                 `json:"findings"`
 	Changes          []vendors.MapChange       `json:"changes"`
+	QoSEnable        *bool                     `json:"qos_enable,omitempty"`
 	TrustChanges     []vendors.TrustChange     `json:"trust_changes,omitempty"`
 	SchedulerChanges []vendors.SchedulerChange `json:"scheduler_changes,omitempty"`
 	Backup           string                    `json:"backup,omitempty"`
@@ -127,6 +128,7 @@ func (res *SwitchResult) setState(p Policy, st vendors.State) {
 
 func (res *SwitchResult) setChange(ch vendors.Change) {
 	res.Changes = ch.Map
+	res.QoSEnable = ch.QoSEnable
 	res.TrustChanges = ch.Trust
 	res.SchedulerChanges = ch.Scheduler
 }
@@ -156,7 +158,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
 			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
-			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges))
+			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges)+btoi(s.QoSEnable != nil))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -187,8 +189,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, c := range s.Changes {
 			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d", verb, c.DSCP, dscpName(c.DSCP), c.From, c.To))
 		}
+		if s.QoSEnable != nil {
+			lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
+		}
 		for _, c := range s.SchedulerChanges {
-			lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
+			if c.FromStrict != c.ToStrict {
+				lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
+			}
+			if c.FromWeight != c.ToWeight {
+				lines = append(lines, fmt.Sprintf("%s: queue %d share weight %d -> %d", verb, c.Queue, c.FromWeight, c.ToWeight))
+			}
 		}
 		// One line per (from, to) pair: a switch has dozens of ports.
 		byMove := map[string][]string{}
@@ -253,4 +263,11 @@ func schedName(strict bool) string {
 		return "strict"
 	}
 	return "weighted"
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -104,6 +104,11 @@ func checkOrder(p Policy, st vendors.State) []Finding {
 				for _, lo := range p.Classes[j].DSCP {
 					qh, ql := st.DSCP[hi], st.DSCP[lo]
 					if st.Rank(qh) > st.Rank(ql) {
+						if msg := weightProblem(st, qh, ql); msg != "" {
+							fs = append(fs, Finding{Rule: RuleOrder, DSCP: intp(hi), GotQueue: intp(qh),
+								Message: fmt.Sprintf("%s (%s) on queue %d is not ahead of %s (%s) on queue %d: %s",
+									p.Classes[i].Name, dscpName(hi), qh, p.Classes[j].Name, dscpName(lo), ql, msg)})
+						}
 						continue
 					}
 					verb := "is below"
@@ -120,6 +125,19 @@ func checkOrder(p Policy, st vendors.State) []Finding {
 		}
 	}
 	return fs
+}
+
+// weightProblem explains why a higher-ranked weighted queue hi does not get
+// more service than lo, or returns "" when it does (or weights do not apply).
+func weightProblem(st vendors.State, hi, lo int) string {
+	qh, ql := st.Queues[st.Rank(hi)], st.Queues[st.Rank(lo)]
+	if qh.Strict || qh.Weight == 0 || ql.Weight == 0 || qh.Weight > ql.Weight {
+		return ""
+	}
+	if qh.Weight == ql.Weight {
+		return fmt.Sprintf("both have share weight %d, so they are not ordered", qh.Weight)
+	}
+	return fmt.Sprintf("share weight %d is below %d", qh.Weight, ql.Weight)
 }
 
 func checkEFExclusive(p Policy, st vendors.State) []Finding {
@@ -159,6 +177,9 @@ func trustScope(p Policy, st vendors.State) (ports []string, missing []string) {
 
 func checkTrust(p Policy, st vendors.State) []Finding {
 	var fs []Finding
+	if st.QoSDisabled {
+		fs = append(fs, Finding{Rule: RuleTrust, Message: "QoS is disabled globally; no port trusts DSCP and the map is not consulted"})
+	}
 	ports, missing := trustScope(p, st)
 	for _, port := range ports {
 		t, _ := st.TrustOf(port)

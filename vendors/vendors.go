@@ -31,6 +31,9 @@ const (
 type Queue struct {
 	ID     int  `json:"id"`     // native queue number as the platform numbers it
 	Strict bool `json:"strict"` // served strictly before every lower-priority queue
+	// Weight is the queue's relative share where the platform schedules
+	// non-strict queues by share weights (Catalyst SRR); 0 where it does not.
+	Weight int `json:"weight,omitempty"`
 }
 
 // PortTrust is the trust mode configured on one port, or on GlobalPort.
@@ -47,6 +50,9 @@ type State struct {
 	DSCP [NumDSCP]int `json:"dscp"`
 	// Trust lists the global setting (Port == GlobalPort) first, then every port.
 	Trust []PortTrust `json:"trust"`
+	// QoSDisabled is set on platforms with a global QoS switch that is off
+	// (Catalyst `no mls qos`): then no map or trust setting is consulted.
+	QoSDisabled bool `json:"qos_disabled,omitempty"`
 }
 
 // Top returns the highest-priority queue.
@@ -94,26 +100,36 @@ type TrustChange struct {
 	To   Trust  `json:"to"`
 }
 
-// SchedulerChange makes a queue strict or weighted.
+// SchedulerChange makes a queue strict or weighted, or changes its share weight.
 type SchedulerChange struct {
 	Queue      int  `json:"queue"`
 	FromStrict bool `json:"from_strict"`
 	ToStrict   bool `json:"to_strict"`
+	FromWeight int  `json:"from_weight,omitempty"`
+	ToWeight   int  `json:"to_weight,omitempty"`
 }
 
 // Change is a planned set of edits. Adapters write all of it in one step where
 // the device allows; the order inside each slice is the order to send.
 type Change struct {
+	// QoSEnable turns the platform's global QoS switch on (true) or off; nil leaves it.
+	QoSEnable *bool             `json:"qos_enable,omitempty"`
 	Map       []MapChange       `json:"map,omitempty"`
 	Trust     []TrustChange     `json:"trust,omitempty"`
 	Scheduler []SchedulerChange `json:"scheduler,omitempty"`
 }
 
 // Empty reports whether the change edits nothing.
-func (c Change) Empty() bool { return len(c.Map)+len(c.Trust)+len(c.Scheduler) == 0 }
+func (c Change) Empty() bool { return c.Len() == 0 }
 
 // Len is the number of edits.
-func (c Change) Len() int { return len(c.Map) + len(c.Trust) + len(c.Scheduler) }
+func (c Change) Len() int {
+	n := len(c.Map) + len(c.Trust) + len(c.Scheduler)
+	if c.QoSEnable != nil {
+		n++
+	}
+	return n
+}
 
 // Adapter talks to one switch. It is not safe for concurrent use: the engine
 // makes one per switch per run.
