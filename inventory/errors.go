@@ -14,16 +14,19 @@ import (
 // problem they find, each an *Error, joined with errors.Join, so that a user
 // fixes the file in one pass rather than one run per mistake.
 //
-// Error() reads `<file>:<line>: <path>: <field>: <what is wrong>`, e.g.
+// Error() reads `<file>:<line>: <path>: <field>: <what is wrong>`, or
+// `<field> "<value>" <what is wrong>` when the message quotes the offending
+// value, e.g.
 //
-//	inventory.yaml:14: sites.lab.switches[1] (lab-core): vendor: "cisco-iox" is unknown; known: cisco-ios, netgear-gs110tp
+//	inventory.yaml:14: sites.lab.switches[1] (lab-core): vendor "cisco-iox" is unknown; known: cisco-ios, netgear-gs110tp
+//	inventory.yaml:3: defaults: snmp.timeout: expected a duration with a unit such as "2s" or "500ms", got an integer "5"
 //
 // where the line and the path are left out when the problem has none.
 type Error struct {
 	File string // as given to Load or Parse
 	Line int    // 1-based; 0 when the problem is not at a place in the file
 	Path string // the object at fault: "defaults", "sites.lab", "sites.lab.switches[1] (lab-core)"; "" for the file as a whole
-	Msg  string // starts with "<field>: " when one field is at fault; never holds a secret value
+	Msg  string // starts with the field when one is at fault; never holds a secret value
 	Err  error  // the underlying cause, if any
 }
 
@@ -62,7 +65,13 @@ type problems struct {
 // add records a problem; field, when not empty, leads the message.
 func (p *problems) add(at loc, field string, cause error, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if field != "" {
+	switch {
+	case field == "":
+	case strings.HasPrefix(msg, `"`):
+		// The offending value follows its field as in DESIGN.md's
+		// `vendor "cisco-iox" is unknown`.
+		msg = field + " " + msg
+	default:
 		msg = field + ": " + msg
 	}
 	e := &Error{File: p.file, Line: at.line, Path: oneLine(at.path), Msg: oneLine(msg), Err: cause}
