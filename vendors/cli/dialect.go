@@ -1,0 +1,202 @@
+// Package cli is the adapter for switches with a Cisco-like CLI over SSH.
+// Everything that differs between platforms (prompts, paging, error markers,
+// confirmation prompts, show commands and their parsers, config lines, queue
+// numbering) is data: one YAML file per dialect under dialects/, embedded in
+// the binary. Adding a platform is a dialect file plus its test transcripts,
+// unless its show output needs a parser that does not exist yet.
+package cli
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed dialects/*.yaml
+var dialectFiles embed.FS
+
+// Dialect is one platform's CLI, as data.
+type Dialect struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Prompts     struct {
+		Exec       string `yaml:"exec"`
+		Privileged string `yaml:"privileged"`
+		Config     string `yaml:"config"`
+	} `yaml:"prompts"`
+	Enable             string        `yaml:"enable"`
+	EnableSecretPrompt string        `yaml:"enable_secret_prompt"`
+	OnOpen             []string      `yaml:"on_open"`
+	ConfigEnter        string        `yaml:"config_enter"`
+	ConfigExit         string        `yaml:"config_exit"`
+	Pager              string        `yaml:"pager"`
+	ErrorMarkers       []string      `yaml:"error_markers"`
+	RefusePrompts      []string      `yaml:"refuse_prompts"`
+	Save               SaveSpec      `yaml:"save"`
+	Queues             []int         `yaml:"queues"` // native IDs, lowest priority first
+	Read               []ReadCommand `yaml:"read"`
+	Write              WriteSpec     `yaml:"write"`
+
+	prompt, exec, privileged, config, pager, enablePrompt *regexp.Regexp
+	refuse                                                []*regexp.Regexp
+	saveAnswers                                           []answer
+	saveSuccess                                           *regexp.Regexp
+}
+
+// SaveSpec says how to copy running to startup config.
+type SaveSpec struct {
+	Command string `yaml:"command"`
+	Confirm []struct {
+		Prompt string `yaml:"prompt"`
+		Answer string `yaml:"answer"`
+	} `yaml:"confirm"`
+	Success string `yaml:"success"`
+}
+
+// ReadCommand is a show command and the parser for its output.
+type ReadCommand struct {
+	Command string `yaml:"command"`
+	Parser  string `yaml:"parser"`
+}
+
+// WriteSpec holds the config-line templates. Placeholders: {queue}, {dscp}
+// (a space-separated list), {port}, {mode}, {count}, {weights}.
+type WriteSpec struct {
+	QoSEnable []string `yaml:"qos_enable"`
+	Map       struct {
+		Line       string `yaml:"line"`
+		MaxPerLine int    `yaml:"max_per_line"`
+	} `yaml:"map"`
+	Trust struct {
+		Scope   string            `yaml:"scope"` // "port" or "global"
+		Line    []string          `yaml:"line"`
+		NoTrust []string          `yaml:"no_trust"`
+		Modes   map[string]string `yaml:"modes"` // our trust name -> the CLI's keyword
+	} `yaml:"trust"`
+	Strict struct {
+		Scope string   `yaml:"scope"` // "port" (top queue strict per port), "count" (top N strict), "queue"
+		On    []string `yaml:"on"`
+		Off   []string `yaml:"off"`
+		Line  []string `yaml:"line"`
+	} `yaml:"strict"`
+	Weights struct {
+		Line []string `yaml:"line"`
+	} `yaml:"weights"`
+}
+
+type answer struct {
+	pattern *regexp.Regexp
+	reply   string
+}
+
+// Dialects returns the embedded dialects by name.
+func Dialects() (map[string]*Dialect, error) {
+	out := map[string]*Dialect{}
+	err := fs.WalkDir(dialectFiles, "dialects", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := dialectFiles.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		dl, err := ParseDialect(path, data)
+		if err != nil {
+			return err
+		}
+		if _, dup := out[dl.Name]; dup {
+			return fmt.Errorf("%s: dialect %q defined twice", path, dl.Name)
+		}
+		out[dl.Name] = dl
+		return nil
+	})
+	return out, err
+}
+
+// ParseDialect decodes and checks one dialect file.
+func ParseDialect(path string, data []byte) (*Dialect, error) {
+	var d Dialect
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := d.compile(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &d, nil
+}
+
+func (d *Dialect) compile() error {
+	var errs []error
+	re := func(field, expr string, required bool) *regexp.Regexp {
+		if expr == "" {
+			if required {
+				errs = append(errs, fmt.Errorf("%s is required", field))
+			}
+			return nil
+		}
+		r, err := regexp.Compile(expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+		}
+		return r
+	}
+	if d.Name == "" {
+		errs = append(errs, errors.New("name is required"))
+	}
+	d.exec = re("prompts.exec", d.Prompts.Exec, true)
+	d.privileged = re("prompts.privileged", d.Prompts.Privileged, true)
+	d.config = re("prompts.config", d.Prompts.Config, true)
+	d.prompt = re("prompts", "(?:"+d.Prompts.Config+")|(?:"+d.Prompts.Privileged+")|(?:"+d.Prompts.Exec+")", true)
+	d.pager = re("pager", d.Pager, false)
+	d.enablePrompt = re("enable_secret_prompt", d.EnableSecretPrompt, false)
+	for i, p := range d.RefusePrompts {
+		d.refuse = append(d.refuse, re(fmt.Sprintf("refuse_prompts[%d]", i), p, true))
+	}
+	for i, c := range d.Save.Confirm {
+		d.saveAnswers = append(d.saveAnswers, answer{re(fmt.Sprintf("save.confirm[%d].prompt", i), c.Prompt, true), c.Answer})
+	}
+	d.saveSuccess = re("save.success", d.Save.Success, false)
+	if d.Save.Command == "" || d.ConfigEnter == "" || d.ConfigExit == "" {
+		errs = append(errs, errors.New("save.command, config_enter and config_exit are required"))
+	}
+	if len(d.Queues) < 2 {
+		errs = append(errs, fmt.Errorf("queues: %d listed; expected at least 2", len(d.Queues)))
+	}
+	for i, rc := range d.Read {
+		if _, ok := parsers[rc.Parser]; !ok {
+			errs = append(errs, fmt.Errorf("read[%d]: parser %q is unknown; known: %s", i, rc.Parser, strings.Join(parserNames(), ", ")))
+		}
+	}
+	if d.Write.Map.Line == "" || d.Write.Map.MaxPerLine < 1 {
+		errs = append(errs, errors.New("write.map.line and write.map.max_per_line are required"))
+	}
+	switch d.Write.Trust.Scope {
+	case "port", "global":
+	default:
+		errs = append(errs, fmt.Errorf("write.trust.scope %q: expected port or global", d.Write.Trust.Scope))
+	}
+	switch d.Write.Strict.Scope {
+	case "port", "count", "queue":
+	default:
+		errs = append(errs, fmt.Errorf("write.strict.scope %q: expected port, count or queue", d.Write.Strict.Scope))
+	}
+	return errors.Join(errs...)
+}
+
+func parserNames() []string {
+	names := make([]string, 0, len(parsers))
+	for n := range parsers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

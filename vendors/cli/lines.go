@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// configLines renders ch as the dialect's config-mode lines, given the
+// state it applies to (for the port list and unchanged share weights).
+// Map lines group DSCP values per target queue, up to max_per_line each.
+func (d *Dialect) configLines(cur vendors.State, ch vendors.Change) ([]string, error) {
+	var out []string
+	perPort := map[string][]string{} // port-scoped lines, emitted per port so each is visited once
+	w := d.Write
+	if ch.QoSEnable != nil {
+		for _, l := range w.QoSEnable {
+			if *ch.QoSEnable {
+				out = append(out, l)
+			} else {
+				out = append(out, "no "+l)
+			}
+		}
+		if len(w.QoSEnable) == 0 {
+			return nil, fmt.Errorf("%s has no global QoS switch to turn", d.Name)
+		}
+	}
+
+	byQueue := map[int][]int{}
+	for _, m := range ch.Map {
+		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || cur.Rank(m.To) < 0 {
+			return nil, fmt.Errorf("refusing dscp %d -> queue %d: queues are %v", m.DSCP, m.To, d.Queues)
+		}
+		byQueue[m.To] = append(byQueue[m.To], m.DSCP)
+	}
+	queues := make([]int, 0, len(byQueue))
+	for q := range byQueue {
+		queues = append(queues, q)
+	}
+	sort.Ints(queues)
+	for _, q := range queues {
+		ds := byQueue[q]
+		sort.Ints(ds)
+		for start := 0; start < len(ds); start += w.Map.MaxPerLine {
+			chunk := ds[start:min(start+w.Map.MaxPerLine, len(ds))]
+			out = append(out, fill(w.Map.Line, "queue", strconv.Itoa(q), "dscp", joinInts(chunk)))
+		}
+	}
+
+	for _, s := range ch.Scheduler {
+		if s.FromStrict == s.ToStrict {
+			continue
+		}
+		switch w.Strict.Scope {
+		case "port":
+			if s.Queue != cur.Top().ID {
+				return nil, fmt.Errorf("%s can make only the top queue %d strict, not queue %d", d.Name, cur.Top().ID, s.Queue)
+			}
+			tmpl := w.Strict.Off
+			if s.ToStrict {
+				tmpl = w.Strict.On
+			}
+			for _, p := range ports(cur) {
+				perPort[p] = append(perPort[p], fillAll(tmpl, "port", p)...)
+			}
+		case "queue":
+			tmpl := w.Strict.Off
+			if s.ToStrict {
+				tmpl = w.Strict.On
+			}
+			out = append(out, fillAll(tmpl, "queue", strconv.Itoa(s.Queue))...)
+		}
+	}
+	if w.Strict.Scope == "count" && hasStrictChange(ch) {
+		n, err := strictCount(cur, ch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fillAll(w.Strict.Line, "count", strconv.Itoa(n))...)
+	}
+	if hasWeightChange(ch) {
+		if len(w.Weights.Line) == 0 {
+			return nil, fmt.Errorf("%s has no share weights to set", d.Name)
+		}
+		ws := weightsAfter(cur, ch)
+		for _, p := range ports(cur) {
+			perPort[p] = append(perPort[p], fillAll(w.Weights.Line, "port", p, "weights", joinInts(ws))...)
+		}
+	}
+
+	for _, t := range ch.Trust {
+		if t.Port == vendors.GlobalPort && w.Trust.Scope != "global" || t.Port != vendors.GlobalPort && w.Trust.Scope != "port" {
+			return nil, fmt.Errorf("%s sets trust per %s, not on %q", d.Name, w.Trust.Scope, t.Port)
+		}
+		tmpl := w.Trust.Line
+		mode, ok := w.Trust.Modes[string(t.To)]
+		if !ok {
+			if t.To != vendors.TrustUntrusted || len(w.Trust.NoTrust) == 0 {
+				return nil, fmt.Errorf("%s cannot set trust %s", d.Name, t.To)
+			}
+			tmpl = w.Trust.NoTrust
+		}
+		if t.Port == vendors.GlobalPort {
+			out = append(out, fillAll(tmpl, "mode", mode)...)
+		} else {
+			perPort[t.Port] = append(perPort[t.Port], fillAll(tmpl, "port", t.Port, "mode", mode)...)
+		}
+	}
+	for _, p := range ports(cur) {
+		out = append(out, perPort[p]...)
+	}
+	return mergeInterfaceBlocks(out), nil
+}
+
+func hasStrictChange(ch vendors.Change) bool {
+	for _, s := range ch.Scheduler {
+		if s.FromStrict != s.ToStrict {
+			return true
+		}
+	}
+	return false
+}
+
+func hasWeightChange(ch vendors.Change) bool {
+	for _, s := range ch.Scheduler {
+		if s.FromWeight != s.ToWeight {
+			return true
+		}
+	}
+	return false
+}
+
+// strictCount is the number of strict queues after ch; on count platforms
+// they must be the top ones.
+func strictCount(cur vendors.State, ch vendors.Change) (int, error) {
+	strict := make([]bool, len(cur.Queues))
+	for i, q := range cur.Queues {
+		strict[i] = q.Strict
+	}
+	for _, s := range ch.Scheduler {
+		strict[cur.Rank(s.Queue)] = s.ToStrict
+	}
+	n := 0
+	for i := len(strict) - 1; i >= 0 && strict[i]; i-- {
+		n++
+	}
+	for i := 0; i < len(strict)-n; i++ {
+		if strict[i] {
+			return 0, fmt.Errorf("strict queues must be the top ones on this platform")
+		}
+	}
+	return n, nil
+}
+
+// weightsAfter lists every queue's share weight after ch, by native queue ID
+// ascending (the order `srr-queue bandwidth share` takes them).
+func weightsAfter(cur vendors.State, ch vendors.Change) []int {
+	byID := map[int]int{}
+	for _, q := range cur.Queues {
+		byID[q.ID] = q.Weight
+	}
+	for _, s := range ch.Scheduler {
+		byID[s.Queue] = s.ToWeight
+	}
+	ids := make([]int, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	ws := make([]int, len(ids))
+	for i, id := range ids {
+		ws[i] = max(byID[id], 1)
+	}
+	return ws
+}
+
+// ports lists the switch's ports (not the global entry).
+func ports(st vendors.State) []string {
+	var ps []string
+	for _, t := range st.Trust {
+		if t.Port != vendors.GlobalPort {
+			ps = append(ps, t.Port)
+		}
+	}
+	return ps
+}
+
+// mergeInterfaceBlocks drops an "exit" immediately followed by re-entering
+// the same interface, so each port is visited once per run of edits.
+func mergeInterfaceBlocks(ls []string) []string {
+	var out []string
+	current := ""
+	for _, l := range ls {
+		if strings.HasPrefix(l, "interface ") {
+			if n := len(out); n > 0 && out[n-1] == "exit" && current == l {
+				out = out[:n-1]
+				continue
+			}
+			current = l
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func fill(tmpl string, kv ...string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		tmpl = strings.ReplaceAll(tmpl, "{"+kv[i]+"}", kv[i+1])
+	}
+	return tmpl
+}
+
+func fillAll(tmpls []string, kv ...string) []string {
+	out := make([]string, len(tmpls))
+	for i, t := range tmpls {
+		out[i] = fill(t, kv...)
+	}
+	return out
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, " ")
+}
