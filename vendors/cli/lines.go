@@ -10,9 +10,11 @@ import (
 )
 
 // configLines renders ch as the dialect's config-mode lines, given the
-// state it applies to (for the port list and unchanged share weights).
+// state it applies to (for the port list and unchanged share weights) and,
+// on platforms that make the top queue strict per port, which ports already
+// have it (portStrict), so only the ports that differ are touched.
 // Map lines group DSCP values per target queue, up to max_per_line each.
-func (d *Dialect) configLines(cur vendors.State, ch vendors.Change) ([]string, error) {
+func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, portStrict map[string]bool) ([]string, error) {
 	var out []string
 	perPort := map[string][]string{} // port-scoped lines, emitted per port so each is visited once
 	w := d.Write
@@ -64,7 +66,9 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change) ([]string, e
 				tmpl = w.Strict.On
 			}
 			for _, p := range ports(cur) {
-				perPort[p] = append(perPort[p], fillAll(tmpl, "port", p)...)
+				if portStrict[p] != s.ToStrict {
+					perPort[p] = append(perPort[p], fillAll(tmpl, "port", p)...)
+				}
 			}
 		case "queue":
 			tmpl := w.Strict.Off
