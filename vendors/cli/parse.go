@@ -77,7 +77,6 @@ var gridRow = regexp.MustCompile(`^\s*(\d)\s*:\s+(\S.*)$`)
 // cell, the queue being the first submatch.
 func gridParser(cell *regexp.Regexp) parser {
 	return func(out string, r *reading) error {
-		found := 0
 		for _, l := range lines(out) {
 			m := gridRow.FindStringSubmatch(l)
 			if m == nil {
@@ -94,24 +93,38 @@ func gridParser(cell *regexp.Regexp) parser {
 					return fmt.Errorf("row %d: too many cells", d1)
 				}
 				q, _ := strconv.Atoi(cm[1])
-				if _, dup := r.dscp[d]; dup {
-					return fmt.Errorf("dscp %d listed twice", d)
+				if err := r.setDSCP(d, q); err != nil {
+					return err
 				}
-				r.dscp[d] = q
-				found++
 			}
 		}
-		if found != vendors.NumDSCP {
-			return fmt.Errorf("map lists %d DSCP values; expected %d", found, vendors.NumDSCP)
-		}
-		return nil
+		return r.fullMap()
 	}
+}
+
+// setDSCP records one map entry; a value listed twice is garbled output.
+func (r *reading) setDSCP(d, q int) error {
+	if d < 0 || d >= vendors.NumDSCP {
+		return fmt.Errorf("dscp %d out of range", d)
+	}
+	if _, dup := r.dscp[d]; dup {
+		return fmt.Errorf("dscp %d listed twice", d)
+	}
+	r.dscp[d] = q
+	return nil
+}
+
+// fullMap checks that every DSCP value was listed.
+func (r *reading) fullMap() error {
+	if len(r.dscp) != vendors.NumDSCP {
+		return fmt.Errorf("map lists %d DSCP values; expected %d", len(r.dscp), vendors.NumDSCP)
+	}
+	return nil
 }
 
 var dscpRow = regexp.MustCompile(`^\s*(\d{1,2})(?:\([\w/]+\))?\s+(\d{1,2})$`)
 
 func parseDSCPRows(out string, r *reading) error {
-	found := 0
 	for _, l := range lines(out) {
 		m := dscpRow.FindStringSubmatch(l)
 		if m == nil {
@@ -119,19 +132,11 @@ func parseDSCPRows(out string, r *reading) error {
 		}
 		d, _ := strconv.Atoi(m[1])
 		q, _ := strconv.Atoi(m[2])
-		if d >= vendors.NumDSCP {
-			return fmt.Errorf("dscp %d out of range", d)
+		if err := r.setDSCP(d, q); err != nil {
+			return err
 		}
-		if _, dup := r.dscp[d]; dup {
-			return fmt.Errorf("dscp %d listed twice", d)
-		}
-		r.dscp[d] = q
-		found++
 	}
-	if found != vendors.NumDSCP {
-		return fmt.Errorf("map lists %d DSCP values; expected %d", found, vendors.NumDSCP)
-	}
-	return nil
+	return r.fullMap()
 }
 
 // blocks splits "Port\nkey: value\n..." output into per-port key/value maps.

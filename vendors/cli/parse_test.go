@@ -71,7 +71,7 @@ func TestDialectsLoad(t *testing.T) {
 func TestPrompts(t *testing.T) {
 	tests := []struct {
 		dialect, line string
-		want        bool
+		want          bool
 	}{
 		{"cisco-ios", "core-sw1>", true},
 		{"cisco-ios", "core-sw1#", true},
