@@ -1,0 +1,134 @@
+// Command clisim serves one simulated switch CLI session on stdin and
+// stdout, for use as an OpenSSH ForceCommand:
+//
+//	clisim -dialect cisco-ios -hostname sw1 -state /var/lib/clisim/sw1.json [-enable-secret X]
+//
+// The switch state is loaded from the state file if it exists (else the
+// factory defaults) and written back, atomically and with mode 0600, after
+// every change and at exit, so that sessions build on each other.
+// Concurrent sessions on one state file are not coordinated: the last
+// writer wins.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"github.com/qosagent/qosagent/internal/clisim"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "clisim:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dialect := flag.String("dialect", "cisco-ios", "CLI dialect: cisco-ios, cisco-sb or netgear-fastpath")
+	hostname := flag.String("hostname", "", "hostname of a new switch (default: the dialect's)")
+	statePath := flag.String("state", "", "state file (JSON); required")
+	secret := flag.String("enable-secret", "", "secret that enable asks for (default: none)")
+	banner := flag.String("banner", "", "banner printed at session start")
+	privileged := flag.Bool("privileged", false, "start the session in privileged mode")
+	failCommand := flag.String("fail-command", "", "fault: config lines containing this fail")
+	dropAfter := flag.Int("drop-after", 0, "fault: end the session after this many config lines")
+	flag.Parse()
+	if *statePath == "" || flag.NArg() > 0 {
+		flag.Usage()
+		return errors.New("need -state and no arguments")
+	}
+
+	sw, err := clisim.New(*dialect, *hostname)
+	if err != nil {
+		return err
+	}
+	if err := load(sw, *statePath); err != nil {
+		return err
+	}
+	sw.SetFaults(clisim.Faults{FailCommand: *failCommand, DropAfterConfigLines: *dropAfter})
+
+	// On a terminal, the CLI does its own echo and line editing, like a
+	// switch on the far side of a PTY.
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		old, err := term.MakeRaw(fd)
+		if err != nil {
+			return err
+		}
+		defer term.Restore(fd, old)
+	}
+
+	var saveErr error
+	persist := func() {
+		if err := save(sw, *statePath); err != nil && saveErr == nil {
+			saveErr = err
+		}
+	}
+	err = sw.ServeSession(os.Stdin, os.Stdout, clisim.SessionOptions{
+		EnableSecret:    *secret,
+		Banner:          *banner,
+		StartPrivileged: *privileged,
+		OnChange:        persist,
+	})
+	persist()
+	if errors.Is(err, clisim.ErrDropped) {
+		err = nil // the injected fault is the expected end
+	}
+	return errors.Join(err, saveErr)
+}
+
+func load(sw *clisim.Switch, path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var st clisim.State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := sw.Restore(st); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// save writes the state to a temporary file beside path and renames it
+// over path, so that a reader never sees half a file.
+func save(sw *clisim.Switch, path string) error {
+	b, err := json.MarshalIndent(sw.Snapshot(), "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".clisim-state-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // fails harmlessly after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
