@@ -19,7 +19,7 @@ import (
 // through the real loader.
 func startLab(t *testing.T, n int) (*lab.Lab, []inventory.Switch) {
 	t.Helper()
-	l, err := lab.Start(context.Background(), n)
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: n})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,6 +41,15 @@ func Target(p Policy, st vendors.State) (vendors.State, error) {
 		return vendors.State{}, err
 	}
 	want.QoSDisabled = false
+	if len(want.PortScheduler) > 0 {
+		ws := weightsByID(want.Queues)
+		for i := range want.PortScheduler {
+			want.PortScheduler[i].Expedite = true
+			if ws != nil {
+				want.PortScheduler[i].Weights = ws
+			}
+		}
+	}
 	ports, _ := trustScope(p, st)
 	for i, pt := range want.Trust {
 		for _, port := range ports {
@@ -49,6 +59,23 @@ func Target(p Policy, st vendors.State) (vendors.State, error) {
 		}
 	}
 	return want, nil
+}
+
+// weightsByID lists queue weights by native queue ID ascending, or nil when
+// the platform has none.
+func weightsByID(qs []vendors.Queue) []int {
+	sorted := append([]vendors.Queue(nil), qs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
+	ws := make([]int, len(sorted))
+	has := false
+	for i, q := range sorted {
+		ws[i] = q.Weight
+		has = has || q.Weight > 0
+	}
+	if !has {
+		return nil
+	}
+	return ws
 }
 
 // rankWeights gives weighted queues strictly increasing share weights in
@@ -151,6 +178,16 @@ func Diff(from, to vendors.State) (vendors.Change, error) {
 			ch.Scheduler = append(ch.Scheduler, vendors.SchedulerChange{Queue: q.ID, FromStrict: q.Strict, ToStrict: t.Strict, FromWeight: q.Weight, ToWeight: t.Weight})
 		}
 	}
+	for _, ps := range to.PortScheduler {
+		cur, ok := portScheduler(from, ps.Port)
+		if !ok {
+			return ch, fmt.Errorf("port %s has disappeared", ps.Port)
+		}
+		if cur.Expedite != ps.Expedite || !slices.Equal(cur.Weights, ps.Weights) {
+			ch.PortScheduler = append(ch.PortScheduler, vendors.PortSchedulerChange{Port: ps.Port,
+				FromExpedite: cur.Expedite, ToExpedite: ps.Expedite, FromWeights: cur.Weights, ToWeights: ps.Weights})
+		}
+	}
 	for _, pt := range to.Trust {
 		cur, ok := from.TrustOf(pt.Port)
 		if !ok {
@@ -166,6 +203,15 @@ func Diff(from, to vendors.State) (vendors.Change, error) {
 		return ch.Trust[i].Port == vendors.GlobalPort && ch.Trust[j].Port != vendors.GlobalPort
 	})
 	return ch, nil
+}
+
+func portScheduler(st vendors.State, port string) (vendors.PortScheduler, bool) {
+	for _, p := range st.PortScheduler {
+		if p.Port == port {
+			return p, true
+		}
+	}
+	return vendors.PortScheduler{}, false
 }
 
 // Verify checks that every edit of ch is in effect in got.
@@ -185,6 +231,12 @@ func Verify(got vendors.State, ch vendors.Change) error {
 			bad = append(bad, fmt.Sprintf("queue %d strict=%v, expected %v", s.Queue, !s.ToStrict, s.ToStrict))
 		} else if got.Queues[r].Weight != s.ToWeight {
 			bad = append(bad, fmt.Sprintf("queue %d share weight %d, expected %d", s.Queue, got.Queues[r].Weight, s.ToWeight))
+		}
+	}
+	for _, p := range ch.PortScheduler {
+		cur, _ := portScheduler(got, p.Port)
+		if cur.Expedite != p.ToExpedite || !slices.Equal(cur.Weights, p.ToWeights) {
+			bad = append(bad, fmt.Sprintf("port %s expedite=%v weights=%v, expected %v %v", p.Port, cur.Expedite, cur.Weights, p.ToExpedite, p.ToWeights))
 		}
 	}
 	for _, t := range ch.Trust {

@@ -44,16 +44,17 @@ type SwitchResult struct {
 	TopQueue *int                `json:"top_queue,omitempty"`
 	// Order is "strict" when every class is kept ahead of the next by strict
 	// priority, "weighted" when at least one pair relies on share weights only.
-	Order            vendors.Order             `json:"order,omitempty"`
-	OrderPairs       []OrderPair               `json:"order_pairs,omitempty"`
-	Findings         []Finding                 `json:"findings"`
-	Changes          []vendors.MapChange       `json:"changes"`
-	QoSEnable        *bool                     `json:"qos_enable,omitempty"`
-	TrustChanges     []vendors.TrustChange     `json:"trust_changes,omitempty"`
-	SchedulerChanges []vendors.SchedulerChange `json:"scheduler_changes,omitempty"`
-	Backup           string                    `json:"backup,omitempty"`
-	Error            string                    `json:"error"`
-	DurationMS       int64                     `json:"duration_ms"`
+	Order            vendors.Order                 `json:"order,omitempty"`
+	OrderPairs       []OrderPair                   `json:"order_pairs,omitempty"`
+	Findings         []Finding                     `json:"findings"`
+	Changes          []vendors.MapChange           `json:"changes"`
+	QoSEnable        *bool                         `json:"qos_enable,omitempty"`
+	TrustChanges     []vendors.TrustChange         `json:"trust_changes,omitempty"`
+	PortSchedChanges []vendors.PortSchedulerChange `json:"port_scheduler_changes,omitempty"`
+	SchedulerChanges []vendors.SchedulerChange     `json:"scheduler_changes,omitempty"`
+	Backup           string                        `json:"backup,omitempty"`
+	Error            string                        `json:"error"`
+	DurationMS       int64                         `json:"duration_ms"`
 }
 
 // Summary counts switches by status.
@@ -130,6 +131,7 @@ func (res *SwitchResult) setChange(ch vendors.Change) {
 	res.Changes = ch.Map
 	res.QoSEnable = ch.QoSEnable
 	res.TrustChanges = ch.Trust
+	res.PortSchedChanges = ch.PortScheduler
 	res.SchedulerChanges = ch.Scheduler
 }
 
@@ -158,7 +160,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
 			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
-			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges)+btoi(s.QoSEnable != nil))
+			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges)+len(s.PortSchedChanges)+btoi(s.QoSEnable != nil))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -199,6 +201,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if c.FromWeight != c.ToWeight {
 				lines = append(lines, fmt.Sprintf("%s: queue %d share weight %d -> %d", verb, c.Queue, c.FromWeight, c.ToWeight))
 			}
+		}
+		if n := len(s.PortSchedChanges); n > 0 {
+			ports := make([]string, n)
+			for i, c := range s.PortSchedChanges {
+				ports[i] = c.Port
+			}
+			lines = append(lines, fmt.Sprintf("%s: scheduler (expedite queue, share weights) on %s", verb, portList(ports)))
 		}
 		// One line per (from, to) pair: a switch has dozens of ports.
 		byMove := map[string][]string{}

@@ -53,6 +53,18 @@ type State struct {
 	// QoSDisabled is set on platforms with a global QoS switch that is off
 	// (Catalyst `no mls qos`): then no map or trust setting is consulted.
 	QoSDisabled bool `json:"qos_disabled,omitempty"`
+	// PortScheduler holds per-port scheduling on platforms that configure it
+	// per port (Catalyst: priority-queue out, SRR share weights). Queues then
+	// summarise it: the top queue is strict only when every port expedites
+	// it, and a queue's Weight is the one all ports agree on.
+	PortScheduler []PortScheduler `json:"port_scheduler,omitempty"`
+}
+
+// PortScheduler is one port's scheduler settings.
+type PortScheduler struct {
+	Port     string `json:"port"`
+	Expedite bool   `json:"expedite"`          // the top queue is strict on this port
+	Weights  []int  `json:"weights,omitempty"` // share weights by native queue ID, ascending
 }
 
 // Top returns the highest-priority queue.
@@ -83,6 +95,10 @@ func (s State) Clone() State {
 	c := s
 	c.Queues = append([]Queue(nil), s.Queues...)
 	c.Trust = append([]PortTrust(nil), s.Trust...)
+	c.PortScheduler = make([]PortScheduler, len(s.PortScheduler))
+	for i, p := range s.PortScheduler {
+		c.PortScheduler[i] = PortScheduler{Port: p.Port, Expedite: p.Expedite, Weights: append([]int(nil), p.Weights...)}
+	}
 	return c
 }
 
@@ -109,6 +125,15 @@ type SchedulerChange struct {
 	ToWeight   int  `json:"to_weight,omitempty"`
 }
 
+// PortSchedulerChange changes one port's scheduler settings.
+type PortSchedulerChange struct {
+	Port         string `json:"port"`
+	FromExpedite bool   `json:"from_expedite"`
+	ToExpedite   bool   `json:"to_expedite"`
+	FromWeights  []int  `json:"from_weights,omitempty"`
+	ToWeights    []int  `json:"to_weights,omitempty"`
+}
+
 // Change is a planned set of edits. Adapters write all of it in one step where
 // the device allows; the order inside each slice is the order to send.
 type Change struct {
@@ -117,6 +142,9 @@ type Change struct {
 	Map       []MapChange       `json:"map,omitempty"`
 	Trust     []TrustChange     `json:"trust,omitempty"`
 	Scheduler []SchedulerChange `json:"scheduler,omitempty"`
+	// PortScheduler carries the per-port form of scheduler edits on
+	// platforms that have it; there it is what adapters write.
+	PortScheduler []PortSchedulerChange `json:"port_scheduler,omitempty"`
 }
 
 // Empty reports whether the change edits nothing.
@@ -124,7 +152,7 @@ func (c Change) Empty() bool { return c.Len() == 0 }
 
 // Len is the number of edits.
 func (c Change) Len() int {
-	n := len(c.Map) + len(c.Trust) + len(c.Scheduler)
+	n := len(c.Map) + len(c.Trust) + len(c.Scheduler) + len(c.PortScheduler)
 	if c.QoSEnable != nil {
 		n++
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/cli"
 	"github.com/qosagent/qosagent/vendors/netgear"
 )
 
@@ -55,12 +56,21 @@ type app struct {
 
 func newApp(stdout, stderr *os.File) *app {
 	return &app{
-		stdout:   stdout,
-		stderr:   stderr,
-		v:        viper.New(),
-		log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		registry: vendors.NewRegistry(netgear.Platform()),
+		stdout: stdout,
+		stderr: stderr,
+		v:      viper.New(),
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
+}
+
+// buildRegistry registers every platform; the CLI ones take run-wide options.
+func (a *app) buildRegistry() error {
+	cliPlatforms, err := cli.Platforms(cli.Options{AcceptNewHostKeys: a.v.GetBool("accept-new-host-keys"), Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("built-in CLI dialects: %w", err)
+	}
+	a.registry = vendors.NewRegistry(append(cliPlatforms, netgear.Platform())...)
+	return nil
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -83,6 +93,7 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
+	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
 	root.AddCommand(a.auditCommand(), a.applyCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
 	return root
 }
@@ -118,7 +129,10 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	default:
 		return invalid(fmt.Errorf("--log-format %q: expected text or json", a.v.GetString("log-format")))
 	}
-	return nil
+	if a.v.GetBool("accept-new-host-keys") {
+		a.log.Warn("--accept-new-host-keys: unknown SSH host keys will be recorded without verification (trust on first use)")
+	}
+	return a.buildRegistry()
 }
 
 func (a *app) readConfig() error {
@@ -234,22 +248,24 @@ func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
 	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: c, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
 }
 
-// scope loads inventory and policy and selects the switches; nothing is contacted.
-func (a *app) scope() (*inventory.Inventory, []inventory.Switch, agent.Policy, error) {
+// fleet loads inventory and policy, selects the switches in scope and builds
+// the engine; every error is invalid input and nothing is contacted.
+func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	inv, err := a.loadInventory()
 	if err != nil {
-		return nil, nil, agent.Policy{}, err
+		return nil, nil, err
 	}
 	p, err := a.loadPolicy(inv)
 	if err != nil {
-		return nil, nil, p, err
+		return nil, nil, err
 	}
 	sws, err := inv.Select(a.v.GetStringSlice("site"), a.v.GetStringSlice("switch"))
 	if err != nil {
-		return nil, nil, p, invalid(err)
+		return nil, nil, invalid(err)
 	}
 	if len(sws) == 0 {
-		return nil, nil, p, invalid(errors.New("no switch in scope"))
+		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
-	return inv, sws, p, nil
+	eng, err := a.engine(p)
+	return sws, eng, err
 }

@@ -20,11 +20,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, sws, p, err := a.scope()
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine(p)
+			sws, eng, err := a.fleet()
 			if err != nil {
 				return err
 			}
@@ -52,11 +48,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if all == scoped {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}
-			_, sws, p, err := a.scope()
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine(p)
+			sws, eng, err := a.fleet()
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,15 +21,15 @@ func (a *app) labCommand() *cobra.Command {
 		Short: "Run simulated switches on loopback until interrupted, and write an inventory for them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n := a.v.GetInt("switches")
-			if n < 1 || n > 20000 {
-				return invalid(fmt.Errorf("--switches %d: expected 1..20000", n))
+			cfg, err := a.labConfig(20000)
+			if err != nil {
+				return err
 			}
 			out := a.v.GetString("inventory-out")
 			if out == "" {
 				return invalid(fmt.Errorf("--inventory-out is required: the file the lab's inventory is written to"))
 			}
-			l, err := lab.Start(cmd.Context(), n)
+			l, err := lab.Start(cmd.Context(), cfg)
 			if err != nil {
 				return failed(err)
 			}
@@ -36,14 +37,15 @@ func (a *app) labCommand() *cobra.Command {
 			if err := l.WriteInventory(out); err != nil {
 				return failed(fmt.Errorf("write lab inventory: %w", err))
 			}
-			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches on 127.0.0.1 (factory defaults), inventory in %s\n", n, out)
+			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP) and %d CLI switches (SSH: %s) on 127.0.0.1, factory defaults; inventory in %s\n",
+				cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", "), out)
 			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, lab.Site, out, lab.Site)
 			fmt.Fprintln(a.stdout, "press Ctrl-C to stop; state is lost when the lab stops")
 			<-cmd.Context().Done()
 			return nil
 		},
 	}
-	cmd.Flags().Int("switches", 3, "number of simulated switches")
+	labFlags(cmd)
 	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file (the community goes to a 0600 file beside it)")
 	return cmd
 }
@@ -54,20 +56,34 @@ func (a *app) demoCommand() *cobra.Command {
 		Short: "Start a lab of simulated switches, audit it, apply the policy, audit again",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n := a.v.GetInt("switches")
-			if n < 1 || n > 1000 {
-				return invalid(fmt.Errorf("--switches %d: expected 1..1000", n))
+			cfg, err := a.labConfig(1000)
+			if err != nil {
+				return err
 			}
-			return a.demo(cmd.Context(), n)
+			return a.demo(cmd.Context(), cfg)
 		},
 	}
-	cmd.Flags().Int("switches", 3, "number of simulated switches")
+	labFlags(cmd)
 	return cmd
+}
+
+func labFlags(cmd *cobra.Command) {
+	cmd.Flags().Int("switches", 3, "number of simulated GS110TP switches (SNMP)")
+	cmd.Flags().Int("cli-switches", 3, "number of simulated CLI switches (SSH), cycling through "+strings.Join(lab.CLIDialects, ", "))
+}
+
+func (a *app) labConfig(limit int) (lab.Config, error) {
+	cfg := lab.Config{SNMP: a.v.GetInt("switches"), CLI: a.v.GetInt("cli-switches")}
+	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 || cfg.SNMP+cfg.CLI > limit {
+		return cfg, invalid(fmt.Errorf("--switches %d --cli-switches %d: expected 1..%d switches in all", cfg.SNMP, cfg.CLI, limit))
+	}
+	return cfg, nil
 }
 
 // demo runs the whole story against a fresh lab, through the same inventory
 // loader and engine as real runs.
-func (a *app) demo(ctx context.Context, n int) error {
+func (a *app) demo(ctx context.Context, cfg lab.Config) error {
+	n := cfg.SNMP + cfg.CLI
 	format, err := a.format()
 	if err != nil {
 		return err
@@ -77,7 +93,7 @@ func (a *app) demo(ctx context.Context, n int) error {
 		return failed(err)
 	}
 	defer os.RemoveAll(dir)
-	l, err := lab.Start(ctx, n)
+	l, err := lab.Start(ctx, cfg)
 	if err != nil {
 		return failed(err)
 	}
@@ -98,7 +114,8 @@ func (a *app) demo(ctx context.Context, n int) error {
 		Logger: a.log, Backups: agent.FileBackups{Dir: filepath.Join(dir, "backups")}}
 
 	step := func(s string) { fmt.Fprintf(a.stdout, "\n== %s\n", s) }
-	step(fmt.Sprintf("1. started %d simulated GS110TP switches on loopback, factory defaults (EF and AF41 share queue 2, CS3 and BE share queue 1, ports trust 802.1p)", n))
+	step(fmt.Sprintf("1. started %d simulated GS110TPs (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults: GS110TP EF and AF41 share queue 2, CS3 and BE queue 1, ports trust 802.1p; Catalyst QoS off; SG CS3 ties AF41",
+		cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", ")))
 	step("2. qosagent audit --site lab   (read only)")
 	rep := eng.Audit(ctx, sws)
 	if err := a.writeReport(rep, format); err != nil {
@@ -107,7 +124,7 @@ func (a *app) demo(ctx context.Context, n int) error {
 	if rep.Summary.Drift != n {
 		return failed(fmt.Errorf("demo: expected drift on all %d switches, got %+v", n, rep.Summary))
 	}
-	step("3. qosagent apply --site lab   (plan, back up, one SET per switch, read back, verify, save)")
+	step("3. qosagent apply --site lab   (plan, back up, one SET PDU or one config session per switch, read back, verify, save)")
 	rep = eng.Apply(ctx, sws, false)
 	if err := a.writeReport(rep, format); err != nil {
 		return err
@@ -130,6 +147,11 @@ func (a *app) demo(ctx context.Context, n int) error {
 			saved++
 		}
 	}
-	step(fmt.Sprintf("done: %d/%d switches compliant, %d saved to startup config. Keep a lab running with: qosagent lab --switches 3 --inventory-out lab.yaml", rep.Summary.Compliant, n, saved))
+	for _, sw := range l.CLISwitches {
+		if sw.Saved() {
+			saved++
+		}
+	}
+	step(fmt.Sprintf("done: %d/%d switches compliant, %d saved to startup config. Keep a lab running with: qosagent lab --switches 3 --cli-switches 3 --inventory-out lab.yaml", rep.Summary.Compliant, n, saved))
 	return nil
 }

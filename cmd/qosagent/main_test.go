@@ -33,7 +33,7 @@ func qosagent(t *testing.T, env map[string]string, args ...string) (int, string,
 
 func startLab(t *testing.T, n int) (*lab.Lab, string) {
 	t.Helper()
-	l, err := lab.Start(context.Background(), n)
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestInventoryListMasksSecrets(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	code, out, errOut := qosagent(t, nil, "demo", "--format", "table")
-	if code != 0 || !strings.Contains(out, "3 switches: 3 compliant") {
+	if code != 0 || !strings.Contains(out, "6 switches: 6 compliant") {
 		t.Fatalf("demo exit %d:\n%s\n%s", code, out, errOut)
 	}
 }

@@ -74,6 +74,9 @@ type Faults struct {
 	// DropAfterConfigLines closes the session right after this many
 	// config-mode lines (0 = never), leaving them applied.
 	DropAfterConfigLines int
+	// DropOnce clears DropAfterConfigLines after the first drop, like a
+	// link that flaps once: the next session (a rollback) gets through.
+	DropOnce bool
 }
 
 // ErrDropped is returned by Serve when Faults.DropAfterConfigLines closed
@@ -182,6 +185,15 @@ func (s *Switch) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+}
+
+// dropped records a fault-injected drop, clearing it when it was one-shot.
+func (s *Switch) dropped() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.faults.DropOnce {
+		s.faults.DropAfterConfigLines = 0
+	}
 }
 
 func (s *Switch) getFaults() Faults {

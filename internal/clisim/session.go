@@ -137,6 +137,7 @@ func (x *session) handleLine(line string) error {
 	if inConfig {
 		x.configLines++
 		if n := x.sw.getFaults().DropAfterConfigLines; n > 0 && x.configLines >= n {
+			x.sw.dropped()
 			return ErrDropped
 		}
 	}

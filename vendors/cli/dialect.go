@@ -67,7 +67,8 @@ type ReadCommand struct {
 }
 
 // WriteSpec holds the config-line templates. Placeholders: {queue}, {dscp}
-// (a space-separated list), {port}, {mode}, {count}, {weights}.
+// (a space-separated list), {threshold} (the values' current drop
+// threshold), {port}, {mode}, {count}, {weights}.
 type WriteSpec struct {
 	QoSEnable []string `yaml:"qos_enable"`
 	Map       struct {

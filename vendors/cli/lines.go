@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,11 +11,11 @@ import (
 )
 
 // configLines renders ch as the dialect's config-mode lines, given the
-// state it applies to (for the port list and unchanged share weights) and,
-// on platforms that make the top queue strict per port, which ports already
-// have it (portStrict), so only the ports that differ are touched.
+// state it applies to (for the port list). Per-port edits are grouped so
+// each port's interface mode is entered once.
 // Map lines group DSCP values per target queue, up to max_per_line each.
-func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, portStrict map[string]bool) ([]string, error) {
+// A DSCP keeps its drop threshold where the map has them.
+func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) ([]string, error) {
 	var out []string
 	perPort := map[string][]string{} // port-scoped lines, emitted per port so each is visited once
 	w := d.Write
@@ -31,68 +32,82 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, portStrict m
 		}
 	}
 
-	byQueue := map[int][]int{}
+	type target struct{ queue, threshold int }
+	byTarget := map[target][]int{}
 	for _, m := range ch.Map {
 		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || cur.Rank(m.To) < 0 {
 			return nil, fmt.Errorf("refusing dscp %d -> queue %d: queues are %v", m.DSCP, m.To, d.Queues)
 		}
-		byQueue[m.To] = append(byQueue[m.To], m.DSCP)
+		th := det.threshold[m.DSCP]
+		if th == 0 {
+			th = 1
+		}
+		byTarget[target{m.To, th}] = append(byTarget[target{m.To, th}], m.DSCP)
 	}
-	queues := make([]int, 0, len(byQueue))
-	for q := range byQueue {
-		queues = append(queues, q)
+	targets := make([]target, 0, len(byTarget))
+	for t := range byTarget {
+		targets = append(targets, t)
 	}
-	sort.Ints(queues)
-	for _, q := range queues {
-		ds := byQueue[q]
+	sort.Slice(targets, func(i, j int) bool {
+		if targets[i].queue != targets[j].queue {
+			return targets[i].queue < targets[j].queue
+		}
+		return targets[i].threshold < targets[j].threshold
+	})
+	for _, t := range targets {
+		ds := byTarget[t]
 		sort.Ints(ds)
 		for start := 0; start < len(ds); start += w.Map.MaxPerLine {
 			chunk := ds[start:min(start+w.Map.MaxPerLine, len(ds))]
-			out = append(out, fill(w.Map.Line, "queue", strconv.Itoa(q), "dscp", joinInts(chunk)))
+			out = append(out, fill(w.Map.Line, "queue", strconv.Itoa(t.queue), "threshold", strconv.Itoa(t.threshold), "dscp", joinInts(chunk)))
 		}
 	}
 
-	for _, s := range ch.Scheduler {
-		if s.FromStrict == s.ToStrict {
-			continue
-		}
-		switch w.Strict.Scope {
-		case "port":
-			if s.Queue != cur.Top().ID {
-				return nil, fmt.Errorf("%s can make only the top queue %d strict, not queue %d", d.Name, cur.Top().ID, s.Queue)
-			}
-			tmpl := w.Strict.Off
-			if s.ToStrict {
-				tmpl = w.Strict.On
-			}
-			for _, p := range ports(cur) {
-				if portStrict[p] != s.ToStrict {
-					perPort[p] = append(perPort[p], fillAll(tmpl, "port", p)...)
+	switch w.Strict.Scope {
+	case "port":
+		// Per-port platforms: the per-port edits are what gets written; the
+		// queue-level summary of the same edits is not.
+		for _, p := range ch.PortScheduler {
+			if p.FromExpedite != p.ToExpedite {
+				tmpl := w.Strict.Off
+				if p.ToExpedite {
+					tmpl = w.Strict.On
 				}
+				perPort[p.Port] = append(perPort[p.Port], fillAll(tmpl, "port", p.Port)...)
 			}
-		case "queue":
+			if !slices.Equal(p.FromWeights, p.ToWeights) {
+				if len(w.Weights.Line) == 0 || len(p.ToWeights) == 0 {
+					return nil, fmt.Errorf("%s has no share weights to set on %s", d.Name, p.Port)
+				}
+				ws := make([]int, len(p.ToWeights))
+				for i, x := range p.ToWeights {
+					ws[i] = max(x, 1)
+				}
+				perPort[p.Port] = append(perPort[p.Port], fillAll(w.Weights.Line, "port", p.Port, "weights", joinInts(ws))...)
+			}
+		}
+	case "queue":
+		for _, s := range ch.Scheduler {
+			if s.FromStrict == s.ToStrict {
+				continue
+			}
 			tmpl := w.Strict.Off
 			if s.ToStrict {
 				tmpl = w.Strict.On
 			}
 			out = append(out, fillAll(tmpl, "queue", strconv.Itoa(s.Queue))...)
 		}
+	case "count":
+		if hasStrictChange(ch) {
+			n, err := strictCount(cur, ch)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fillAll(w.Strict.Line, "count", strconv.Itoa(n))...)
+		}
 	}
-	if w.Strict.Scope == "count" && hasStrictChange(ch) {
-		n, err := strictCount(cur, ch)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, fillAll(w.Strict.Line, "count", strconv.Itoa(n))...)
-	}
-	if hasWeightChange(ch) {
-		if len(w.Weights.Line) == 0 {
-			return nil, fmt.Errorf("%s has no share weights to set", d.Name)
-		}
-		ws := weightsAfter(cur, ch)
-		for _, p := range ports(cur) {
-			perPort[p] = append(perPort[p], fillAll(w.Weights.Line, "port", p, "weights", joinInts(ws))...)
-		}
+	if w.Strict.Scope != "port" && hasWeightChange(ch) {
+		return nil, fmt.Errorf("%s has no share weights to set", d.Name)
 	}
 
 	for _, t := range ch.Trust {
@@ -157,28 +172,6 @@ func strictCount(cur vendors.State, ch vendors.Change) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// weightsAfter lists every queue's share weight after ch, by native queue ID
-// ascending (the order `srr-queue bandwidth share` takes them).
-func weightsAfter(cur vendors.State, ch vendors.Change) []int {
-	byID := map[int]int{}
-	for _, q := range cur.Queues {
-		byID[q.ID] = q.Weight
-	}
-	for _, s := range ch.Scheduler {
-		byID[s.Queue] = s.ToWeight
-	}
-	ids := make([]int, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
-	ws := make([]int, len(ids))
-	for i, id := range ids {
-		ws[i] = max(byID[id], 1)
-	}
-	return ws
 }
 
 // ports lists the switch's ports (not the global entry).

@@ -26,7 +26,7 @@ func TestConfigLinesIOSFactory(t *testing.T) {
 	d := dialect(t, "cisco-ios")
 	qos := writeTmp(t, "QoS is disabled\n")
 	st := readStateFiles(t, d, qos, "testdata/ios-dscp-output-q.txt", "testdata/ios-mls-qos-interface.txt", "testdata/ios-mls-qos-interface-queueing.txt")
-	got, err := d.configLines(st, planFor(t, st), map[string]bool{"GigabitEthernet0/1": true, "GigabitEthernet0/2": true, "GigabitEthernet0/4": true})
+	got, err := d.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +58,14 @@ func TestConfigLinesGroupDSCPPerQueue(t *testing.T) {
 		ch.Map = append(ch.Map, vendors.MapChange{DSCP: dscp, From: 2, To: 3})
 	}
 	ch.Map = append(ch.Map, vendors.MapChange{DSCP: 46, From: 4, To: 1})
-	got, err := d.configLines(st, ch, nil)
+	got, err := d.configLines(st, ch, detail{threshold: map[int]int{46: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"mls qos srr-queue output dscp-map queue 1 threshold 3 46",
-		"mls qos srr-queue output dscp-map queue 3 threshold 3 0 1 2 3 4 5 6 7",
-		"mls qos srr-queue output dscp-map queue 3 threshold 3 8 9",
+		"mls qos srr-queue output dscp-map queue 3 threshold 1 0 1 2 3 4 5 6 7",
+		"mls qos srr-queue output dscp-map queue 3 threshold 1 8 9",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q", got)
@@ -77,7 +77,7 @@ func TestConfigLinesFastpathAndSB(t *testing.T) {
 	st := readState(t, fp, "fastpath-ip-dscp-mapping.txt", "fastpath-trust.txt", "fastpath-cos-queue.txt")
 	st.Queues[3].Strict = false
 	st.Trust[0].Trust = vendors.TrustDot1p
-	got, err := fp.configLines(st, planFor(t, st), nil)
+	got, err := fp.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestConfigLinesFastpathAndSB(t *testing.T) {
 	sb := dialect(t, "cisco-sb")
 	pq := writeTmp(t, "priority-queue out num-of-queues 0\n")
 	st = readStateFiles(t, sb, "testdata/sb-qos.txt", "testdata/sb-dscp-queue.txt", pq)
-	got, err = sb.configLines(st, planFor(t, st), nil)
+	got, err = sb.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestConfigLinesRefuseWhatThePlatformCannotDo(t *testing.T) {
 		{Trust: []vendors.TrustChange{{Port: vendors.GlobalPort, From: "dot1p", To: "ip-precedence"}}},
 	}
 	for i, ch := range cases {
-		if _, err := sb.configLines(st, ch, nil); err == nil {
+		if _, err := sb.configLines(st, ch, detail{threshold: map[int]int{46: 3}}); err == nil {
 			t.Errorf("case %d: accepted %+v", i, ch)
 		}
 	}

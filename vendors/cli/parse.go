@@ -22,11 +22,18 @@ type reading struct {
 	portWeights map[string][]int // share weights per port, queue 1..n order
 	strict      map[int]bool     // queue ID -> strict, where the platform says so per queue
 	strictTop   *int             // number of top queues that are strict (count platforms)
+	threshold   map[int]int      // dscp -> drop threshold, where the map has them
+}
+
+// detail is what a device says beyond the neutral state that config lines
+// must preserve: drop thresholds.
+type detail struct {
+	threshold map[int]int
 }
 
 func newReading() *reading {
 	return &reading{dscp: map[int]int{}, portTrust: map[string]vendors.Trust{}, portPQ: map[string]bool{},
-		portWeights: map[string][]int{}, strict: map[int]bool{}}
+		portWeights: map[string][]int{}, strict: map[int]bool{}, threshold: map[int]int{}}
 }
 
 // parser reads one show command's output into r.
@@ -95,6 +102,9 @@ func gridParser(cell *regexp.Regexp) parser {
 				q, _ := strconv.Atoi(cm[1])
 				if err := r.setDSCP(d, q); err != nil {
 					return err
+				}
+				if len(cm) > 2 {
+					r.threshold[d], _ = strconv.Atoi(cm[2])
 				}
 			}
 		}
@@ -353,6 +363,11 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 			if id >= 1 && id <= len(w) {
 				st.Queues[i].Weight = w[id-1]
 			}
+		}
+	}
+	if len(r.portPQ) > 0 || len(r.portWeights) > 0 {
+		for _, p := range r.ports {
+			st.PortScheduler = append(st.PortScheduler, vendors.PortScheduler{Port: p, Expedite: r.portPQ[p], Weights: r.portWeights[p]})
 		}
 	}
 	if r.globalTrust != "" {

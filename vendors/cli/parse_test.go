@@ -110,7 +110,7 @@ func TestParseIOS(t *testing.T) {
 	if !reflect.DeepEqual(st.Queues, wantQ) {
 		t.Errorf("queues %+v: port 3 lacks priority-queue out, so Q1 is not strict", st.Queues)
 	}
-	wantT := []vendors.PortTrust{{"GigabitEthernet0/1", "untrusted"}, {"GigabitEthernet0/2", "dscp"}, {"GigabitEthernet0/3", "untrusted"}, {"GigabitEthernet0/4", "untrusted"}}
+	wantT := []vendors.PortTrust{{Port: "GigabitEthernet0/1", Trust: "untrusted"}, {Port: "GigabitEthernet0/2", Trust: "dscp"}, {Port: "GigabitEthernet0/3", Trust: "untrusted"}, {Port: "GigabitEthernet0/4", Trust: "untrusted"}}
 	if !reflect.DeepEqual(st.Trust, wantT) {
 		t.Errorf("trust %+v", st.Trust)
 	}

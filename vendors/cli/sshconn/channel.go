@@ -74,8 +74,9 @@ type Channel struct {
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
 
-	mu     sync.Mutex // serialises commands
-	broken error      // set under mu when the session is unusable
+	mu         sync.Mutex // serialises commands
+	broken     error      // set under mu when the session is unusable
+	lastPrompt string     // the prompt that ended the last read, under mu
 
 	wmu sync.Mutex // serialises writes, which may come from a timed-out goroutine
 }
@@ -159,6 +160,14 @@ func (c *Channel) writeBy(ctx context.Context, deadline <-chan time.Time, s stri
 	case <-c.done:
 		return ErrClosed
 	}
+}
+
+// LastPrompt returns the prompt that ended the last successful read, so the
+// caller can tell the CLI mode (exec, privileged, config) it is in.
+func (c *Channel) LastPrompt() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastPrompt
 }
 
 // ReadUntil reads until e.Prompt, answering the pager and questions on the
@@ -264,6 +273,7 @@ func (c *Channel) read(ctx context.Context, e Expect, echo string, deadline <-ch
 			}
 			line := cl.current()
 			if loc := e.Prompt.FindStringIndex(line); loc != nil && !isEchoPrefix(&cl, echo) {
+				c.lastPrompt = line[loc[0]:]
 				return output(&cl, loc[0], echo), nil
 			}
 			if e.Pager != nil {

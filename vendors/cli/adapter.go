@@ -1,0 +1,271 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/cli/sshconn"
+)
+
+// Options are run-wide settings of the CLI adapters.
+type Options struct {
+	AcceptNewHostKeys bool // --accept-new-host-keys: record unknown host keys (logged)
+	Logger            *slog.Logger
+}
+
+// Platforms returns one vendors.Platform per embedded dialect.
+func Platforms(opts Options) ([]vendors.Platform, error) {
+	ds, err := Dialects()
+	if err != nil {
+		return nil, err
+	}
+	var ps []vendors.Platform
+	for _, d := range ds {
+		ps = append(ps, vendors.Platform{Name: d.Name, Transport: inventory.TransportSSH,
+			Open: func(sw inventory.Switch) (vendors.Adapter, error) { return &Adapter{d: d, sw: sw, opts: opts}, nil }})
+	}
+	return ps, nil
+}
+
+// maxShowOutput bounds one show command's output; a DSCP map is a few KiB.
+const maxShowOutput = 4 << 20
+
+// Adapter drives one switch's CLI over one SSH session, opened at the first
+// call and kept for the whole transaction (read, write, read back, save).
+type Adapter struct {
+	d    *Dialect
+	sw   inventory.Switch
+	opts Options
+
+	client *sshconn.Client
+	ch     *sshconn.Channel
+
+	cur  vendors.State // last state read, for config-line rendering
+	det  detail        // device details config lines preserve
+	read bool
+}
+
+func (a *Adapter) logger() *slog.Logger {
+	if a.opts.Logger != nil {
+		return a.opts.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (a *Adapter) expect() sshconn.Expect {
+	return sshconn.Expect{Prompt: a.d.prompt, Pager: a.d.pager, Refuse: a.d.refuse, Timeout: a.sw.SSH.Timeout, MaxOutput: maxShowOutput}
+}
+
+// session logs in, reaches privileged mode and turns paging off.
+func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
+	if a.ch != nil {
+		return a.ch, nil
+	}
+	s := a.sw.SSH
+	client, err := sshconn.Dial(ctx, sshconn.Config{
+		Host: a.sw.Host, Port: a.sw.Port, User: s.Username,
+		KeyFile: s.KeyFile, KeyPassphrase: s.KeyPassphrase.Value(), Password: s.Password.Value(),
+		KnownHosts: s.KnownHosts, AcceptNewHostKeys: a.opts.AcceptNewHostKeys,
+		LegacyAlgorithms: s.LegacyAlgorithms, Timeout: s.Timeout, Logger: a.logger().With("switch", a.sw.Name),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ch, err := client.Shell(ctx)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	a.client, a.ch = client, ch
+	if _, err := ch.ReadUntil(ctx, a.expect()); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	if a.d.exec.MatchString(ch.LastPrompt()) && a.d.Enable != "" {
+		e := a.expect()
+		if a.d.enablePrompt != nil {
+			e.Answers = []sshconn.Answer{{Pattern: a.d.enablePrompt, Reply: s.EnableSecret.Value()}}
+		}
+		out, err := a.send(ctx, ch, a.d.Enable, e)
+		if err != nil {
+			return nil, fmt.Errorf("enable: %w", err)
+		}
+		if !a.d.privileged.MatchString(ch.LastPrompt()) {
+			a.Close()
+			return nil, fmt.Errorf("enable refused (%s): check enable_secret", lastLines(out, 1))
+		}
+	}
+	for _, cmd := range a.d.OnOpen {
+		// A refused paging-off command is tolerated: the pager is answered anyway.
+		if out, err := a.send(ctx, ch, cmd, a.expect()); err != nil {
+			return nil, err
+		} else if m := a.errorMarker(out); m != "" {
+			a.logger().Debug("on-open command refused", "switch", a.sw.Name, "command", cmd, "output", m)
+		}
+	}
+	return ch, nil
+}
+
+// send runs one command; on a transport failure (timeout, cut connection)
+// the session is dropped, so the next call (a read-back or a rollback)
+// starts a fresh one instead of failing on a channel out of step.
+func (a *Adapter) send(ctx context.Context, c *sshconn.Channel, line string, e sshconn.Expect) (string, error) {
+	out, err := c.Send(ctx, line, e)
+	if err != nil {
+		a.Close()
+	}
+	return out, err
+}
+
+// errorMarker returns the line of out carrying one of the dialect's error
+// markers, or "".
+func (a *Adapter) errorMarker(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		for _, m := range a.d.ErrorMarkers {
+			if strings.Contains(l, m) {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	return ""
+}
+
+// Read runs the dialect's show commands and parses them.
+func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
+	ch, err := a.session(ctx)
+	if err != nil {
+		return vendors.State{}, err
+	}
+	r := newReading()
+	for _, rc := range a.d.Read {
+		out, err := a.send(ctx, ch, rc.Command, a.expect())
+		if err != nil {
+			return vendors.State{}, err
+		}
+		if m := a.errorMarker(out); m != "" {
+			return vendors.State{}, fmt.Errorf("%q: the switch answered %q: %w", rc.Command, m, vendors.ErrUnsupported)
+		}
+		if err := parsers[rc.Parser](out, r); err != nil {
+			return vendors.State{}, fmt.Errorf("%q: unexpected output: %w", rc.Command, err)
+		}
+	}
+	st, err := a.d.toState(r)
+	if err != nil {
+		return st, err
+	}
+	a.cur, a.det, a.read = st.Clone(), detail{threshold: r.threshold}, true
+	return st, nil
+}
+
+// Write sends the change in one config session and stops at the first line
+// the switch refuses; the engine then reads back and restores the backup.
+func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
+	if !a.read {
+		return errors.New("write before read")
+	}
+	lines, err := a.d.configLines(a.cur, ch, a.det)
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	c, err := a.session(ctx)
+	if err != nil {
+		return err
+	}
+	if out, err := a.send(ctx, c, a.d.ConfigEnter, a.expect()); err != nil {
+		return err
+	} else if m := a.errorMarker(out); m != "" || !a.d.config.MatchString(c.LastPrompt()) {
+		return fmt.Errorf("%q did not enter config mode: %s", a.d.ConfigEnter, orElse(m, c.LastPrompt()))
+	}
+	var failed error
+	for i, l := range lines {
+		out, err := a.send(ctx, c, l, a.expect())
+		if err != nil {
+			return fmt.Errorf("config line %d of %d %q: %w", i+1, len(lines), l, err)
+		}
+		if m := a.errorMarker(out); m != "" {
+			failed = fmt.Errorf("config line %d of %d %q refused: %s", i+1, len(lines), l, m)
+			break
+		}
+	}
+	if err := a.leaveConfig(ctx, c); err != nil && failed == nil {
+		failed = err
+	}
+	return failed
+}
+
+// leaveConfig returns to privileged mode from any config sub-mode.
+func (a *Adapter) leaveConfig(ctx context.Context, c *sshconn.Channel) error {
+	for i := 0; i < 4 && a.d.config.MatchString(c.LastPrompt()); i++ {
+		if _, err := a.send(ctx, c, a.d.ConfigExit, a.expect()); err != nil {
+			return fmt.Errorf("leaving config mode: %w", err)
+		}
+	}
+	if a.d.config.MatchString(c.LastPrompt()) {
+		return fmt.Errorf("still in config mode after %q", a.d.ConfigExit)
+	}
+	return nil
+}
+
+// Save copies running to startup config, answering the dialect's
+// confirmation and never a prompt that erases or reloads.
+func (a *Adapter) Save(ctx context.Context) error {
+	c, err := a.session(ctx)
+	if err != nil {
+		return err
+	}
+	e := a.expect()
+	if e.Timeout < time.Minute {
+		e.Timeout = time.Minute // saving to flash is slow on small switches
+	}
+	for _, an := range a.d.saveAnswers {
+		e.Answers = append(e.Answers, sshconn.Answer{Pattern: an.pattern, Reply: an.reply})
+	}
+	out, err := a.send(ctx, c, a.d.Save.Command, e)
+	if err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	if m := a.errorMarker(out); m != "" {
+		return fmt.Errorf("save: %q refused: %s", a.d.Save.Command, m)
+	}
+	if a.d.saveSuccess != nil && !a.d.saveSuccess.MatchString(out) {
+		return fmt.Errorf("save: no success message after %q: %q", a.d.Save.Command, lastLines(out, 3))
+	}
+	return nil
+}
+
+// Close ends the session.
+func (a *Adapter) Close() error {
+	var errs []error
+	if a.ch != nil {
+		errs = append(errs, a.ch.Close())
+	}
+	if a.client != nil {
+		errs = append(errs, a.client.Close())
+	}
+	a.ch, a.client = nil, nil
+	return errors.Join(errs...)
+}
+
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, " / ")
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return "prompt " + b
+}
