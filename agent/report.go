@@ -55,6 +55,8 @@ type SwitchResult struct {
 	Backup           string                        `json:"backup,omitempty"`
 	Error            string                        `json:"error"`
 	DurationMS       int64                         `json:"duration_ms"`
+	Requests         int64                         `json:"requests,omitempty"` // SNMP requests sent, retries included
+	Retries          int64                         `json:"retries,omitempty"`
 }
 
 // Summary counts switches by status.

@@ -26,6 +26,8 @@ type Engine struct {
 	// Progress, when set, is called after each switch with counts so far.
 	Progress func(done, total, failed int)
 	Now      func() time.Time
+	// DryRun makes apply and restore plan only.
+	DryRun bool
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -52,11 +54,17 @@ func (e *Engine) Audit(ctx context.Context, sws []inventory.Switch) *Report {
 
 // Apply brings every switch to the policy. With dryRun it only plans.
 func (e *Engine) Apply(ctx context.Context, sws []inventory.Switch, dryRun bool) *Report {
-	do := e.applyOne
-	if dryRun {
-		do = e.planOne
-	}
-	return e.run(ctx, "apply", dryRun, sws, do)
+	e.DryRun = dryRun
+	return e.run(ctx, "apply", dryRun, sws, e.applyOne)
+}
+
+// Restore writes a backup back to one switch with the apply transaction
+// (backup of the current state, write, verify, rollback, save).
+func (e *Engine) Restore(ctx context.Context, sw inventory.Switch, backup vendors.State, dryRun bool) *Report {
+	e.DryRun = dryRun
+	return e.run(ctx, "restore", dryRun, []inventory.Switch{sw}, func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return backup, nil }, false)
+	})
 }
 
 type switchFunc func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error
@@ -149,7 +157,13 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
 		return res
 	}
-	defer a.Close()
+	defer func() {
+		if sr, ok := a.(vendors.StatsReporter); ok {
+			st := sr.Stats()
+			res.Requests, res.Retries = st.Requests, st.Retries
+		}
+		a.Close()
+	}()
 	timeout := e.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -197,25 +211,6 @@ func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 				res.setChange(ch)
 			}
 		}
-	}
-	return nil
-}
-
-func (e *Engine) planOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
-	st, err := e.read(ctx, a, res)
-	if err != nil {
-		return err
-	}
-	_, ch, err := plan(e.Policy, st)
-	if err != nil {
-		return err
-	}
-	res.setChange(ch)
-	res.Status = StatusCompliant
-	if !ch.Empty() {
-		res.Status = StatusPlanned
-	} else if len(res.Findings) > 0 {
-		res.Status = StatusDrift
 	}
 	return nil
 }

@@ -12,14 +12,28 @@ import (
 // own: the switch's deadline may be what made the write fail.
 const rollbackTimeout = 30 * time.Second
 
-// applyOne is the per-switch transaction of DESIGN §6: read, plan, backup,
-// write, read back, verify, save; a failed write or verify restores the backup.
+// applyOne brings one switch to the policy.
 func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+	return e.transact(ctx, a, res, func(st vendors.State) (vendors.State, error) { return Target(e.Policy, st) }, true)
+}
+
+// transact is the per-switch transaction of DESIGN §6: read, compute the
+// wanted state, backup, write, read back, verify, save; a failed write or
+// verify restores the backup. With policyDone the switch must also meet the
+// policy afterwards to count as changed (apply); a restore need not.
+func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchResult, want func(vendors.State) (vendors.State, error), policyDone bool) error {
 	before, err := e.read(ctx, a, res)
+	if err != nil && policyDone {
+		return err
+	}
+	if err != nil && before.Queues == nil {
+		return err // a restore goes on past a policy that does not fit, not past a failed read
+	}
+	target, err := want(before)
 	if err != nil {
 		return err
 	}
-	_, ch, err := plan(e.Policy, before)
+	ch, err := Diff(before, target)
 	if err != nil {
 		return err
 	}
@@ -29,6 +43,10 @@ func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		if len(res.Findings) > 0 {
 			res.Status = StatusDrift // a rule the planner cannot fix; never claim compliance
 		}
+		return nil
+	}
+	if e.DryRun {
+		res.Status = StatusPlanned
 		return nil
 	}
 	if e.Backups == nil {
@@ -53,7 +71,7 @@ func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	}
 	res.setState(e.Policy, after)
 	fs, err := Check(e.Policy, after)
-	if err != nil {
+	if err != nil && policyDone {
 		return err
 	}
 	res.Findings = fs
@@ -64,7 +82,7 @@ func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		return fmt.Errorf("change applied and verified in the running config, but saving to startup config failed: %w", err)
 	}
 	res.Status = StatusChanged
-	if len(fs) > 0 {
+	if len(fs) > 0 && policyDone {
 		res.Status = StatusDrift
 	}
 	return nil
