@@ -19,10 +19,13 @@ import (
 type Engine struct {
 	Registry    *vendors.Registry
 	Policy      Policy
-	Concurrency int           // switches in flight at once; <= 0 means 32
-	Timeout     time.Duration // per switch deadline; <= 0 means 60s
-	Backups     BackupStore   // where apply keeps the state it replaces; required for apply
-	Logger      *slog.Logger
+	Concurrency int // switches in flight at once; <= 0 means 32
+	// SiteConcurrency caps the switches in flight per site (0 = no cap), so
+	// a site behind a slow WAN link cannot take every worker.
+	SiteConcurrency int
+	Timeout         time.Duration // per switch deadline; <= 0 means 60s
+	Backups         BackupStore   // where apply keeps the state it replaces; required for apply
+	Logger          *slog.Logger
 	// Progress, when set, is called after each switch with counts so far.
 	Progress func(done, total, failed int)
 	Now      func() time.Time
@@ -83,6 +86,14 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 		workers = len(sws)
 	}
 	jobs := make(chan int)
+	siteSem := map[string]chan struct{}{}
+	if e.SiteConcurrency > 0 {
+		for _, sw := range sws {
+			if siteSem[sw.Site] == nil {
+				siteSem[sw.Site] = make(chan struct{}, e.SiteConcurrency)
+			}
+		}
+	}
 	var (
 		wg          sync.WaitGroup
 		mu          sync.Mutex
@@ -93,7 +104,13 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				rep.Switches[i] = e.one(ctx, sws[i], do)
+				if sem := siteSem[sws[i].Site]; sem != nil {
+					sem <- struct{}{}
+					rep.Switches[i] = e.one(ctx, sws[i], do)
+					<-sem
+				} else {
+					rep.Switches[i] = e.one(ctx, sws[i], do)
+				}
 				mu.Lock()
 				done++
 				if rep.Switches[i].Status == StatusError {
@@ -107,7 +124,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 		}()
 	}
 	started := make([]bool, len(sws))
-	for i := range sws {
+	for _, i := range interleaveSites(sws) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -226,3 +243,27 @@ func plan(p Policy, st vendors.State) (vendors.State, vendors.Change, error) {
 
 // errRolledBack wraps a failure after which the switch was restored.
 var errRolledBack = errors.New("rolled back to backup")
+
+// interleaveSites orders switch indexes round-robin across sites, so the
+// workers spread over sites instead of draining one site first; with a
+// per-site cap it keeps workers from queueing behind one slow site.
+func interleaveSites(sws []inventory.Switch) []int {
+	var sites []string
+	bySite := map[string][]int{}
+	for i, sw := range sws {
+		if _, ok := bySite[sw.Site]; !ok {
+			sites = append(sites, sw.Site)
+		}
+		bySite[sw.Site] = append(bySite[sw.Site], i)
+	}
+	order := make([]int, 0, len(sws))
+	for len(order) < len(sws) {
+		for _, s := range sites {
+			if q := bySite[s]; len(q) > 0 {
+				order = append(order, q[0])
+				bySite[s] = q[1:]
+			}
+		}
+	}
+	return order
+}

@@ -233,6 +233,7 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("site", nil, "only switches of this site (repeatable)")
 	fs.StringSlice("switch", nil, "only this switch (repeatable)")
 	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
+	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
 }
 
@@ -245,7 +246,11 @@ func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
 	if t <= 0 {
 		return nil, invalid(fmt.Errorf("--timeout %s: expected a positive duration", t))
 	}
-	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: c, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
+	sc := a.v.GetInt("site-concurrency")
+	if sc < 0 || sc > c {
+		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
+	}
+	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: c, SiteConcurrency: sc, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
 }
 
 // fleet loads inventory and policy, selects the switches in scope and builds
