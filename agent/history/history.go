@@ -1,26 +1,42 @@
 // Package history keeps every audit and apply run: per switch its status,
 // map, trust, findings, changes, errors and the backup taken before a write.
 // SQLite (a file under the user's state directory) is the default store;
-// PostgreSQL serves several agents reporting into one place.
+// PostgreSQL serves several agents reporting into one place. Both stores
+// behave the same and pass the same tests.
+//
+// Times are stored to the microsecond (PostgreSQL's resolution) and read
+// back in UTC, whichever store is used.
 package history
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+)
+
+// Switch statuses, as in the JSON report (DESIGN.md section 5).
+const (
+	StatusCompliant = "compliant"
+	StatusDrift     = "drift"
+	StatusError     = "error"
+	StatusChanged   = "changed" // apply wrote and verified the plan
+	StatusPlanned   = "planned" // a dry run found changes to make
 )
 
 // Run is one invocation of audit, apply or restore.
 type Run struct {
-	ID          int64           `json:"id"`
-	Command     string          `json:"command"` // audit, apply, restore
-	DryRun      bool            `json:"dry_run,omitempty"`
-	Scope       string          `json:"scope"` // e.g. "site=lab" or "switch=lab-sw1,lab-sw2" or "all"
-	Inventory   string          `json:"inventory"`
-	Host        string          `json:"host"` // the machine the agent ran on
+	ID        int64  `json:"id"`
+	Command   string `json:"command"` // audit, apply, restore
+	DryRun    bool   `json:"dry_run,omitempty"`
+	Scope     string `json:"scope"` // e.g. "site=lab" or "switch=lab-sw1,lab-sw2" or "all"
+	Inventory string `json:"inventory"`
+	// Host and PID name the machine and process the agent ran as;
+	// StartRun fills them in when they are empty.
+	Host        string          `json:"host"`
 	PID         int             `json:"pid"`
-	StartedAt   time.Time       `json:"started_at"`
+	StartedAt   time.Time       `json:"started_at"`            // StartRun uses Options.Now when zero
 	FinishedAt  *time.Time      `json:"finished_at,omitempty"` // nil while running or when it died
 	Interrupted bool            `json:"interrupted,omitempty"`
 	ExitCode    *int            `json:"exit_code,omitempty"`
@@ -29,18 +45,23 @@ type Run struct {
 
 // SwitchRecord is one switch's line in one run.
 type SwitchRecord struct {
-	RunID    int64     `json:"run_id"`
-	Site     string    `json:"site"`
-	Switch   string    `json:"switch"`
-	Vendor   string    `json:"vendor"`
-	Address  string    `json:"address"`
-	Status   string    `json:"status"` // compliant, drift, error, changed, planned
+	RunID   int64  `json:"run_id"`
+	Command string `json:"command,omitempty"` // the run's command; filled by queries, ignored by RecordSwitch
+	Site    string `json:"site"`
+	Switch  string `json:"switch"`
+	Vendor  string `json:"vendor"`
+	Address string `json:"address"`
+	Status  string `json:"status"` // one of the Status constants
+	// At is when the switch's result was known; RecordSwitch uses
+	// Options.Now when zero.
 	At       time.Time `json:"at"`
 	Error    string    `json:"error,omitempty"`
-	Findings int       `json:"findings"`
+	Findings int       `json:"findings"` // number of findings, for listings
+	Changes  int       `json:"changes"`  // number of changes planned or made, for listings
 	// Result is the whole agent.SwitchResult as JSON (map, trust, findings,
-	// changes); stored as is so the report format can grow without migrations.
-	Result json.RawMessage `json:"result"`
+	// changes); stored as is so the report format can grow without
+	// migrations. It must be valid JSON when set.
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // Backup is the state of a switch taken just before a write.
@@ -48,40 +69,90 @@ type Backup struct {
 	RunID   int64           `json:"run_id"`
 	Site    string          `json:"site"`
 	Switch  string          `json:"switch"`
-	TakenAt time.Time       `json:"taken_at"`
-	State   json.RawMessage `json:"state"` // vendors.State as JSON
+	TakenAt time.Time       `json:"taken_at"` // SaveBackup uses Options.Now when zero
+	State   json.RawMessage `json:"state"`    // vendors.State as JSON; required
 }
 
-// Filter narrows queries; zero fields do not filter.
-type Filter struct {
-	Switch  string
-	Since   time.Time
-	Drifted bool // only records with status drift (or error?) -- see Store.Drifted
-	Limit   int  // 0 = a sensible default (50)
+// Drift is one switch found drifted in the window given to Store.Drifted.
+//
+// A switch is drifted when a record says drift (audit) or planned (a dry
+// run found changes to make). It counts as fixed when, after its last such
+// record, a record says compliant or changed; error records say nothing
+// about the map and are ignored. Records carry the run id and command, so
+// a listing can say "lab-sw1 drifted at T1 (run 12, audit), fixed at T2
+// (run 13, apply)" or "still drifted (last seen T3, run 15)".
+type Drift struct {
+	Site   string `json:"site"`
+	Switch string `json:"switch"`
+	// First is the first drift or planned record in the window.
+	First SwitchRecord `json:"first"`
+	// Last is the latest drift or planned record in the window; the same
+	// as First when the switch was seen drifted once.
+	Last SwitchRecord `json:"last"`
+	// Fixed is the first compliant or changed record after Last, or nil
+	// when the switch is still drifted.
+	Fixed *SwitchRecord `json:"fixed,omitempty"`
 }
+
+// Filter narrows Runs and Timeline; zero fields do not filter.
+type Filter struct {
+	Site    string
+	Switch  string // Timeline requires it; Runs keeps runs with a record of this switch
+	Command string // Runs only: audit, apply, restore
+	Since   time.Time
+	// Drifted keeps records with status drift or planned (Timeline), or
+	// runs with at least one such record (Runs).
+	Drifted bool
+	Limit   int // 0 = DefaultLimit, negative = no limit
+}
+
+// DefaultLimit is how many rows Runs and Timeline return when
+// Filter.Limit is 0.
+const DefaultLimit = 50
 
 // Store is where runs go. Implementations are safe for concurrent use by
-// several processes (SQLite with WAL and busy timeout, PostgreSQL).
+// several goroutines and several processes (SQLite with WAL and a busy
+// timeout, PostgreSQL).
 type Store interface {
+	// StartRun records a run and returns its id.
 	StartRun(ctx context.Context, r Run) (int64, error)
+	// SaveBackup keeps the state of a switch before a write. Only the
+	// first backup of a switch in a run is kept: it is the state before
+	// the run touched the switch. ErrNotFound when the run does not exist.
 	SaveBackup(ctx context.Context, b Backup) error
+	// RecordSwitch adds a switch's result to its run. ErrNotFound when
+	// the run does not exist.
 	RecordSwitch(ctx context.Context, rec SwitchRecord) error
+	// FinishRun marks a run done. ErrNotFound when it does not exist.
 	FinishRun(ctx context.Context, id int64, finished time.Time, exitCode int, interrupted bool, summary json.RawMessage) error
 
-	Runs(ctx context.Context, f Filter) ([]Run, error)                    // newest first
-	Timeline(ctx context.Context, f Filter) ([]SwitchRecord, error)       // one switch (f.Switch required), newest first
-	Drifted(ctx context.Context, since time.Time) ([]SwitchRecord, error) // latest drift/error record per switch since
+	// Runs lists runs, newest first.
+	Runs(ctx context.Context, f Filter) ([]Run, error)
+	// Timeline lists the records of one switch (f.Switch is required),
+	// newest first, each with its run id and command.
+	Timeline(ctx context.Context, f Filter) ([]SwitchRecord, error)
+	// Drifted lists the switches found drifted at least once at or after
+	// since, ordered by site and switch; see Drift. The records it returns
+	// carry no Result, which Timeline has.
+	Drifted(ctx context.Context, since time.Time) ([]Drift, error)
+	// Backup returns the backup of a switch taken in run runID, or the
+	// latest backup of that switch when runID is 0. Switches are named
+	// as in the inventory; when two sites share a name the latest wins.
+	// ErrNotFound when there is none.
 	Backup(ctx context.Context, switchName string, runID int64) (Backup, error)
 
 	// Lock takes the advisory lock named key (e.g. "apply:<inventory>:<site>")
-	// for this process, waiting up to wait (0 = do not wait). When another
-	// holder has it, the error is a *LockedError naming the holder.
+	// for this process, waiting up to wait (0 = do not wait, negative =
+	// until ctx is done). When another holder keeps it, the error is a
+	// *LockedError naming the holder. The lock is kept until unlock is
+	// called or the process exits; Close does not release it.
 	Lock(ctx context.Context, key string, wait time.Duration) (unlock func() error, err error)
 
 	Close() error
 }
 
-// LockedError says who holds a lock.
+// LockedError says who holds a lock. HolderPID is 0 and Host empty when
+// the holder could not be named (it was just taking the lock).
 type LockedError struct {
 	Key       string
 	HolderPID int
@@ -90,15 +161,12 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return "locked: " + e.Key + " is held by pid " + itoa(e.HolderPID) + " on " + e.Host + " since " + e.Since.Format(time.RFC3339)
+	if e.HolderPID == 0 {
+		return fmt.Sprintf("history: lock %q is held by another process", e.Key)
+	}
+	return fmt.Sprintf("history: lock %q is held by pid %d on %s since %s",
+		e.Key, e.HolderPID, e.Host, e.Since.Format(time.RFC3339))
 }
 
 // ErrNotFound is returned when a run, switch or backup does not exist.
-var ErrNotFound = errors.New("not found")
-
-func itoa(i int) string { return jsonNumber(i) }
-
-func jsonNumber(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
+var ErrNotFound = errors.New("history: not found")
