@@ -93,8 +93,9 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
+	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
-	root.AddCommand(a.auditCommand(), a.applyCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
+	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
 	return root
 }
 
@@ -226,15 +227,6 @@ func (a *app) progress() func(done, total, failed int) {
 			fmt.Fprintln(a.stderr)
 		}
 	}
-}
-
-// fleetFlags are the scope and pacing flags shared by audit and apply.
-func fleetFlags(fs *pflag.FlagSet) {
-	fs.StringSlice("site", nil, "only switches of this site (repeatable)")
-	fs.StringSlice("switch", nil, "only this switch (repeatable)")
-	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
-	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
-	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
 }
 
 func (a *app) engine(p agent.Policy) (*agent.Engine, error) {

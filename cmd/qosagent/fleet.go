@@ -3,9 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/qosagent/qosagent/agent"
 )
@@ -24,9 +25,23 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep := eng.Audit(cmd.Context(), sws)
-			a.exitCode = rep.ExitCode()
-			return a.writeReport(rep, format)
+			ctx := cmd.Context()
+			store, err := a.openHistory(ctx)
+			if err != nil {
+				// An audit still reports without its history: monitoring
+				// must not go blind because a disk filled up.
+				a.log.Error("audit runs without history", "err", err)
+			}
+			if store != nil {
+				defer store.Close()
+			}
+			rec, err := a.startRun(ctx, store, "audit", false, a.scopeString())
+			if err != nil {
+				a.log.Error("audit runs without history", "err", err)
+				rec, _ = a.startRun(ctx, nil, "audit", false, "")
+			}
+			rep := eng.Audit(ctx, sws)
+			return a.finishRun(rec, rep, format)
 		},
 	}
 	fleetFlags(cmd.Flags())
@@ -52,32 +67,65 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir := a.v.GetString("backup-dir")
-			if dir == "" {
-				state, err := agent.DefaultStateDir()
-				if err != nil {
-					return invalid(err)
-				}
-				dir = filepath.Join(state, "backups")
-			}
-			eng.Backups = agent.FileBackups{Dir: dir}
+			ctx := cmd.Context()
 			dry := a.v.GetBool("dry-run")
-			if !dry {
-				a.log.Info("apply", "switches", len(sws), "backups", dir)
+			store, err := a.openHistory(ctx)
+			if err != nil {
+				return failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err))
 			}
-			rep := eng.Apply(cmd.Context(), sws, dry)
-			a.exitCode = rep.ExitCode()
+			if store == nil && !dry {
+				return invalid(errors.New("--history none: apply keeps its backups in the history and writes nothing without it"))
+			}
+			if store != nil {
+				defer store.Close()
+			}
+			if !dry {
+				release, err := a.lockSites(ctx, store, sws)
+				if err != nil {
+					return err
+				}
+				defer release()
+			}
+			rec, err := a.startRun(ctx, store, "apply", dry, a.scopeString())
+			if err != nil {
+				return failed(err)
+			}
+			eng.Backups = rec
+			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
 			}
-			return a.writeReport(rep, format)
+			return a.finishRun(rec, rep, format)
 		},
 	}
 	fleetFlags(cmd.Flags())
 	cmd.Flags().Bool("all", false, "every switch of the inventory")
 	cmd.Flags().Bool("dry-run", false, "print the plan and write nothing")
-	cmd.Flags().String("backup-dir", "", "where backups go (default $XDG_STATE_HOME/qosagent/backups)")
+	cmd.Flags().Duration("wait-lock", 0, "wait this long for another apply on the same sites to finish (0: fail at once)")
 	return cmd
+}
+
+// finishRun writes the report, the history and the metrics, and sets the exit code.
+func (a *app) finishRun(rec *recorder, rep *agent.Report, format string) error {
+	a.exitCode = rep.ExitCode()
+	rec.finish(rep, a.exitCode)
+	if path := a.v.GetString("prom-textfile"); path != "" {
+		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.started, Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
+			a.log.Error("write metrics", "path", path, "err", err)
+			a.exitCode = max(a.exitCode, exitFailed)
+		}
+	}
+	return a.writeReport(rep, format)
+}
+
+// fleetFlags are the scope and pacing flags shared by audit and apply.
+func fleetFlags(fs *pflag.FlagSet) {
+	fs.StringSlice("site", nil, "only switches of this site (repeatable)")
+	fs.StringSlice("switch", nil, "only this switch (repeatable)")
+	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
+	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
+	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
+	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }
 
 func versionCommand() *cobra.Command {

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/internal/lab"
+	"github.com/qosagent/qosagent/internal/sim"
 )
 
 // qosagent runs the CLI in-process and returns exit code, stdout and stderr.
@@ -20,8 +24,14 @@ func qosagent(t *testing.T, env map[string]string, args ...string) (int, string,
 	errf, _ := os.Create(filepath.Join(dir, "stderr"))
 	defer out.Close()
 	defer errf.Close()
-	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	// One state and config folder per test, shared by its runs, so a run
+	// finds the history of the runs before it.
+	if os.Getenv("QOSAGENT_TEST_STATE") != t.Name() {
+		base := t.TempDir()
+		t.Setenv("XDG_STATE_HOME", filepath.Join(base, "state"))
+		t.Setenv("XDG_CONFIG_HOME", filepath.Join(base, "config"))
+		t.Setenv("QOSAGENT_TEST_STATE", t.Name())
+	}
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
@@ -89,12 +99,76 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Summary.Changed != 3 {
 		t.Fatalf("apply report (QOSAGENT_FORMAT=json): %v %+v", err, rep.Summary)
 	}
-	backup := rep.Switches[0].Backup
-	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("backup %s: %v %v", backup, fi.Mode(), err)
+	if b := rep.Switches[0].Backup; !strings.HasPrefix(b, "history run ") {
+		t.Fatalf("backup %q", b)
+	}
+	db := filepath.Join(os.Getenv("XDG_STATE_HOME"), "qosagent", "history.db")
+	if fi, err := os.Stat(db); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("history %s: %v %v", db, fi, err)
 	}
 	if code, _, _ := qosagent(t, nil, "audit", "-i", inv, "--switch", "lab-sw2", "--format", "json"); code != agent.ExitOK {
 		t.Fatalf("re-audit exit %d", code)
+	}
+
+	// The history shows the runs and lab-sw1's timeline.
+	code, out, errOut = qosagent(t, nil, "history", "--format", "json")
+	var runs []struct {
+		ID      int64
+		Command string
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 4 || runs[0].Command != "audit" || runs[1].Command != "apply" {
+		t.Fatalf("history: exit %d %s %s", code, out, errOut)
+	}
+	applyRun := runs[1].ID
+	code, out, _ = qosagent(t, nil, "history", "--switch", "lab-sw1", "--format", "table")
+	if code != 0 || !strings.Contains(out, "changed") || !strings.Contains(out, "drift") {
+		t.Fatalf("timeline: %s", out)
+	}
+	code, out, _ = qosagent(t, nil, "history", "--drifted", "--since", "1h", "--format", "table")
+	if code != 0 || !strings.Contains(out, "lab-sw1") || strings.Contains(out, "still drifted") {
+		t.Fatalf("drifted: %s", out)
+	}
+
+	// Restore lab-sw1 to the backup the apply took: the factory map.
+	if code, out, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
+		t.Fatalf("restore dry run: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--format", "table"); code != agent.ExitOK {
+		t.Fatalf("restore: %d\n%s\n%s", code, out, errOut)
+	}
+	if l.Switches[0].DSCPMap()[46] != 2 || l.Switches[0].DSCPMap() != sim.NewGS110TP("x").DSCPMap() || !l.Switches[0].Saved() {
+		t.Fatal("restore did not bring lab-sw1 back to its backup")
+	}
+	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw2", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 took no backup of lab-sw2") {
+		t.Fatalf("restore unknown run: %d %s", code, errOut)
+	}
+}
+
+func TestApplyLockedSite(t *testing.T) {
+	_, inv := startLab(t, 1)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	store, err := history.Open(context.Background(), db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	abs, _ := filepath.Abs(inv)
+	unlock, err := store.Lock(context.Background(), "apply:"+abs+":lab", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db)
+	if code != agent.ExitError || !strings.Contains(errOut, "site lab is being written by another qosagent (pid "+fmt.Sprint(os.Getpid())) {
+		t.Fatalf("locked apply: exit %d %s", code, errOut)
+	}
+	// An audit does not need the lock.
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitDrift {
+		t.Fatalf("audit under lock: %d %s", code, errOut)
+	}
+	go func() { time.Sleep(300 * time.Millisecond); unlock() }()
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--wait-lock", "20s", "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("apply --wait-lock: exit %d %s", code, errOut)
 	}
 }
 

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qosagent/qosagent/agent/history"
+	"github.com/qosagent/qosagent/vendors"
+)
+
+func (a *app) historyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show recent runs, one switch's timeline (--switch), or switches that drifted (--drifted)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := a.format()
+			if err != nil {
+				return err
+			}
+			var since time.Time
+			if s := a.v.GetString("since"); s != "" {
+				since, err = parseSince(s, time.Now())
+				if err != nil {
+					return invalid(err)
+				}
+			}
+			limit := a.v.GetInt("limit")
+			if limit < 1 {
+				return invalid(fmt.Errorf("--limit %d: expected at least 1", limit))
+			}
+			ctx := cmd.Context()
+			store, err := a.openHistory(ctx)
+			if err != nil {
+				return failed(err)
+			}
+			if store == nil {
+				return invalid(errors.New("--history none: there is no history to show"))
+			}
+			defer store.Close()
+			f := history.Filter{Switch: a.v.GetString("switch"), Since: since, Limit: limit}
+			var out any
+			switch {
+			case a.v.GetBool("drifted"):
+				out, err = store.Drifted(ctx, since)
+			case f.Switch != "":
+				out, err = store.Timeline(ctx, f)
+			default:
+				out, err = store.Runs(ctx, f)
+			}
+			if err != nil {
+				return failed(fmt.Errorf("history: %w", err))
+			}
+			if format == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			return a.historyTable(out)
+		},
+	}
+	cmd.Flags().String("switch", "", "the timeline of this switch")
+	cmd.Flags().String("since", "", "only since this long ago (24h, 7d) or this time (RFC 3339)")
+	cmd.Flags().Bool("drifted", false, "switches found drifted since --since, and whether and when they were fixed")
+	cmd.Flags().Int("limit", 50, "at most this many rows")
+	return cmd
+}
+
+// parseSince accepts a Go duration, a number of days ("7d") or an RFC 3339 time.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if strings.HasSuffix(s, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: expected a duration (24h), days (7d) or an RFC 3339 time", s)
+}
+
+func (a *app) historyTable(out any) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	ts := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+	switch rows := out.(type) {
+	case []history.Run:
+		fmt.Fprintln(tw, "RUN\tSTARTED\tCOMMAND\tSCOPE\tHOST\tEXIT\tSUMMARY")
+		for _, r := range rows {
+			exit := "running"
+			if r.ExitCode != nil {
+				exit = strconv.Itoa(*r.ExitCode)
+			} else if r.FinishedAt != nil {
+				exit = "?"
+			}
+			if r.Interrupted {
+				exit += " (interrupted)"
+			}
+			cmd := r.Command
+			if r.DryRun {
+				cmd += " --dry-run"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, ts(r.StartedAt), cmd, r.Scope, r.Host, exit, summaryText(r.Summary))
+		}
+	case []history.SwitchRecord:
+		fmt.Fprintln(tw, "AT\tRUN\tSITE\tSWITCH\tSTATUS\tFINDINGS\tERROR")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", ts(r.At), r.RunID, r.Site, r.Switch, r.Status, r.Findings, r.Error)
+		}
+	default:
+		return a.driftTable(tw, out)
+	}
+	return tw.Flush()
+}
+
+func summaryText(raw json.RawMessage) string {
+	var s struct{ Switches, Compliant, Drift, Error, Changed, Planned int }
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d switches: %d compliant, %d drift, %d error, %d changed, %d planned", s.Switches, s.Compliant, s.Drift, s.Error, s.Changed, s.Planned)
+}
+
+func (a *app) restoreCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "restore --switch NAME --run RUN_ID",
+		Short: "Write back the backup a run took of a switch (same transaction as apply: backup, write, verify, rollback, save)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := a.format()
+			if err != nil {
+				return err
+			}
+			name, runID := a.v.GetString("switch"), a.v.GetInt64("run")
+			if name == "" || runID <= 0 {
+				return invalid(errors.New("restore needs --switch NAME and --run RUN_ID (see `qosagent history --switch NAME`)"))
+			}
+			inv, err := a.loadInventory()
+			if err != nil {
+				return err
+			}
+			sws, err := inv.Select(nil, []string{name})
+			if err != nil {
+				return invalid(err)
+			}
+			p, err := a.loadPolicy(inv)
+			if err != nil {
+				return err
+			}
+			eng, err := a.engine(p)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			store, err := a.openHistory(ctx)
+			if err != nil {
+				return failed(err)
+			}
+			if store == nil {
+				return invalid(errors.New("--history none: restore reads its backup from the history"))
+			}
+			defer store.Close()
+			b, err := store.Backup(ctx, name, runID)
+			if errors.Is(err, history.ErrNotFound) {
+				return invalid(fmt.Errorf("run %d took no backup of %s (see `qosagent history --switch %s`)", runID, name, name))
+			}
+			if err != nil {
+				return failed(fmt.Errorf("history: %w", err))
+			}
+			var state vendors.State
+			if err := json.Unmarshal(b.State, &state); err != nil || len(state.Queues) == 0 {
+				return failed(fmt.Errorf("backup of %s in run %d is unreadable: %v", name, runID, err))
+			}
+			dry := a.v.GetBool("dry-run")
+			if !dry {
+				release, err := a.lockSites(ctx, store, sws)
+				if err != nil {
+					return err
+				}
+				defer release()
+			}
+			rec, err := a.startRun(ctx, store, "restore", dry, "switch="+name+" run="+strconv.FormatInt(runID, 10))
+			if err != nil {
+				return failed(err)
+			}
+			eng.Backups = rec
+			rep := eng.Restore(ctx, sws[0], state, dry)
+			return a.finishRun(rec, rep, format)
+		},
+	}
+	cmd.Flags().String("switch", "", "the switch to restore")
+	cmd.Flags().Int64("run", 0, "the run whose backup to write back")
+	cmd.Flags().Bool("dry-run", false, "print what would change and write nothing")
+	cmd.Flags().Duration("timeout", 60*time.Second, "deadline for the switch")
+	cmd.Flags().Int("concurrency", 1, "unused by restore (one switch)")
+	cmd.Flags().Duration("wait-lock", 0, "wait this long for an apply on the switch's site to finish")
+	_ = cmd.Flags().MarkHidden("concurrency")
+	return cmd
+}
+
+func (a *app) driftTable(tw *tabwriter.Writer, out any) error {
+	rows, ok := out.([]history.Drift)
+	if !ok {
+		return fmt.Errorf("history: unexpected result %T", out)
+	}
+	ts := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }
+	fmt.Fprintln(tw, "SITE\tSWITCH\tDRIFTED\tRUN\tLAST SEEN DRIFTED\tFIXED\tBY RUN")
+	for _, d := range rows {
+		fixed, by := "still drifted", "-"
+		if d.Fixed != nil {
+			fixed, by = ts(d.Fixed.At), fmt.Sprintf("%d (%s)", d.Fixed.RunID, d.Fixed.Command)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.Site, d.Switch, ts(d.First.At), d.First.RunID, ts(d.Last.At), fixed, by)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/history"
+	"github.com/qosagent/qosagent/inventory"
+)
+
+// openHistory opens the history store named by --history; "none" disables it.
+func (a *app) openHistory(ctx context.Context) (history.Store, error) {
+	dsn := a.v.GetString("history")
+	if dsn == "none" {
+		return nil, nil
+	}
+	if dsn == "" {
+		p, err := history.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		dsn = p
+	}
+	st, err := history.Open(ctx, dsn, history.Options{Logger: a.log})
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", redactDSN(dsn), err)
+	}
+	return st, nil
+}
+
+// redactDSN hides a password in a postgres URL.
+func redactDSN(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			cred := dsn[i+3 : at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return dsn[:i+3] + cred[:c] + ":***" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// recorder records one run in the history store.
+type recorder struct {
+	store   history.Store
+	id      int64
+	started time.Time
+	log     func(msg string, args ...any)
+}
+
+func (a *app) startRun(ctx context.Context, store history.Store, command string, dryRun bool, scope string) (*recorder, error) {
+	host, _ := os.Hostname()
+	inv, _ := filepath.Abs(a.v.GetString("inventory"))
+	r := &recorder{store: store, started: time.Now(), log: a.log.Warn}
+	if store == nil {
+		return r, nil
+	}
+	id, err := store.StartRun(ctx, history.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv, Host: host, PID: os.Getpid(), StartedAt: r.started.UTC()})
+	if err != nil {
+		return nil, fmt.Errorf("history: start run: %w", err)
+	}
+	r.id = id
+	return r, nil
+}
+
+// Save implements agent.BackupStore: backups live in the history.
+func (r *recorder) Save(b agent.Backup) (string, error) {
+	state, err := json.Marshal(b.State)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.store.SaveBackup(ctx, history.Backup{RunID: r.id, Site: b.Site, Switch: b.Switch, TakenAt: b.TakenAt, State: state}); err != nil {
+		return "", fmt.Errorf("history: save backup: %w", err)
+	}
+	return fmt.Sprintf("history run %d", r.id), nil
+}
+
+// finish records every switch and closes the run; failures are logged, the
+// report on stdout and the exit code stand regardless.
+func (r *recorder) finish(rep *agent.Report, exitCode int) {
+	if r.store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, sw := range rep.Switches {
+		result, err := json.Marshal(sw)
+		if err == nil {
+			err = r.store.RecordSwitch(ctx, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor,
+				Address: sw.Address, Status: string(sw.Status), At: rep.GeneratedAt, Error: sw.Error, Findings: len(sw.Findings), Result: result})
+		}
+		if err != nil {
+			r.log("history: record switch", "switch", sw.Name, "err", err)
+		}
+	}
+	summary, _ := json.Marshal(rep.Summary)
+	if err := r.store.FinishRun(ctx, r.id, time.Now().UTC(), exitCode, rep.Interrupted, summary); err != nil {
+		r.log("history: finish run", "run", r.id, "err", err)
+	}
+}
+
+// scopeString describes the run's scope for the history.
+func (a *app) scopeString() string {
+	var parts []string
+	if s := a.v.GetStringSlice("site"); len(s) > 0 {
+		parts = append(parts, "site="+strings.Join(s, ","))
+	}
+	if s := a.v.GetStringSlice("switch"); len(s) > 0 {
+		parts = append(parts, "switch="+strings.Join(s, ","))
+	}
+	if len(parts) == 0 {
+		return "all"
+	}
+	return strings.Join(parts, " ")
+}
+
+// lockSites takes the apply lock of every site in scope, in a fixed order so
+// two runs cannot deadlock. Audits take no lock.
+func (a *app) lockSites(ctx context.Context, store history.Store, sws []inventory.Switch) (func(), error) {
+	inv, _ := filepath.Abs(a.v.GetString("inventory"))
+	seen := map[string]bool{}
+	var sites []string
+	for _, sw := range sws {
+		if !seen[sw.Site] {
+			seen[sw.Site] = true
+			sites = append(sites, sw.Site)
+		}
+	}
+	sort.Strings(sites)
+	var unlocks []func() error
+	release := func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			if err := unlocks[i](); err != nil {
+				a.log.Warn("release lock", "err", err)
+			}
+		}
+	}
+	wait := a.v.GetDuration("wait-lock")
+	for _, site := range sites {
+		unlock, err := store.Lock(ctx, "apply:"+inv+":"+site, wait)
+		if err != nil {
+			release()
+			var le *history.LockedError
+			if errors.As(err, &le) {
+				return nil, failed(fmt.Errorf("site %s is being written by another qosagent (pid %d on %s, since %s); wait for it or use --wait-lock DURATION",
+					site, le.HolderPID, le.Host, le.Since.Local().Format(time.RFC3339)))
+			}
+			return nil, failed(fmt.Errorf("lock site %s: %w", site, err))
+		}
+		unlocks = append(unlocks, unlock)
+	}
+	return release, nil
+}
