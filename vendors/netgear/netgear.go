@@ -205,8 +205,11 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 			}
 			last = name
 			rows[strings.TrimPrefix(name, prefix)] = v
+			if len(rows) > limit {
+				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on", root, limit)
+			}
 		}
-		if !more || len(rows) >= limit {
+		if !more || len(rows) == limit {
 			return rows, nil
 		}
 		pkt, err := a.g.GetBulk([]string{last}, 0, uint32(a.sw.SNMP.MaxRepetitions))

@@ -115,6 +115,8 @@ func explain(sw inventory.Switch, err error) error {
 		}
 		return fmt.Errorf("no answer from %s (udp port %d) after %d tries of %s: check the address, that SNMP is enabled and not blocked by an ACL or firewall, and %s: %w",
 			sw.Host, sw.Port, sw.SNMP.Retries+1, sw.SNMP.Timeout, who, err)
+	case strings.Contains(err.Error(), "packet sanity") || strings.Contains(err.Error(), "unable to decode") || strings.Contains(err.Error(), "unmarshal"):
+		return fmt.Errorf("malformed SNMP response from %s: %w", sw.Address, err)
 	case errors.Is(err, gosnmp.ErrUnknownUsername):
 		return fmt.Errorf("%s does not know SNMPv3 user %q: %w", sw.Address, sw.SNMP.Username, err)
 	case errors.Is(err, gosnmp.ErrWrongDigest):

@@ -1,0 +1,174 @@
+package netgear_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/mibs"
+)
+
+// hostileAgent answers every request with what answer returns (raw UDP
+// payloads; nil drops the request). It stands for broken or hostile agents
+// that our simulator, being correct, never is.
+func hostileAgent(t *testing.T, answer func(req *gosnmp.SnmpPacket) [][]byte) string {
+	t.Helper()
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			x := &gosnmp.GoSNMP{Version: gosnmp.Version2c}
+			req, err := x.SnmpDecodePacket(append([]byte(nil), buf[:n]...))
+			if err != nil {
+				continue
+			}
+			for _, out := range answer(req) {
+				conn.WriteTo(out, from)
+			}
+		}
+	}()
+	return conn.LocalAddr().String()
+}
+
+func response(req *gosnmp.SnmpPacket, vars []gosnmp.SnmpPDU) []byte {
+	resp := &gosnmp.SnmpPacket{Version: gosnmp.Version2c, Community: req.Community, PDUType: gosnmp.GetResponse, RequestID: req.RequestID, Variables: vars}
+	out, err := resp.MarshalMsg()
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// dscpRows returns n rows of the global DSCP column starting at dscp 0.
+func dscpRows(n int, typ gosnmp.Asn1BER, val any) []gosnmp.SnmpPDU {
+	var vs []gosnmp.SnmpPDU
+	for d := 0; d < n; d++ {
+		vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.0.%d", mibs.AgentCosMapIpDscpTrafficClass, d), Type: typ, Value: val})
+	}
+	return vs
+}
+
+// good answers the adapter's two GETBULKs as a factory GS110TP would;
+// cases mutate its answer.
+func good(req *gosnmp.SnmpPacket) []gosnmp.SnmpPDU {
+	if strings.Contains(req.Variables[0].Name, "3.3.1.2.1.3") {
+		return dscpRows(64, gosnmp.Gauge32, uint(1))
+	}
+	vs := []gosnmp.SnmpPDU{{Name: "." + mibs.AgentCosQueueNumQueuesPerPort + ".0", Type: gosnmp.Gauge32, Value: uint(4)}}
+	for q := 0; q < int(req.NonRepeaters)-1; q++ {
+		vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.0.%d", mibs.AgentCosQueueSchedulerType, q), Type: gosnmp.Integer, Value: 2})
+	}
+	for port := 0; port <= 10; port++ {
+		vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.%d", mibs.AgentCosMapIntfTrustMode, port), Type: gosnmp.Integer, Value: 2})
+	}
+	return append(vs, gosnmp.SnmpPDU{Name: "." + mibs.AgentCosMapIntfTrustMode + "9.0", Type: gosnmp.Integer, Value: 0})
+}
+
+func isDSCPRead(req *gosnmp.SnmpPacket) bool {
+	return strings.Contains(req.Variables[0].Name, "3.3.1.2.1.3")
+}
+
+func TestHostileAgents(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(req *gosnmp.SnmpPacket) [][]byte
+		want   string
+	}{
+		{"sane agent (the control case)", func(req *gosnmp.SnmpPacket) [][]byte {
+			return [][]byte{response(req, good(req))}
+		}, ""},
+		{"wrong value type", func(req *gosnmp.SnmpPacket) [][]byte {
+			if isDSCPRead(req) {
+				return [][]byte{response(req, dscpRows(64, gosnmp.OctetString, []byte("x")))}
+			}
+			return [][]byte{response(req, good(req))}
+		}, "has type OctetString; expected Unsigned32"},
+		{"traffic class out of range", func(req *gosnmp.SnmpPacket) [][]byte {
+			if isDSCPRead(req) {
+				return [][]byte{response(req, dscpRows(64, gosnmp.Gauge32, uint(9)))}
+			}
+			return [][]byte{response(req, good(req))}
+		}, "traffic class 9, outside 0..3"},
+		{"queue count absurd", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if !isDSCPRead(req) {
+				vs[0].Value = uint(4000000)
+			}
+			return [][]byte{response(req, vs)}
+		}, "agentCosQueueNumQueuesPerPort is 4000000; expected 2..8"},
+		{"short table", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if isDSCPRead(req) {
+				vs = append(vs[:40], gosnmp.SnmpPDU{Name: ".1.3.6.1.4.1.4526.11.3.3.1.3.1.2.0", Type: gosnmp.Integer, Value: 2})
+			}
+			return [][]byte{response(req, vs)}
+		}, "DSCP table has 40 global rows; expected 64"},
+		{"wrong request id only", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			req.RequestID++
+			return [][]byte{response(req, vs)}
+		}, "no answer from"},
+		{"truncated packets", func(req *gosnmp.SnmpPacket) [][]byte {
+			out := response(req, good(req))
+			return [][]byte{out[:len(out)/2]}
+		}, "malformed SNMP response"},
+		{"garbage", func(req *gosnmp.SnmpPacket) [][]byte {
+			return [][]byte{[]byte("\x30\x82\xff\xff garbage")}
+		}, "malformed SNMP response"},
+		{"non-increasing OIDs", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if isDSCPRead(req) {
+				vs[10], vs[11] = vs[11], vs[10]
+			}
+			return [][]byte{response(req, vs)}
+		}, "non-increasing OID"},
+		{"a trust table that never ends", func(req *gosnmp.SnmpPacket) [][]byte {
+			if isDSCPRead(req) {
+				return [][]byte{response(req, good(req))}
+			}
+			// Every GETBULK gets 60 more trust rows after the one asked for.
+			start := 0
+			last := req.Variables[len(req.Variables)-1].Name
+			if i := strings.LastIndex(last, "."); strings.Contains(last, mibs.AgentCosMapIntfTrustMode+".") && i >= 0 {
+				fmt.Sscan(last[i+1:], &start)
+				start++
+			}
+			var vs []gosnmp.SnmpPDU
+			if req.NonRepeaters > 0 {
+				vs = good(req)[:req.NonRepeaters]
+			}
+			for i := 0; i < 60; i++ {
+				vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.%d", mibs.AgentCosMapIntfTrustMode, start+i), Type: gosnmp.Integer, Value: 2})
+			}
+			return [][]byte{response(req, vs)}
+		}, "has more than 4096 rows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := hostileAgent(t, tt.answer)
+			sw := v2cSwitch(t, "hostile", addr, "c")
+			_, err := open(t, sw).Read(context.Background())
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want %q", err, tt.want)
+			}
+		})
+	}
+}
