@@ -41,7 +41,9 @@ func (a *slowAdapter) Close() error                                { return nil 
 func TestSiteConcurrencyCap(t *testing.T) {
 	track := &inflight{now: map[string]int{}, max: map[string]int{}}
 	reg := vendors.NewRegistry(vendors.Platform{Name: "fake", Transport: inventory.TransportSNMP,
-		Open: func(sw inventory.Switch) (vendors.Adapter, error) { return &slowAdapter{site: sw.Site, track: track}, nil }})
+		Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+			return &slowAdapter{site: sw.Site, track: track}, nil
+		}})
 	var sws []inventory.Switch
 	for i := 0; i < 40; i++ {
 		site := "wan"
