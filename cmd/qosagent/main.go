@@ -18,12 +18,17 @@ func main() {
 func run(args []string, stdout, stderr *os.File) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished) // runs before stop: a normal return is no interrupt
 	go func() {
-		<-ctx.Done()
-		// Back to the default handling: a second signal ends the process
-		// at once, for an operator who cannot wait for switches in flight.
-		stop()
-		fmt.Fprintln(stderr, "qosagent: interrupted: finishing the switches in flight, starting no other (a second signal aborts at once)")
+		select {
+		case <-finished:
+		case <-ctx.Done():
+			// Back to the default handling: a second signal ends the process
+			// at once, for an operator who cannot wait for switches in flight.
+			stop()
+			fmt.Fprintln(stderr, "qosagent: interrupted: finishing the switches in flight, starting no other (a second signal aborts at once)")
+		}
 	}()
 	app := newApp(stdout, stderr)
 	cmd := app.rootCommand()
