@@ -24,6 +24,11 @@ func run(args []string, stdout, stderr *os.File) int {
 		select {
 		case <-finished:
 		case <-ctx.Done():
+			select {
+			case <-finished: // ctx ended by the deferred stop, not a signal
+				return
+			default:
+			}
 			// Back to the default handling: a second signal ends the process
 			// at once, for an operator who cannot wait for switches in flight.
 			stop()
