@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -25,6 +27,15 @@ type SSHConfig struct {
 	EnableSecret    string
 	Banner          string
 	StartPrivileged bool
+	// RTT delays everything the server sends by this much, so every
+	// command waits one RTT for its output and a new connection one more
+	// for the TCP handshake (see delayConn). Loss is the fraction (0..1) of
+	// the server's writes that are "lost" and so arrive a retransmission
+	// timeout (MinRTO) + RTT late, drawn from a PRNG seeded with Seed.
+	// Both zero: no simulated network.
+	RTT  time.Duration
+	Loss float64
+	Seed uint64
 }
 
 // SSHServer serves one switch's CLI over SSH on one TCP listener.
@@ -35,6 +46,7 @@ type SSHServer struct {
 	hostKey ssh.Signer
 	srvCfg  *ssh.ServerConfig
 
+	nconn     atomic.Uint64 // connections accepted, to vary the loss seed
 	stopCtx   func() bool
 	wg        sync.WaitGroup
 	mu        sync.Mutex
@@ -57,6 +69,9 @@ func ListenSSH(ctx context.Context, addr string, sw *Switch, cfg SSHConfig) (*SS
 	signer, err := ssh.NewSignerFromKey(priv)
 	if err != nil {
 		return nil, fmt.Errorf("clisim: host key: %w", err)
+	}
+	if err := checkLink(cfg.RTT, cfg.Loss); err != nil {
+		return nil, err
 	}
 	s := &SSHServer{sw: sw, cfg: cfg, hostKey: signer, conns: make(map[net.Conn]struct{})}
 	s.srvCfg = &ssh.ServerConfig{ServerVersion: "SSH-2.0-Cisco-1.25"}
@@ -96,7 +111,11 @@ func (s *SSHServer) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		for c := range s.conns {
-			c.Close()
+			if dc, ok := c.(*delayConn); ok {
+				dc.abort() // drop pending output at once
+			} else {
+				c.Close()
+			}
 		}
 		s.mu.Unlock()
 		s.wg.Wait()
@@ -133,12 +152,22 @@ func (s *SSHServer) accept() {
 			c.Close()
 			return
 		}
+		var dc *delayConn
+		if s.cfg.RTT > 0 || s.cfg.Loss > 0 {
+			// The n-th connection of a server always sees the same losses.
+			dc = newDelayConn(c, s.cfg.RTT, s.cfg.Loss, s.cfg.Seed+s.nconn.Add(1)<<32)
+			c = dc
+		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			s.serveConn(c)
+			if dc != nil {
+				dc.Close()  // graceful: pending output still goes out
+				<-dc.Done() // a server Close aborts it at once
+			}
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()

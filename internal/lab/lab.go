@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh/knownhosts"
 
@@ -25,10 +26,33 @@ const Site = "lab"
 // CLIDialects are the CLI platforms a lab cycles through.
 var CLIDialects = []string{"cisco-ios", "cisco-sb", "netgear-fastpath"}
 
-// Config says how many switches of each kind to start.
+// Config says how many switches of each kind to start, and the network
+// they sit behind.
 type Config struct {
 	SNMP int // GS110TPs
 	CLI  int // CLI switches, cycling through CLIDialects
+	// RTT is the round trip time every switch simulates (sim.ServerConfig.RTT,
+	// clisim.SSHConfig.RTT); 0 is plain loopback.
+	RTT time.Duration
+	// Loss is the fraction (0..1) of SNMP requests, and of SSH writes, lost
+	// on the way; which ones follows from Seed, so runs are reproducible.
+	// Switch i (0-based, SNMP then CLI) uses seed Seed+i.
+	Loss float64
+	Seed uint64
+	// Sites spreads the switches round-robin over this many sites, named
+	// lab1..labN; 0 or 1 puts them all in site Site ("lab").
+	Sites int
+	// SiteRTT, when set, overrides RTT for the switches of site n (0-based)
+	// where SiteRTT[n] > 0: a site behind a slow WAN link.
+	SiteRTT []time.Duration
+}
+
+// rttOf returns the RTT of switch j (0-based, SNMP switches first).
+func (c Config) rttOf(j int) time.Duration {
+	if n := j % max(c.Sites, 1); n < len(c.SiteRTT) && c.SiteRTT[n] > 0 {
+		return c.SiteRTT[n]
+	}
+	return c.RTT
 }
 
 // Lab is a running set of simulated switches.
@@ -37,6 +61,7 @@ type Lab struct {
 	CLISwitches []*clisim.Switch
 	snmp        []*sim.Server
 	ssh         []*clisim.SSHServer
+	cfg         Config
 	community   string
 	password    string
 	enable      string
@@ -56,7 +81,10 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 {
 		return nil, fmt.Errorf("lab needs at least one switch")
 	}
-	l := &Lab{}
+	if cfg.RTT < 0 || !(cfg.Loss >= 0 && cfg.Loss <= 1) || cfg.Sites < 0 {
+		return nil, fmt.Errorf("lab: RTT %s, loss %v, sites %d: expected RTT >= 0, loss in 0..1, sites >= 0", cfg.RTT, cfg.Loss, cfg.Sites)
+	}
+	l := &Lab{cfg: cfg, Switches: make([]*sim.GS110TP, 0, cfg.SNMP), snmp: make([]*sim.Server, 0, cfg.SNMP)}
 	var err error
 	for _, s := range []*string{&l.community, &l.password, &l.enable} {
 		if *s, err = randomSecret("lab-"); err != nil {
@@ -65,7 +93,8 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	for i := 1; i <= cfg.SNMP; i++ {
 		sw := sim.NewGS110TP(fmt.Sprintf("lab-sw%d", i))
-		srv, err := sim.ListenSNMP(ctx, "127.0.0.1:0", sw, sim.ServerConfig{Community: l.community})
+		srv, err := sim.ListenSNMP(ctx, "127.0.0.1:0", sw, sim.ServerConfig{Community: l.community,
+			RTT: cfg.rttOf(i - 1), Loss: cfg.Loss, Seed: cfg.Seed + uint64(i-1)})
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("start simulated switch %d: %w", i, err)
@@ -81,7 +110,8 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 			return nil, err
 		}
 		srv, err := clisim.ListenSSH(ctx, "127.0.0.1:0", sw, clisim.SSHConfig{User: "lab", Password: l.password, EnableSecret: l.enable,
-			Banner: "Simulated switch for qosagent lab: authorised use only\n"})
+			Banner: "Simulated switch for qosagent lab: authorised use only\n",
+			RTT:    cfg.rttOf(cfg.SNMP + i - 1), Loss: cfg.Loss, Seed: cfg.Seed + uint64(cfg.SNMP+i-1)})
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("start simulated CLI switch %d: %w", i, err)
@@ -97,6 +127,15 @@ func (l *Lab) Addr(i int) string { return l.snmp[i].Addr() }
 
 // CLIAddr returns the SSH address of CLI switch i (0-based).
 func (l *Lab) CLIAddr(i int) string { return l.ssh[i].Addr() }
+
+// SiteName returns the name of site n (0-based) in the inventory: Site when
+// the lab has one site, lab1, lab2, ... otherwise.
+func (l *Lab) SiteName(n int) string {
+	if l.cfg.Sites <= 1 {
+		return Site
+	}
+	return fmt.Sprintf("%s%d", Site, n+1)
+}
 
 // Close stops every simulated switch.
 func (l *Lab) Close() error {
@@ -142,12 +181,20 @@ func (l *Lab) WriteInventory(path string) error {
 	b.WriteString("  ssh:\n    username: lab\n")
 	fmt.Fprintf(&b, "    password_file: %s.password\n    enable_secret_file: %s.enable\n    known_hosts: %s.known_hosts\n", name, name, name)
 	b.WriteString("    timeout: 5s\n")
-	fmt.Fprintf(&b, "sites:\n  %s:\n    switches:\n", Site)
+	b.WriteString("sites:\n")
+	sites := make([]strings.Builder, max(l.cfg.Sites, 1))
 	for i, sw := range l.Switches {
-		fmt.Fprintf(&b, "      - name: %s\n        vendor: netgear-gs110tp\n        address: %s\n", sw.Name(), l.Addr(i))
+		fmt.Fprintf(&sites[i%len(sites)], "      - name: %s\n        vendor: netgear-gs110tp\n        address: %s\n", sw.Name(), l.Addr(i))
 	}
 	for i, sw := range l.CLISwitches {
-		fmt.Fprintf(&b, "      - name: lab-cli%d\n        vendor: %s\n        address: %s\n", i+1, sw.Dialect(), l.CLIAddr(i))
+		j := len(l.Switches) + i
+		fmt.Fprintf(&sites[j%len(sites)], "      - name: lab-cli%d\n        vendor: %s\n        address: %s\n", i+1, sw.Dialect(), l.CLIAddr(i))
+	}
+	for n := range sites {
+		if sites[n].Len() == 0 {
+			continue // more sites than switches
+		}
+		fmt.Fprintf(&b, "  %s:\n    switches:\n%s", l.SiteName(n), sites[n].String())
 	}
 	return writeFile(abs, []byte(b.String()))
 }

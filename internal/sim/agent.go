@@ -135,9 +135,12 @@ func (s *GS110TP) getBulk(vars []gosnmp.SnmpPDU, nonRep, maxRep, limit int) []go
 	if len(rep) == 0 || maxRep <= 0 {
 		return out
 	}
+	// Each repeater walks on from the instance it returned last, by index,
+	// rather than re-parsing its name: the GETBULK hot path.
 	last := make([]string, len(rep))
+	pos := make([]int, len(rep)) // index of the instance returned last; -1: none yet, or ended
 	for n, v := range rep {
-		last[n] = v.Name
+		last[n], pos[n] = v.Name, -1
 	}
 	for range maxRep {
 		if len(out)+len(rep) > limit {
@@ -145,7 +148,12 @@ func (s *GS110TP) getBulk(vars []gosnmp.SnmpPDU, nonRep, maxRep, limit int) []go
 		}
 		ended := true
 		for n := range rep {
-			v := s.nextOf(last[n])
+			var v gosnmp.SnmpPDU
+			if pos[n] >= 0 {
+				v, pos[n] = s.successor(pos[n], last[n])
+			} else {
+				v, pos[n] = s.nextOfIndex(last[n])
+			}
 			last[n] = v.Name
 			ended = ended && v.Type == gosnmp.EndOfMibView
 			out = append(out, v)
@@ -155,6 +163,28 @@ func (s *GS110TP) getBulk(vars []gosnmp.SnmpPDU, nonRep, maxRep, limit int) []go
 		}
 	}
 	return out
+}
+
+// nextOfIndex is nextOf that also returns the successor's instance index,
+// or -1 with endOfMibView.
+func (s *GS110TP) nextOfIndex(name string) (gosnmp.SnmpPDU, int) {
+	if o, ok := parseOID(name); ok {
+		if n := gs110tpMIB.next(o, &s.faults); n >= 0 {
+			return s.value(&gs110tpMIB.instances[n]), n
+		}
+	}
+	return exception(name, gosnmp.EndOfMibView), -1
+}
+
+// successor returns the first visible instance after instance index i
+// (named name), or endOfMibView.
+func (s *GS110TP) successor(i int, name string) (gosnmp.SnmpPDU, int) {
+	for n := i + 1; n < len(gs110tpMIB.instances); n++ {
+		if visible(gs110tpMIB.instances[n].obj, &s.faults) {
+			return s.value(&gs110tpMIB.instances[n]), n
+		}
+	}
+	return exception(name, gosnmp.EndOfMibView), -1
 }
 
 // set checks every varbind before changing anything, as RFC 3416 4.2.5

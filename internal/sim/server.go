@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -33,12 +34,25 @@ type ServerConfig struct {
 	// DefaultMaxMsgSize. A GETBULK response is cut to fit, other
 	// responses that do not fit answer tooBig (RFC 3416).
 	MaxMsgSize int
+	// RTT is the simulated round trip time: every response leaves this
+	// long after its request arrived (the whole delay is put on the
+	// response; loopback adds microseconds). It is implemented with one
+	// runtime timer per response in flight, not a sleeping goroutine, so
+	// thousands of delayed switches stay cheap. 0 answers at once.
+	RTT time.Duration
+	// Loss is the fraction (0..1) of requests dropped unanswered, as a lossy
+	// link would lose them, before any other check. Which requests are lost
+	// is drawn from a PRNG seeded with Seed, so a run that sends the same
+	// requests to a switch loses the same ones.
+	Loss float64
+	Seed uint64
 }
 
 // Server answers SNMP requests for one switch on one UDP socket.
 type Server struct {
 	h    *handler
 	conn net.PacketConn
+	link *link // nil: no delay, no loss
 
 	stopCtx   func() bool
 	done      chan struct{}
@@ -58,7 +72,12 @@ func ListenSNMP(ctx context.Context, addr string, sw *GS110TP, cfg ServerConfig)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
-	s := &Server{h: h, conn: conn, done: make(chan struct{})}
+	l, err := newLink(cfg.RTT, cfg.Loss, cfg.Seed)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	s := &Server{h: h, conn: conn, link: l, done: make(chan struct{})}
 	go s.serve()
 	s.stopCtx = context.AfterFunc(ctx, func() { s.Close() })
 	return s, nil
@@ -92,11 +111,17 @@ func (s *Server) serve() {
 			}
 			continue // e.g. ICMP port unreachable reported on Linux
 		}
-		out := s.h.safeHandle(buf[:n])
-		if out != nil {
-			// Best effort like any UDP agent: the manager retries.
-			_, _ = s.conn.WriteTo(out, addr)
+		if s.link.lose() {
+			s.h.sw.stats.lost.Add(1)
+			continue
 		}
+		out := s.h.safeHandle(buf[:n])
+		if out == nil {
+			continue
+		}
+		// Best effort like any UDP agent: the manager retries. A response
+		// delayed past Close is lost like one on a link that went down.
+		s.link.after(func() { _, _ = s.conn.WriteTo(out, addr) })
 	}
 }
 

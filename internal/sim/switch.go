@@ -73,10 +73,11 @@ type Stats struct {
 	Get, GetNext, GetBulk, Set uint64
 	Responses                  uint64 // responses and reports sent
 	Dropped                    uint64 // malformed, wrong community, unsupported, or Silent
+	Lost                       uint64 // dropped by ServerConfig.Loss before being looked at
 }
 
 type counters struct {
-	get, getNext, getBulk, set, responses, dropped atomic.Uint64
+	get, getNext, getBulk, set, responses, dropped, lost atomic.Uint64
 }
 
 // GS110TP is the in-memory state of one simulated switch. It is safe for
@@ -211,6 +212,7 @@ func (s *GS110TP) Stats() Stats {
 		Set:       c.set.Load(),
 		Responses: c.responses.Load(),
 		Dropped:   c.dropped.Load(),
+		Lost:      c.lost.Load(),
 	}
 }
 

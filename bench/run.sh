@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Fleet-scale benchmark harness (issue #5). Builds qosagent and a lab server,
+# serves simulated fleets on loopback with a simulated RTT, audits them with
+# `qosagent audit --format json` under /usr/bin/time at several
+# concurrencies, runs the net-snmp baseline (snmpbulkget + snmpbulkwalk per
+# switch in `xargs -P 16`) on the same fleets, and writes bench/RESULTS.md.
+#
+#   bash bench/run.sh                      # full run, a few minutes on 2 cores
+#   QUICK=1 bash bench/run.sh              # small fleets, to try the harness
+#
+# Knobs (environment): RTT (20ms), LOSS (0), SNMP_SIZES ("1000 10000"),
+# SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
+# SSH_CONCURRENCIES ("32 64 128"), BASELINE_SIZES (= SNMP_SIZES),
+# BASELINE_P (16), QOSAGENT_BIN (a prebuilt qosagent instead of building
+# ./cmd/qosagent), OUT (bench/RESULTS.md). Everything after the line
+# "<!-- analysis -->" in an existing OUT is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RTT=${RTT:-20ms}
+LOSS=${LOSS:-0}
+if [[ -n ${QUICK:-} ]]; then
+	SNMP_SIZES=${SNMP_SIZES:-"200"}
+	SSH_SIZES=${SSH_SIZES:-"30"}
+	CONCURRENCIES=${CONCURRENCIES:-"32 64"}
+	SSH_CONCURRENCIES=${SSH_CONCURRENCIES:-"32"}
+fi
+SNMP_SIZES=${SNMP_SIZES:-"1000 10000"}
+SSH_SIZES=${SSH_SIZES:-"1000"}
+CONCURRENCIES=${CONCURRENCIES:-"32 64 128 256 512"}
+SSH_CONCURRENCIES=${SSH_CONCURRENCIES:-"32 64 128"}
+BASELINE_SIZES=${BASELINE_SIZES:-$SNMP_SIZES}
+BASELINE_P=${BASELINE_P:-16}
+OUT=${OUT:-bench/RESULTS.md}
+
+for tool in python3 snmpbulkget snmpbulkwalk /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install python3 snmp time)" >&2; exit 3; }
+done
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+WORK=$(mktemp -d)
+# qosagent keeps a history of every run under $XDG_STATE_HOME (about 6 KB
+# per switch per audit): keep the benchmark's out of the user's home. The
+# recording is part of what an audit costs, so it stays on.
+export XDG_STATE_HOME=$WORK/state
+LAB_PID=
+cleanup() {
+	if [[ -n $LAB_PID ]]; then exec 3>&- || true; wait "$LAB_PID" 2>/dev/null || true; fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "building in $WORK" >&2
+if [[ -n ${QOSAGENT_BIN:-} ]]; then
+	cp "$QOSAGENT_BIN" "$WORK/qosagent"
+else
+	go build -o "$WORK/qosagent" ./cmd/qosagent
+fi
+go build -o "$WORK/labserver" ./bench/labserver
+RES=$WORK/results.jsonl
+
+# start_lab ARGS...: serves a fleet until stop_lab; its inventory is $WORK/lab.yaml.
+start_lab() {
+	rm -f "$WORK/lab.yaml" "$WORK/stats.json" "$WORK/ctl"
+	mkfifo "$WORK/ctl"
+	"$WORK/labserver" --rtt "$RTT" --loss "$LOSS" --inventory-out "$WORK/lab.yaml" --stats-out "$WORK/stats.json" "$@" \
+		<"$WORK/ctl" >"$WORK/lab.out" 2>&1 &
+	LAB_PID=$!
+	exec 3>"$WORK/ctl"
+	for _ in $(seq 600); do
+		grep -q '^ready' "$WORK/lab.out" 2>/dev/null && { cat "$WORK/lab.out" >&2; return; }
+		kill -0 "$LAB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/lab.out" >&2
+	echo "run.sh: lab did not start" >&2
+	exit 1
+}
+stop_lab() { exec 3>&-; wait "$LAB_PID" || true; LAB_PID=; }
+
+# sim_requests: SNMP PDUs the fleet has seen so far (all switches), and the
+# lab process's CPU seconds.
+sim_requests() {
+	rm -f "$WORK/stats.json"
+	kill -USR1 "$LAB_PID"
+	for _ in $(seq 100); do [[ -s $WORK/stats.json ]] && break; sleep 0.05; done
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["Get"]+s["GetNext"]+s["GetBulk"]+s["Set"], s["cpu_seconds"])' "$WORK/stats.json"
+}
+
+# audit KIND N CONC: one timed audit, one JSON line of results.
+audit() {
+	local kind=$1 n=$2 conc=$3 before after cpu0 cpu1
+	read -r before cpu0 <<<"$(sim_requests)"
+	local rc=0
+	/usr/bin/time -f '%e %U %S %M' -o "$WORK/time" \
+		"$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$conc" --log-level warn \
+		>"$WORK/report.json" 2>"$WORK/audit.err" || rc=$?
+	read -r after cpu1 <<<"$(sim_requests)"
+	python3 - "$kind" "$n" "$conc" "$RTT" "$rc" "$((after - before))" "$WORK/time" "$WORK/report.json" "$cpu0" "$cpu1" >>"$RES" <<'PY'
+import json, math, sys
+kind, n, conc, rtt, rc, simreq, timef, repf, cpu0, cpu1 = sys.argv[1:]
+n, conc, rc, simreq = int(n), int(conc), int(rc), int(simreq)
+rtt_s = float(rtt.rstrip("ms")) / 1000 if rtt.endswith("ms") else float(rtt.rstrip("s"))
+wall, user, sys_, rss = open(timef).read().split()[-4:]
+rep = json.load(open(repf))
+sws = rep["switches"]
+reqs = sum(s.get("requests", 0) for s in sws)
+rt = simreq / n if kind == "snmp" else None
+bound = math.ceil(n / conc) * rtt_s * round(rt) if rt else None
+print(json.dumps({"kind": kind, "n": n, "conc": conc, "rc": rc, "wall": float(wall), "cpu": float(user) + float(sys_),
+    "user": float(user), "sys": float(sys_), "rss_mib": int(rss) / 1024, "errors": rep["summary"]["error"],
+    "drift": rep["summary"]["drift"], "report_requests_per_switch": reqs / n,
+    "sim_requests_per_switch": rt, "retries": sum(s.get("retries", 0) for s in sws),
+    "bound": bound, "ratio": float(wall) / bound if bound else None, "sim_cpu": float(cpu1) - float(cpu0)}))
+PY
+	tail -1 "$RES" >&2
+}
+
+# baseline N: net-snmp per switch, xargs -P $BASELINE_P, same fleet.
+baseline() {
+	local n=$1 comm before after cpu
+	comm=$(cat "$WORK/lab.community")
+	grep -E '^ +address: ' "$WORK/lab.yaml" | awk '{print $2}' >"$WORK/addrs"
+	cat >"$WORK/one.sh" <<SH
+#!/bin/sh
+# What a sysadmin would write: the global DSCP rows, then the trust column.
+snmpbulkget -v2c -c "\$COMM" -t 1 -r 1 -On -Cn0 -Cr64 "\$1" 1.3.6.1.4.1.4526.11.3.3.1.2.1.3.0 >/dev/null &&
+snmpbulkwalk -v2c -c "\$COMM" -t 1 -r 1 -On "\$1" 1.3.6.1.4.1.4526.11.3.3.1.3.1.2 >/dev/null || echo "FAIL \$1"
+SH
+	chmod +x "$WORK/one.sh"
+	read -r before cpu <<<"$(sim_requests)"
+	COMM=$comm /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" \
+		xargs -P "$BASELINE_P" -n 1 "$WORK/one.sh" <"$WORK/addrs" >"$WORK/baseline.out" 2>&1 || true
+	read -r after cpu <<<"$(sim_requests)"
+	python3 - "$n" "$((after - before))" "$WORK/time" "$(grep -c FAIL "$WORK/baseline.out" || true)" "$BASELINE_P" >>"$RES" <<'PY'
+import json, sys
+n, simreq, timef, fails, p = sys.argv[1:]
+wall, user, sys_, rss = open(timef).read().split()[-4:]
+print(json.dumps({"kind": "netsnmp", "n": int(n), "conc": int(p), "wall": float(wall), "cpu": float(user) + float(sys_),
+    "errors": int(fails), "sim_requests_per_switch": int(simreq) / int(n)}))
+PY
+	tail -1 "$RES" >&2
+}
+
+for n in $SNMP_SIZES; do
+	start_lab --snmp "$n"
+	for c in $CONCURRENCIES; do audit snmp "$n" "$c"; done
+	if [[ " $BASELINE_SIZES " == *" $n "* ]]; then baseline "$n"; fi
+	stop_lab
+done
+for n in $SSH_SIZES; do
+	start_lab --cli "$n"
+	for c in $SSH_CONCURRENCIES; do audit ssh "$n" "$c"; done
+	stop_lab
+done
+
+python3 - "$RES" "$OUT" "$RTT" "$LOSS" "$BASELINE_P" "$*" <<'PY'
+import datetime, json, os, platform, re, subprocess, sys
+res, out, rtt, loss, bp, args = sys.argv[1:]
+rows = [json.loads(l) for l in open(res)]
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+env = " ".join(f"{k}={os.environ[k]}" for k in ("QUICK", "QOSAGENT_BIN", "RTT", "LOSS", "SNMP_SIZES", "SSH_SIZES", "CONCURRENCIES", "SSH_CONCURRENCIES", "BASELINE_SIZES", "BASELINE_P") if os.environ.get(k))
+L = []
+L.append("# Fleet benchmark results\n")
+src = (f"qosagent from QOSAGENT_BIN={os.environ['QOSAGENT_BIN']}" if os.environ.get("QOSAGENT_BIN")
+       else f"qosagent built from the working tree at commit {sh('git rev-parse --short HEAD')}{' (with uncommitted changes)' if sh('git status --porcelain') else ''}")
+L.append(f"Generated by `{(env + ' ') if env else ''}bash bench/run.sh` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {src}.\n")
+L.append(f"Machine: {sh('nproc')} cores, {model}, Linux {platform.release()}, {sh('go version')}. "
+         f"Simulated RTT {rtt} per switch, loss {loss}. The simulators run in the same machine "
+         f"(one process, bench/labserver) and share its cores with qosagent.\n")
+L.append("RTT bound = ceil(N / concurrency) x RTT x round trips per switch; ratio = wall / bound. "
+         "Round trips per switch are counted by the simulated switches (SNMP PDUs received, retries included); "
+         "`report` is qosagent's own per-switch `requests` count. CPU and peak RSS are qosagent's alone (/usr/bin/time).\n")
+L.append("## SNMP audits (GS110TP, SNMP v2c)\n")
+L.append("| switches | concurrency | wall s | CPU s | peak RSS MiB | simulator CPU s | round trips/switch (sim) | requests/switch (report) | retries | RTT bound s | ratio | errors |")
+L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    if r["kind"] == "snmp":
+        L.append(f"| {r['n']} | {r['conc']} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mib']:.0f} | {r['sim_cpu']:.2f} | {r['sim_requests_per_switch']:.2f} | "
+                 f"{r['report_requests_per_switch']:.2f} | {r['retries']} | {r['bound']:.2f} | {r['ratio']:.2f} | {r['errors']} |")
+L.append("\n## SSH audits (CLI switches, cycling cisco-ios, cisco-sb, netgear-fastpath)\n")
+L.append("| switches | concurrency | wall s | CPU s | peak RSS MiB | simulator CPU s | errors |")
+L.append("|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    if r["kind"] == "ssh":
+        L.append(f"| {r['n']} | {r['conc']} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mib']:.0f} | {r['sim_cpu']:.2f} | {r['errors']} |")
+L.append(f"\n## Baseline: net-snmp per switch, `xargs -P {bp}`\n")
+L.append("Per switch `snmpbulkget -Cr64` of the 64 global DSCP rows, then `snmpbulkwalk` of the trust column "
+         "(bench/run.sh, function `baseline`). Speed-up = baseline wall / qosagent wall, at the best measured "
+         "concurrency and at concurrency 32.\n")
+L.append("| switches | wall s | CPU s | round trips/switch | failed switches | qosagent best wall s (conc) | speed-up | speed-up at 32 |")
+L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+for b in rows:
+    if b["kind"] != "netsnmp": continue
+    ours = [r for r in rows if r["kind"] == "snmp" and r["n"] == b["n"] and r["errors"] == 0]
+    if not ours: continue
+    best = min(ours, key=lambda r: r["wall"])
+    at32 = next((r for r in ours if r["conc"] == 32), None)
+    L.append(f"| {b['n']} | {b['wall']:.2f} | {b['cpu']:.2f} | {b['sim_requests_per_switch']:.2f} | {b['errors']} | {best['wall']:.2f} ({best['conc']}) | "
+             f"{b['wall'] / best['wall']:.1f}x | {(f'{b[chr(119)+chr(97)+chr(108)+chr(108)] / at32[chr(119)+chr(97)+chr(108)+chr(108)]:.1f}x') if at32 else '-'} |")
+L.append("\nRaw measurements (JSON lines):\n\n```")
+L += [json.dumps(r) for r in rows]
+L.append("```\n")
+tail = ""
+if os.path.exists(out):
+    old = open(out).read()
+    i = old.find("<!-- analysis -->")
+    if i >= 0: tail = old[i:]
+if not tail:
+    tail = "<!-- analysis -->\n## Analysis\n\n(written by hand; kept by bench/run.sh)\n"
+open(out, "w").write("\n".join(L) + "\n" + tail)
+print(f"wrote {out}", file=sys.stderr)
+PY

@@ -1,0 +1,81 @@
+package lab
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qosagent/qosagent/inventory"
+)
+
+func TestStartRTTLossSites(t *testing.T) {
+	l, err := Start(context.Background(), Config{SNMP: 4, CLI: 2, RTT: 5 * time.Millisecond, Loss: 0.01, Seed: 9, Sites: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	path := t.TempDir() + "/lab.yaml"
+	if err := l.WriteInventory(path); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.Load(path, inventory.Options{Vendors: map[string]inventory.Transport{
+		"netgear-gs110tp": inventory.TransportSNMP, "cisco-ios": inventory.TransportSSH,
+		"cisco-sb": inventory.TransportSSH, "netgear-fastpath": inventory.TransportSSH}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sws, err := inv.Select(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perSite := map[string]int{}
+	for _, sw := range sws {
+		perSite[sw.Site]++
+	}
+	if len(sws) != 6 || perSite["lab1"] != 2 || perSite["lab2"] != 2 || perSite["lab3"] != 2 {
+		t.Errorf("%d switches, per site %v", len(sws), perSite)
+	}
+}
+
+func TestStartRefusesBadLink(t *testing.T) {
+	for _, cfg := range []Config{{SNMP: 1, Loss: 1.1}, {SNMP: 1, RTT: -1}, {SNMP: 1, Sites: -1}} {
+		if l, err := Start(context.Background(), cfg); err == nil {
+			l.Close()
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+}
+
+func TestOneSiteKeepsItsName(t *testing.T) {
+	l, err := Start(context.Background(), Config{SNMP: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	path := t.TempDir() + "/lab.yaml"
+	if err := l.WriteInventory(path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "\n  lab:\n") {
+		t.Errorf("inventory:\n%s", b)
+	}
+}
+
+func TestSiteRTT(t *testing.T) {
+	cfg := Config{SNMP: 4, Sites: 2, RTT: time.Millisecond, SiteRTT: []time.Duration{80 * time.Millisecond}}
+	if got := []time.Duration{cfg.rttOf(0), cfg.rttOf(1), cfg.rttOf(2), cfg.rttOf(3)}; got[0] != 80*time.Millisecond ||
+		got[2] != 80*time.Millisecond || got[1] != time.Millisecond || got[3] != time.Millisecond {
+		t.Errorf("rtts %v", got)
+	}
+	l, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if l.SiteName(0) != "lab1" || l.SiteName(1) != "lab2" {
+		t.Errorf("site names %s %s", l.SiteName(0), l.SiteName(1))
+	}
+}

@@ -1,0 +1,61 @@
+package netgear_test
+
+// Benchmarks of one GS110TP audit over real UDP against the simulator. Not
+// timed tests: CI runs them with -benchtime=1x to prove they still work.
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/qosagent/qosagent/internal/sim"
+	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/vendors/netgear"
+)
+
+func benchSwitch(b *testing.B, rtt time.Duration) (*sim.GS110TP, inventory.Switch) {
+	b.Helper()
+	const comm = "bench-community"
+	sw := sim.NewGS110TP("bench")
+	srv, err := sim.ListenSNMP(context.Background(), "127.0.0.1:0", sw, sim.ServerConfig{Community: comm, RTT: rtt})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	p, _ := strconv.Atoi(port)
+	return sw, inventory.Switch{Site: "bench", Name: "bench", Vendor: netgear.Vendor, Address: srv.Addr(), Host: host, Port: p,
+		SNMP: inventory.SNMP{Version: "2c", Port: p, Timeout: time.Second, Retries: 1,
+			Community: inventory.NewSecret(comm, "bench"), MaxRepetitions: 64}}
+}
+
+// benchRead opens an adapter, reads the switch and closes it per
+// iteration, as the fleet runner does per switch.
+func benchRead(b *testing.B, rtt time.Duration) {
+	sw, inv := benchSwitch(b, rtt)
+	ctx := context.Background()
+	before := sw.Stats()
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := netgear.Open(inv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Read(ctx); err != nil {
+			b.Fatal(err)
+		}
+		a.Close()
+	}
+	after := sw.Stats()
+	reqs := after.Get + after.GetNext + after.GetBulk + after.Set - (before.Get + before.GetNext + before.GetBulk + before.Set)
+	b.ReportMetric(float64(reqs)/float64(b.N), "requests/op")
+}
+
+// BenchmarkRead is the CPU cost of one switch audit (open, two GETBULKs,
+// parse, close) on plain loopback, simulator included.
+func BenchmarkRead(b *testing.B) { benchRead(b, 0) }
+
+// BenchmarkRead20ms is the same behind a 20 ms RTT: about 2 x 20 ms.
+func BenchmarkRead20ms(b *testing.B) { benchRead(b, 20*time.Millisecond) }
