@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 )
 
@@ -340,11 +339,4 @@ func FuzzPlan(f *testing.F) {
 			t.Fatalf("second plan not empty: %+v", again)
 		}
 	})
-}
-
-func TestInterleaveSites(t *testing.T) {
-	sws := []inventory.Switch{{Site: "a"}, {Site: "a"}, {Site: "a"}, {Site: "b"}, {Site: "c"}, {Site: "c"}}
-	if got, want := interleaveSites(sws), []int{0, 3, 4, 1, 5, 2}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v want %v", got, want)
-	}
 }

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -137,11 +139,36 @@ func (res *SwitchResult) setChange(ch vendors.Change) {
 	res.SchedulerChanges = ch.Scheduler
 }
 
-// WriteJSON writes the report as one JSON document.
+// WriteJSON writes the report as one JSON document, one switch per line.
+// It streams switch by switch: a fleet of thousands must not be held twice
+// in memory, as a whole-report encoding would.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	head := *r
+	head.Switches = nil
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	const tail = `"switches":null}`
+	if !bytes.HasSuffix(hb, []byte(tail)) {
+		return fmt.Errorf("report: switches must be the last field")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(hb[:len(hb)-len(tail)])
+	bw.WriteString(`"switches":[`)
+	for i := range r.Switches {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		sb, err := json.Marshal(&r.Switches[i])
+		if err != nil {
+			return err
+		}
+		bw.Write(sb)
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }
 
 // WriteTable writes a human-readable report: one row per switch, then the

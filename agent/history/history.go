@@ -122,7 +122,8 @@ type Store interface {
 	SaveBackup(ctx context.Context, b Backup) error
 	// RecordSwitch adds a switch's result to its run. ErrNotFound when
 	// the run does not exist.
-	RecordSwitch(ctx context.Context, rec SwitchRecord) error
+	// RecordSwitch stores records of switches in one transaction.
+	RecordSwitch(ctx context.Context, recs ...SwitchRecord) error
 	// FinishRun marks a run done. ErrNotFound when it does not exist.
 	FinishRun(ctx context.Context, id int64, finished time.Time, exitCode int, interrupted bool, summary json.RawMessage) error
 

@@ -110,23 +110,44 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, finished time.Time, 
 	return nil
 }
 
-func (s *sqlStore) RecordSwitch(ctx context.Context, rec SwitchRecord) error {
-	if rec.Switch == "" || rec.Status == "" {
-		return errors.New("history: record switch: switch and status are required")
-	}
-	if err := checkJSON("switch result", rec.Result); err != nil {
-		return err
-	}
-	_, err := s.db.ExecContext(ctx, s.d.q(`INSERT INTO switch_records
-	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		rec.RunID, rec.Site, rec.Switch, rec.Vendor, rec.Address, rec.Status, s.d.timeArg(s.timeOr(rec.At)),
-		rec.Error, rec.Findings, rec.Changes, jsonArg(rec.Result))
-	if err != nil {
-		if s.d.isForeignKeyViolation(err) {
-			err = fmt.Errorf("run %d: %w", rec.RunID, ErrNotFound)
+// RecordSwitch stores the records in one transaction: a fleet run of
+// thousands of switches then costs one commit, not one per switch.
+func (s *sqlStore) RecordSwitch(ctx context.Context, recs ...SwitchRecord) error {
+	for _, rec := range recs {
+		if rec.Switch == "" || rec.Status == "" {
+			return errors.New("history: record switch: switch and status are required")
 		}
-		return fmt.Errorf("history: record switch %s: %w", rec.Switch, err)
+		if err := checkJSON("switch result", rec.Result); err != nil {
+			return err
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: record switches: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, s.d.q(`INSERT INTO switch_records
+	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return fmt.Errorf("history: record switches: %w", err)
+	}
+	defer stmt.Close()
+	for _, rec := range recs {
+		_, err := stmt.ExecContext(ctx, rec.RunID, rec.Site, rec.Switch, rec.Vendor, rec.Address, rec.Status, s.d.timeArg(s.timeOr(rec.At)),
+			rec.Error, rec.Findings, rec.Changes, jsonArg(rec.Result))
+		if err != nil {
+			if s.d.isForeignKeyViolation(err) {
+				err = fmt.Errorf("run %d: %w", rec.RunID, ErrNotFound)
+			}
+			return fmt.Errorf("history: record switch %s: %w", rec.Switch, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		if s.d.isForeignKeyViolation(err) {
+			err = fmt.Errorf("%w", ErrNotFound)
+		}
+		return fmt.Errorf("history: record switches: %w", err)
 	}
 	return nil
 }

@@ -210,23 +210,40 @@ func (a *app) writeReport(rep *agent.Report, format string) error {
 	return nil
 }
 
-// progress draws a one-line progress report on stderr when it is a terminal.
+// progress draws a progress bar on stderr when it is a terminal: switches
+// done of total, errors so far, ETA. Redraws are throttled so a fleet of
+// thousands does not flood the terminal; off a terminal it draws nothing.
 func (a *app) progress() func(done, total, failed int) {
 	if !term.IsTerminal(int(a.stderr.Fd())) {
 		return nil
 	}
 	start := time.Now()
+	var last time.Time
 	return func(done, total, failedN int) {
-		eta := ""
-		if done > 0 && done < total {
-			left := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-done))
-			eta = " ETA " + left.Round(time.Second).String()
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
 		}
-		fmt.Fprintf(a.stderr, "\r\033[K%d/%d switches, %d errors%s", done, total, failedN, eta)
+		last = time.Now()
+		fmt.Fprint(a.stderr, "\r\033[K"+progressLine(done, total, failedN, time.Since(start)))
 		if done == total {
 			fmt.Fprintln(a.stderr)
 		}
 	}
+}
+
+// progressLine renders "[#####.....] 50/100 switches, 2 errors, ETA 3s".
+func progressLine(done, total, failed int, elapsed time.Duration) string {
+	const width = 30
+	filled := 0
+	if total > 0 {
+		filled = done * width / total
+	}
+	eta := ""
+	if done > 0 && done < total {
+		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+		eta = ", ETA " + left.Round(time.Second).String()
+	}
+	return fmt.Sprintf("[%s%s] %d/%d switches, %d errors%s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, failed, eta)
 }
 
 func (a *app) engine(p agent.Policy) (*agent.Engine, error) {

@@ -70,12 +70,26 @@ func (a *app) demoCommand() *cobra.Command {
 func labFlags(cmd *cobra.Command) {
 	cmd.Flags().Int("switches", 3, "number of simulated GS110TP switches (SNMP)")
 	cmd.Flags().Int("cli-switches", 3, "number of simulated CLI switches (SSH), cycling through "+strings.Join(lab.CLIDialects, ", "))
+	cmd.Flags().Duration("rtt", 0, "round trip time every simulated switch adds (e.g. 20ms for a WAN)")
+	cmd.Flags().Float64("loss", 0, "fraction of SNMP requests and SSH writes lost (0..0.9), reproducible with --seed")
+	cmd.Flags().Uint64("seed", 1, "seed of the simulated packet loss")
+	cmd.Flags().Int("sites", 1, "spread the switches over this many sites (lab1..labN)")
 }
 
 func (a *app) labConfig(limit int) (lab.Config, error) {
-	cfg := lab.Config{SNMP: a.v.GetInt("switches"), CLI: a.v.GetInt("cli-switches")}
+	cfg := lab.Config{SNMP: a.v.GetInt("switches"), CLI: a.v.GetInt("cli-switches"), RTT: a.v.GetDuration("rtt"),
+		Loss: a.v.GetFloat64("loss"), Seed: a.v.GetUint64("seed"), Sites: a.v.GetInt("sites")}
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 || cfg.SNMP+cfg.CLI > limit {
 		return cfg, invalid(fmt.Errorf("--switches %d --cli-switches %d: expected 1..%d switches in all", cfg.SNMP, cfg.CLI, limit))
+	}
+	if cfg.RTT < 0 || cfg.RTT > 10*time.Second {
+		return cfg, invalid(fmt.Errorf("--rtt %s: expected 0..10s", cfg.RTT))
+	}
+	if cfg.Loss < 0 || cfg.Loss > 0.9 {
+		return cfg, invalid(fmt.Errorf("--loss %g: expected 0..0.9", cfg.Loss))
+	}
+	if cfg.Sites < 1 || cfg.Sites > cfg.SNMP+cfg.CLI {
+		return cfg, invalid(fmt.Errorf("--sites %d: expected 1..%d (the number of switches)", cfg.Sites, cfg.SNMP+cfg.CLI))
 	}
 	return cfg, nil
 }
@@ -106,7 +120,7 @@ func (a *app) demo(ctx context.Context, cfg lab.Config) error {
 	if err != nil {
 		return failed(fmt.Errorf("lab inventory: %w", err))
 	}
-	sws, err := inv.Select([]string{lab.Site}, nil)
+	sws, err := inv.Select(nil, nil)
 	if err != nil {
 		return failed(err)
 	}
@@ -116,7 +130,7 @@ func (a *app) demo(ctx context.Context, cfg lab.Config) error {
 	step := func(s string) { fmt.Fprintf(a.stdout, "\n== %s\n", s) }
 	step(fmt.Sprintf("1. started %d simulated GS110TPs (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults: GS110TP EF and AF41 share queue 2, CS3 and BE queue 1, ports trust 802.1p; Catalyst QoS off; SG CS3 ties AF41",
 		cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", ")))
-	step("2. qosagent audit --site lab   (read only)")
+	step("2. qosagent audit   (read only)")
 	rep := eng.Audit(ctx, sws)
 	if err := a.writeReport(rep, format); err != nil {
 		return err
@@ -124,7 +138,7 @@ func (a *app) demo(ctx context.Context, cfg lab.Config) error {
 	if rep.Summary.Drift != n {
 		return failed(fmt.Errorf("demo: expected drift on all %d switches, got %+v", n, rep.Summary))
 	}
-	step("3. qosagent apply --site lab   (plan, back up, one SET PDU or one config session per switch, read back, verify, save)")
+	step("3. qosagent apply --all   (plan, back up, one SET PDU or one config session per switch, read back, verify, save)")
 	rep = eng.Apply(ctx, sws, false)
 	if err := a.writeReport(rep, format); err != nil {
 		return err
@@ -132,7 +146,7 @@ func (a *app) demo(ctx context.Context, cfg lab.Config) error {
 	if rep.Summary.Changed != n {
 		return failed(fmt.Errorf("demo: apply changed %d of %d switches", rep.Summary.Changed, n))
 	}
-	step("4. qosagent audit --site lab   (again)")
+	step("4. qosagent audit   (again)")
 	rep = eng.Audit(ctx, sws)
 	if err := a.writeReport(rep, format); err != nil {
 		return err

@@ -248,3 +248,12 @@ func TestConfigFileBelowEnvBelowFlags(t *testing.T) {
 		t.Fatalf("file: exit %d %s", code, errOut)
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	if got := progressLine(50, 100, 2, 10*time.Second); got != "[###############...............] 50/100 switches, 2 errors, ETA 10s" {
+		t.Errorf("got %q", got)
+	}
+	if got := progressLine(3, 3, 0, time.Second); got != "[##############################] 3/3 switches, 0 errors" {
+		t.Errorf("got %q", got)
+	}
+}

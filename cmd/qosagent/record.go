@@ -94,15 +94,19 @@ func (r *recorder) finish(rep *agent.Report, exitCode int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	recs := make([]history.SwitchRecord, 0, len(rep.Switches))
 	for _, sw := range rep.Switches {
 		result, err := json.Marshal(sw)
-		if err == nil {
-			err = r.store.RecordSwitch(ctx, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor,
-				Address: sw.Address, Status: string(sw.Status), At: rep.GeneratedAt, Error: sw.Error, Findings: len(sw.Findings), Result: result})
-		}
 		if err != nil {
 			r.log("history: record switch", "switch", sw.Name, "err", err)
+			continue
 		}
+		recs = append(recs, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor, Address: sw.Address,
+			Status: string(sw.Status), At: rep.GeneratedAt, Error: sw.Error, Findings: len(sw.Findings),
+			Changes: len(sw.Changes) + len(sw.TrustChanges) + len(sw.SchedulerChanges) + len(sw.PortSchedChanges), Result: result})
+	}
+	if err := r.store.RecordSwitch(ctx, recs...); err != nil {
+		r.log("history: record switches", "run", r.id, "err", err)
 	}
 	summary, _ := json.Marshal(rep.Summary)
 	if err := r.store.FinishRun(ctx, r.id, time.Now().UTC(), exitCode, rep.Interrupted, summary); err != nil {

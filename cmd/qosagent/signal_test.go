@@ -71,4 +71,3 @@ func TestSignalStopsNewSwitches(t *testing.T) {
 		})
 	}
 }
-

@@ -2,7 +2,6 @@ package netgear
 
 import (
 	"fmt"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,20 +114,27 @@ func integer(v gosnmp.SnmpPDU) (int, error) {
 
 func trimDot(oid string) string { return strings.TrimPrefix(oid, ".") }
 
-// oidLess compares dotted OIDs numerically, arc by arc.
+// oidLess compares dotted OIDs numerically, arc by arc, without allocating:
+// it runs for every row of every walk.
 func oidLess(a, b string) bool {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		x, _ := new(big.Int).SetString(as[i], 10)
-		y, _ := new(big.Int).SetString(bs[i], 10)
-		if x == nil || y == nil {
-			return as[i] < bs[i]
-		}
-		if c := x.Cmp(y); c != 0 {
+	for a != "" && b != "" {
+		var x, y string
+		x, a, _ = strings.Cut(a, ".")
+		y, b, _ = strings.Cut(b, ".")
+		if c := compareArc(x, y); c != 0 {
 			return c < 0
 		}
 	}
-	return len(as) < len(bs)
+	return a == "" && b != ""
+}
+
+// compareArc orders two decimal arcs of any length numerically.
+func compareArc(x, y string) int {
+	x, y = strings.TrimLeft(x, "0"), strings.TrimLeft(y, "0")
+	if len(x) != len(y) {
+		return len(x) - len(y)
+	}
+	return strings.Compare(x, y)
 }
 
 // sortedIndexes returns numeric row indexes in numeric order.
