@@ -13,6 +13,7 @@ package clisim
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sort"
 	"strings"
@@ -77,7 +78,45 @@ type Faults struct {
 	// DropOnce clears DropAfterConfigLines after the first drop, like a
 	// link that flaps once: the next session (a rollback) gets through.
 	DropOnce bool
+
+	// UnexpectedPrompt is a question the CLI asks instead of running a
+	// line, e.g. "Proceed with reload? [confirm]": on a real switch such
+	// a question comes from an unexpected command, a firmware quirk or a
+	// confirmation the dialect does not know. Any answer ending in Enter
+	// (even an empty one) confirms it: the line then runs and
+	// PromptsAnswered counts it, which a test asserts never happens.
+	// Ctrl-C aborts it: "^C", the line does not run, the prompt comes
+	// back. EOF ends the session without running the line.
+	UnexpectedPrompt string
+	// UnexpectedPromptOn picks the lines that ask UnexpectedPrompt: those
+	// containing it (in any mode, so the save command can be chosen);
+	// empty means every config-mode line.
+	UnexpectedPromptOn string
+	// UnexpectedPromptOnce clears UnexpectedPrompt once it was asked.
+	UnexpectedPromptOnce bool
+
+	// Garbage injects junk into everything the CLI prints (every output
+	// line and every prompt) once a session has run
+	// GarbageAfterConfigLines config-mode lines (0: from its start), until
+	// the session ends. GarbageANSI is terminal noise a real CLI emits
+	// (colours, erase-line, window titles) and a terminal shows as
+	// nothing; GarbageBinary is line noise: random bytes of any value,
+	// including NUL, 0xff, CR, LF and ESC, so it can break lines, start
+	// escape sequences that swallow what follows, or look like text.
+	Garbage                 GarbageKind
+	GarbageAfterConfigLines int
+	// Seed seeds the PRNG of GarbageBinary at SetFaults, so runs repeat.
+	Seed uint64
 }
+
+// GarbageKind says what junk Faults.Garbage injects.
+type GarbageKind int
+
+const (
+	GarbageNone   GarbageKind = iota
+	GarbageANSI               // escape sequences only: harmless to a terminal
+	GarbageBinary             // random bytes
+)
 
 // ErrDropped is returned by Serve when Faults.DropAfterConfigLines closed
 // the session.
@@ -94,6 +133,10 @@ type Switch struct {
 	saveCount int
 	version   uint64 // bumped on every change, so sessions can notice them
 	faults    Faults
+	rng       *rand.Rand // for Faults.Garbage
+
+	configLines int // config-mode lines run, all sessions
+	answered    int // UnexpectedPrompt questions answered
 }
 
 // New returns a switch of the given dialect with its factory
@@ -185,6 +228,86 @@ func (s *Switch) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+}
+
+// Faults returns the injected faults.
+func (s *Switch) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// ConfigLines returns how many config-mode lines all sessions have sent
+// (refused ones included): non-zero means a write was attempted.
+func (s *Switch) ConfigLines() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.configLines
+}
+
+// PromptsAnswered returns how many Faults.UnexpectedPrompt questions were
+// answered (confirmed) rather than aborted.
+func (s *Switch) PromptsAnswered() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answered
+}
+
+// askUnexpected reports whether line must ask Faults.UnexpectedPrompt, and
+// the question; a one-shot question is cleared.
+func (s *Switch) askUnexpected(line string, inConfig bool) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &s.faults
+	if f.UnexpectedPrompt == "" || f.UnexpectedPromptOn == "" && !inConfig ||
+		f.UnexpectedPromptOn != "" && !strings.Contains(line, f.UnexpectedPromptOn) {
+		return "", false
+	}
+	q := f.UnexpectedPrompt
+	if f.UnexpectedPromptOnce {
+		f.UnexpectedPrompt = ""
+	}
+	return q, true
+}
+
+func (s *Switch) countConfigLine() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.configLines++
+}
+
+func (s *Switch) countAnswered() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answered++
+}
+
+// ansiJunk is terminal noise real CLIs print: colours, erase to end of
+// line, window titles, charset selection, cursor show/hide, save/restore.
+var ansiJunk = []string{"\x1b[1;31m", "\x1b[0m", "\x1b[K", "\x1b]0;switch\x07", "\x1b(B", "\x1b[?25l", "\x1b[?25h", "\x1b7", "\x1b8", "\x1b[2m"}
+
+// junk returns what Faults.Garbage injects before an output line or a
+// prompt of a session that has run configLines config-mode lines.
+func (s *Switch) junk(configLines int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults
+	if f.Garbage == GarbageNone || configLines < f.GarbageAfterConfigLines || s.rng == nil {
+		return ""
+	}
+	var b []byte
+	switch f.Garbage {
+	case GarbageANSI:
+		for range 1 + s.rng.IntN(3) {
+			b = append(b, ansiJunk[s.rng.IntN(len(ansiJunk))]...)
+		}
+	case GarbageBinary:
+		for range 4 + s.rng.IntN(20) {
+			b = append(b, byte(s.rng.UintN(256)))
+		}
+	}
+	return string(b)
 }
 
 // dropped records a fault-injected drop, clearing it when it was one-shot.

@@ -96,7 +96,7 @@ func (x *session) run() error {
 	}
 	for {
 		x.linePrompt = x.prompt()
-		x.writeRaw(x.linePrompt)
+		x.writeRaw(x.sw.junk(x.configLines) + x.linePrompt)
 		line, err := x.readLine(true)
 		if err != nil {
 			return err
@@ -120,9 +120,17 @@ func (x *session) handleLine(line string) error {
 	inConfig := x.mode&modeAnyConf != 0
 	before := x.sw.getVersion()
 	var err error
-	if f := x.sw.getFaults(); inConfig && f.FailCommand != "" && strings.Contains(line, f.FailCommand) {
+	run := true
+	if q, ok := x.sw.askUnexpected(line, inConfig); ok {
+		if run, err = x.confirm(q); err != nil {
+			return err
+		}
+	}
+	switch f := x.sw.getFaults(); {
+	case !run:
+	case inConfig && f.FailCommand != "" && strings.Contains(line, f.FailCommand):
 		x.invalid(strings.Index(line, f.FailCommand))
-	} else {
+	default:
 		err = x.dispatch(line, toks)
 	}
 	if ferr := x.flushOutput(); err == nil {
@@ -136,6 +144,7 @@ func (x *session) handleLine(line string) error {
 	}
 	if inConfig {
 		x.configLines++
+		x.sw.countConfigLine()
 		if n := x.sw.getFaults().DropAfterConfigLines; n > 0 && x.configLines >= n {
 			x.sw.dropped()
 			return ErrDropped
@@ -262,8 +271,46 @@ func (x *session) ask(question string, echo bool) (string, error) {
 	return strings.TrimSpace(line), err
 }
 
-func (x *session) writeRaw(s string)  { x.out.WriteString(s) }
-func (x *session) writeLine(s string) { x.out.WriteString(s + "\r\n") }
+// confirm asks an unexpected question (Faults.UnexpectedPrompt): Ctrl-C
+// aborts it (false), Enter after anything confirms it (true, counted).
+func (x *session) confirm(question string) (bool, error) {
+	if err := x.flushOutput(); err != nil {
+		return false, err
+	}
+	x.writeRaw(question)
+	for {
+		b, err := x.readByte()
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case b == 0x03:
+			x.writeRaw("^C\r\n")
+			return false, nil
+		case b == '\r' || b == '\n':
+			x.skipLF = b == '\r'
+			x.writeRaw("\r\n")
+			x.sw.countAnswered()
+			return true, nil
+		case b >= 0x20 && b < 0x7f:
+			x.out.WriteByte(b)
+		}
+	}
+}
+
+func (x *session) writeRaw(s string) { x.out.WriteString(s) }
+
+// writeLine prints one output line, with Faults.Garbage's junk if any.
+func (x *session) writeLine(s string) {
+	if j := x.sw.junk(x.configLines); j != "" {
+		end := ""
+		if x.sw.getFaults().Garbage == GarbageANSI {
+			end = "\x1b[0m" // a colour reset after the line, as coloured CLIs do
+		}
+		s = j + s + end
+	}
+	x.out.WriteString(s + "\r\n")
+}
 
 // readByte returns the next input byte, flushing output before it
 // blocks so that the peer sees prompts.

@@ -97,6 +97,18 @@ func ListenSSH(ctx context.Context, addr string, sw *Switch, cfg SSHConfig) (*SS
 // Addr returns the address the server listens on, like "127.0.0.1:54321".
 func (s *SSHServer) Addr() string { return s.ln.Addr().String() }
 
+// SetLink changes the simulated RTT and loss (see SSHConfig) for the
+// connections accepted from now on; connections already open keep theirs.
+func (s *SSHServer) SetLink(rtt time.Duration, loss float64) error {
+	if err := checkLink(rtt, loss); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.RTT, s.cfg.Loss = rtt, loss
+	return nil
+}
+
 // HostKey returns the server's public host key, for known_hosts.
 func (s *SSHServer) HostKey() ssh.PublicKey { return s.hostKey.PublicKey() }
 

@@ -26,8 +26,13 @@ type reply struct {
 func (s *GS110TP) serve(pduType gosnmp.PDUType, vars []gosnmp.SnmpPDU, nonRep, maxRep, maxMsg int) (r reply, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.Silent {
+	if s.faults.Silent || s.faults.SilentAfter > 0 && s.served >= s.faults.SilentAfter {
 		return r, false
+	}
+	s.served++
+	if s.faults.RebootAfter > 0 && s.served == s.faults.RebootAfter && !s.rebooted {
+		// Answer this request from the old state, then reboot.
+		defer func() { s.rebooted = true; s.reboot() }()
 	}
 	switch pduType {
 	case gosnmp.GetRequest:
@@ -62,6 +67,9 @@ func (s *GS110TP) value(in *instance) gosnmp.SnmpPDU {
 		pdu.Value = s.saveStatus
 	case kDSCP:
 		pdu.Value = uint32(s.running.dscp[in.i][in.j])
+		if q, ok := s.faults.LieOnRead[in.j]; ok && (s.setSeen || !s.faults.LieAfterSet) {
+			pdu.Value = uint32(q) //nolint:gosec // checked 0..255 by SetFaults
+		}
 	case kTrust:
 		pdu.Value = int(s.running.trust[in.i])
 	case kNumQueues:
@@ -199,11 +207,19 @@ func (s *GS110TP) set(vars []gosnmp.SnmpPDU) (gosnmp.SNMPError, int) {
 			return st, n + 1
 		}
 	}
+	reject, status := s.faults.RejectSetAt, s.faults.RejectStatus
+	if status == gosnmp.NoError {
+		status = gosnmp.GenErr
+	}
+	if reject > 0 && reject <= len(vars) && status != gosnmp.CommitFailed {
+		return status, reject // refused at the test phase: nothing applied
+	}
 	for n, in := range ins {
-		if n+1 == s.faults.CommitFailAt {
+		if n+1 == s.faults.CommitFailAt || n+1 == reject {
 			return gosnmp.CommitFailed, n + 1
 		}
 		s.apply(in, vals[n])
+		s.setSeen = true
 	}
 	return gosnmp.NoError, 0
 }

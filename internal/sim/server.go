@@ -111,17 +111,27 @@ func (s *Server) serve() {
 			}
 			continue // e.g. ICMP port unreachable reported on Linux
 		}
-		if s.link.lose() {
-			s.h.sw.stats.lost.Add(1)
+		sw := s.h.sw
+		if s.link.lose() || sw.lose() {
+			sw.stats.lost.Add(1)
 			continue
 		}
 		out := s.h.safeHandle(buf[:n])
 		if out == nil {
 			continue
 		}
+		if sw.lose() {
+			sw.stats.lostAnswers.Add(1)
+			continue
+		}
 		// Best effort like any UDP agent: the manager retries. A response
 		// delayed past Close is lost like one on a link that went down.
-		s.link.after(func() { _, _ = s.conn.WriteTo(out, addr) })
+		send := func() { _, _ = s.conn.WriteTo(out, addr) }
+		if d := sw.delay(); d > 0 {
+			time.AfterFunc(d, func() { s.link.after(send) })
+			continue
+		}
+		s.link.after(send)
 	}
 }
 
@@ -153,7 +163,7 @@ func newHandler(sw *GS110TP, cfg ServerConfig) (*handler, error) {
 		return nil, fmt.Errorf("sim: MaxMsgSize %d below 484", h.maxMsg)
 	}
 	if cfg.V3 != nil {
-		u, err := newUSM(*cfg.V3, sw.Name())
+		u, err := newUSM(*cfg.V3, sw)
 		if err != nil {
 			return nil, err
 		}

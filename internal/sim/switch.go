@@ -11,8 +11,12 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
 
 	"github.com/qosagent/qosagent/mibs"
 )
@@ -65,6 +69,50 @@ type Faults struct {
 	// noSuchObject for its instances, GETNEXT and GETBULK skip them, and a
 	// SET answers notWritable.
 	NoDSCPTable bool
+
+	// The faults below count requests from the SetFaults call that set
+	// them: a request is one that passed the community (or USM) check and
+	// was not lost to Loss; retries count, as the agent cannot tell them
+	// from new requests.
+
+	// SilentAfter answers the first SilentAfter requests, then none: a
+	// switch that stops answering in the middle of a transaction (crash,
+	// link down, CPU starved). It stays silent until the next SetFaults.
+	// 0 turns it off.
+	SilentAfter int
+	// RebootAfter reboots the switch (see Reboot) right after it answered
+	// its RebootAfter-th request, once: e.g. 3 on a GS110TP apply (two
+	// GETBULKs of the read, then the SET) reboots it between the write and
+	// the read-back. 0 turns it off.
+	RebootAfter int
+	// RejectSetAt makes every SET with at least that many varbinds fail
+	// with RejectStatus on varbind RejectSetAt (1-based). For commitFailed
+	// the varbinds before it are applied first, like CommitFailAt (the
+	// FASTPATH behaviour); for every other status nothing in the PDU is
+	// applied, as RFC 3416 4.2.5 requires of an agent that refuses a SET at
+	// the test phase. 0 turns it off.
+	RejectSetAt int
+	// RejectStatus is the error RejectSetAt answers: wrongValue, noAccess,
+	// commitFailed, notWritable, ... noError (the zero value) means genErr.
+	RejectStatus gosnmp.SNMPError
+	// LieOnRead maps DSCP values to the traffic class GET, GETNEXT and
+	// GETBULK report for them (on the global row and every interface),
+	// whatever the running config holds: an agent that accepts a SET but
+	// reads back something else. SETs still apply to the real config.
+	LieOnRead map[int]int
+	// LieAfterSet holds the lies back until a SET was applied (since
+	// SetFaults), so a manager's first read is true and only its read-back
+	// is a lie.
+	LieAfterSet bool
+	// Loss is the fraction (0..1) of packets lost in each direction: a
+	// request is dropped before the agent sees it, and an answer after
+	// the agent acted on it (so a SET may be applied and its answer lost).
+	// Drawn from a PRNG seeded with Seed at SetFaults, so runs repeat.
+	// It adds to ServerConfig.Loss.
+	Loss float64
+	Seed uint64
+	// Delay holds every answer back this long, on top of ServerConfig.RTT.
+	Delay time.Duration
 }
 
 // Stats counts what a switch's agent has seen. Request counters include
@@ -73,11 +121,13 @@ type Stats struct {
 	Get, GetNext, GetBulk, Set uint64
 	Responses                  uint64 // responses and reports sent
 	Dropped                    uint64 // malformed, wrong community, unsupported, or Silent
-	Lost                       uint64 // dropped by ServerConfig.Loss before being looked at
+	Lost                       uint64 // dropped by ServerConfig.Loss or Faults.Loss before being looked at
+	LostAnswers                uint64 // answers dropped by Faults.Loss after the request was served
+	Reboots                    uint64 // Reboot calls, by hand or by Faults.RebootAfter
 }
 
 type counters struct {
-	get, getNext, getBulk, set, responses, dropped, lost atomic.Uint64
+	get, getNext, getBulk, set, responses, dropped, lost, lostAnswers, reboots atomic.Uint64
 }
 
 // GS110TP is the in-memory state of one simulated switch. It is safe for
@@ -91,6 +141,11 @@ type GS110TP struct {
 	saves      int
 	saveStatus int
 	faults     Faults
+	served     int        // requests served since SetFaults, for SilentAfter and RebootAfter
+	rebooted   bool       // RebootAfter has fired since SetFaults
+	setSeen    bool       // a SET was applied since SetFaults, for LieAfterSet
+	rng        *rand.Rand // for Faults.Loss; nil when it is 0
+	bootedAt   time.Time  // time of the last Reboot; zero if never
 
 	stats counters
 }
@@ -195,11 +250,77 @@ func (s *GS110TP) SaveCount() int {
 	return s.saves
 }
 
-// SetFaults replaces the active faults.
+// SetFaults replaces the active faults and restarts the request count of
+// SilentAfter and RebootAfter. It panics on a Loss outside 0..1 or a
+// negative Delay: a bad fault is a bug in the test.
 func (s *GS110TP) SetFaults(f Faults) {
+	if !(f.Loss >= 0 && f.Loss <= 1) || f.Delay < 0 {
+		panic(fmt.Sprintf("sim: fault loss %v, delay %s out of range", f.Loss, f.Delay))
+	}
+	if f.LieOnRead != nil {
+		lies := make(map[int]int, len(f.LieOnRead))
+		for d, q := range f.LieOnRead {
+			checkDSCP(d)
+			lies[d] = checkByte(q)
+		}
+		f.LieOnRead = lies // a private copy: the caller may go on changing its map
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.served, s.rebooted, s.setSeen, s.rng = 0, false, false, nil
+	if f.Loss > 0 {
+		s.rng = rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))
+	}
+}
+
+// Faults returns the active faults.
+func (s *GS110TP) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Reboot simulates a power cycle: the running config goes back to the
+// startup config (unsaved changes are lost), the save status to
+// notInitiated and, for SNMPv3, snmpEngineBoots goes up by one and
+// snmpEngineTime restarts from 0. Counters (Stats, SaveCount) and faults
+// are kept. The reboot is instantaneous: the next request is answered by
+// the rebooted switch.
+func (s *GS110TP) Reboot() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reboot()
+}
+
+// reboot is Reboot with s.mu held.
+func (s *GS110TP) reboot() {
+	s.running = s.startup
+	s.saveStatus = mibs.SaveStatusNotInitiated
+	s.bootedAt = time.Now()
+	s.stats.reboots.Add(1)
+}
+
+// engineBoots returns how often the switch rebooted and when it last did,
+// for the USM's snmpEngineBoots and snmpEngineTime.
+func (s *GS110TP) engineBoots() (uint32, time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return uint32(s.stats.reboots.Load()), s.bootedAt //nolint:gosec // fewer than 2^32 reboots
+}
+
+// lose draws whether one packet is lost to Faults.Loss.
+func (s *GS110TP) lose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rng != nil && s.rng.Float64() < s.faults.Loss
+}
+
+// delay returns Faults.Delay.
+func (s *GS110TP) delay() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults.Delay
 }
 
 // Stats returns a snapshot of the agent counters.
@@ -213,6 +334,9 @@ func (s *GS110TP) Stats() Stats {
 		Responses: c.responses.Load(),
 		Dropped:   c.dropped.Load(),
 		Lost:      c.lost.Load(),
+
+		LostAnswers: c.lostAnswers.Load(),
+		Reboots:     c.reboots.Load(),
 	}
 }
 

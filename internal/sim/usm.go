@@ -47,7 +47,7 @@ const timeWindow = 150
 type usm struct {
 	user     V3User
 	engineID string
-	boots    uint32
+	sw       *GS110TP // its reboots drive snmpEngineBoots and snmpEngineTime
 	start    time.Time
 	params   *gosnmp.UsmSecurityParameters // localized keys; only copied
 	newMAC   func() hash.Hash
@@ -56,11 +56,12 @@ type usm struct {
 	reports  [5]atomic.Uint32 // indexed like the usmStats OIDs
 }
 
-func newUSM(u V3User, sysName string) (*usm, error) {
+func newUSM(u V3User, sw *GS110TP) (*usm, error) {
+	sysName := sw.Name()
 	if u.UserName == "" || u.AuthPassphrase == "" || u.PrivPassphrase == "" {
 		return nil, errors.New("sim: v3 user needs a name and both passphrases")
 	}
-	s := &usm{user: u, boots: 1, start: time.Now()}
+	s := &usm{user: u, sw: sw, start: time.Now()}
 	switch u.AuthProtocol {
 	case gosnmp.SHA:
 		s.newMAC, s.macLen = sha1.New, 12 // HMAC-SHA-96, RFC 3414
@@ -99,8 +100,15 @@ func defaultEngineID(name string) string {
 	return string(append(id, binary.BigEndian.AppendUint64(nil, h.Sum64())[2:]...))
 }
 
-func (u *usm) engineTime() uint32 {
-	return uint32(time.Since(u.start) / time.Second) //nolint:gosec // a simulator does not run 136 years
+// boots returns snmpEngineBoots and snmpEngineTime: boots start at 1 and go
+// up with every reboot of the switch, which also restarts the time.
+func (u *usm) boots() (uint32, uint32) {
+	reboots, at := u.sw.engineBoots()
+	start := u.start
+	if at.After(start) {
+		start = at
+	}
+	return 1 + reboots, uint32(time.Since(start) / time.Second) //nolint:gosec // a simulator does not run 136 years
 }
 
 // process answers one SNMPv3 message: an engine discovery, a report for a
@@ -133,7 +141,7 @@ func (u *usm) process(h *handler, raw []byte) ([]byte, bool) {
 		return u.report(h, pkt, reportable, usmStatsUnsupportedSecLevels, gosnmp.NoAuthNoPriv)
 	case !u.authentic(raw, usp.AuthenticationParameters):
 		return u.report(h, pkt, reportable, usmStatsWrongDigests, gosnmp.NoAuthNoPriv)
-	case usp.AuthoritativeEngineBoots != u.boots || absDiff(usp.AuthoritativeEngineTime, u.engineTime()) > timeWindow:
+	case u.notInTime(usp):
 		return u.report(h, pkt, reportable, usmStatsNotInTimeWindows, gosnmp.AuthNoPriv)
 	}
 	r, ok := h.serve(pkt)
@@ -142,6 +150,12 @@ func (u *usm) process(h *handler, raw []byte) ([]byte, bool) {
 	}
 	resp := u.packet(pkt, gosnmp.GetResponse, gosnmp.AuthPriv)
 	return h.encode(resp, r, pkt.PDUType == gosnmp.GetBulkRequest)
+}
+
+// notInTime is the RFC 3414 3.2.7 timeliness check.
+func (u *usm) notInTime(usp *gosnmp.UsmSecurityParameters) bool {
+	boots, now := u.boots()
+	return usp.AuthoritativeEngineBoots != boots || absDiff(usp.AuthoritativeEngineTime, now) > timeWindow
 }
 
 // authentic checks the HMAC of raw. gosnmp's check is unexported, so this
@@ -187,10 +201,11 @@ func (u *usm) count(counter string) uint32 {
 
 // packet builds a v3 message answering req at the given security level.
 func (u *usm) packet(req *gosnmp.SnmpPacket, t gosnmp.PDUType, level gosnmp.SnmpV3MsgFlags) *gosnmp.SnmpPacket {
+	boots, now := u.boots()
 	sp := &gosnmp.UsmSecurityParameters{
 		AuthoritativeEngineID:    u.engineID,
-		AuthoritativeEngineBoots: u.boots,
-		AuthoritativeEngineTime:  u.engineTime(),
+		AuthoritativeEngineBoots: boots,
+		AuthoritativeEngineTime:  now,
 		UserName:                 u.user.UserName,
 	}
 	if level&gosnmp.AuthNoPriv != 0 {
