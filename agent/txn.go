@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/qosagent/qosagent/vendors"
@@ -60,14 +61,14 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	e.logger().Info("writing", "site", res.Site, "switch", res.Name, "edits", ch.Len(), "backup", where)
 
 	if err := a.Write(ctx, ch); err != nil {
-		return e.rollback(ctx, a, before, fmt.Errorf("write: %w", err))
+		return e.rollback(ctx, a, before, vendors.Change{}, fmt.Errorf("write: %w", err))
 	}
 	after, err := a.Read(ctx)
 	if err != nil {
-		return e.rollback(ctx, a, before, fmt.Errorf("read back: %w", err))
+		return e.rollback(ctx, a, before, ch, fmt.Errorf("read back: %w", err))
 	}
 	if err := Verify(after, ch); err != nil {
-		return e.rollback(ctx, a, before, fmt.Errorf("verify: %w", err))
+		return e.rollback(ctx, a, before, ch, fmt.Errorf("verify: %w", err))
 	}
 	res.setState(e.Policy, after)
 	fs, err := Check(e.Policy, after)
@@ -89,7 +90,12 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 }
 
 // rollback restores the backup after cause and reports both.
-func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, cause error) error {
+// After a write the switch accepted (read-back or verify failed), every row
+// it touched is written back, not only the rows that read differently: a
+// read that is stale or lies must not leave a row written. After a refused
+// write, the read is what there is to go by; rewriting rows the switch just
+// refused would only fail again.
+func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, accepted vendors.Change, cause error) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
 	now, err := a.Read(rctx)
@@ -100,6 +106,7 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors
 	if err != nil {
 		return fmt.Errorf("%w; rollback: %v", cause, err)
 	}
+	undo = withTouched(undo, accepted, now, backup)
 	if undo.Empty() {
 		return fmt.Errorf("%w; switch unchanged (still at its backup)", cause)
 	}
@@ -114,4 +121,60 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors
 		return fmt.Errorf("%w; ROLLBACK FAILED: %v", cause, err)
 	}
 	return fmt.Errorf("%w; %w (%d edits undone)", cause, errRolledBack, undo.Len())
+}
+
+// withTouched adds to undo every row that written touched and undo lacks,
+// set to its backup value.
+func withTouched(undo, written vendors.Change, now, backup vendors.State) vendors.Change {
+	inMap := map[int]bool{}
+	for _, m := range undo.Map {
+		inMap[m.DSCP] = true
+	}
+	for _, m := range written.Map {
+		if !inMap[m.DSCP] {
+			undo.Map = append(undo.Map, vendors.MapChange{DSCP: m.DSCP, From: now.DSCP[m.DSCP], To: backup.DSCP[m.DSCP]})
+		}
+	}
+	sort.Slice(undo.Map, func(i, j int) bool { return undo.Map[i].DSCP < undo.Map[j].DSCP })
+
+	inSched := map[int]bool{}
+	for _, c := range undo.Scheduler {
+		inSched[c.Queue] = true
+	}
+	for _, c := range written.Scheduler {
+		if r := backup.Rank(c.Queue); !inSched[c.Queue] && r >= 0 && now.Rank(c.Queue) >= 0 {
+			cur, old := now.Queues[now.Rank(c.Queue)], backup.Queues[r]
+			undo.Scheduler = append(undo.Scheduler, vendors.SchedulerChange{Queue: c.Queue, FromStrict: cur.Strict, ToStrict: old.Strict, FromWeight: cur.Weight, ToWeight: old.Weight})
+		}
+	}
+
+	inTrust := map[string]bool{}
+	for _, c := range undo.Trust {
+		inTrust[c.Port] = true
+	}
+	for _, c := range written.Trust {
+		cur, ok1 := now.TrustOf(c.Port)
+		old, ok2 := backup.TrustOf(c.Port)
+		if !inTrust[c.Port] && ok1 && ok2 {
+			undo.Trust = append(undo.Trust, vendors.TrustChange{Port: c.Port, From: cur, To: old})
+		}
+	}
+
+	inPort := map[string]bool{}
+	for _, c := range undo.PortScheduler {
+		inPort[c.Port] = true
+	}
+	for _, c := range written.PortScheduler {
+		cur, ok1 := portScheduler(now, c.Port)
+		old, ok2 := portScheduler(backup, c.Port)
+		if !inPort[c.Port] && ok1 && ok2 {
+			undo.PortScheduler = append(undo.PortScheduler, vendors.PortSchedulerChange{Port: c.Port,
+				FromExpedite: cur.Expedite, ToExpedite: old.Expedite, FromWeights: cur.Weights, ToWeights: old.Weights})
+		}
+	}
+	if written.QoSEnable != nil && undo.QoSEnable == nil {
+		enable := !backup.QoSDisabled
+		undo.QoSEnable = &enable
+	}
+	return undo
 }
