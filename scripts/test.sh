@@ -19,6 +19,8 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 ./...
+# Benchmarks once each, only to prove they still run (numbers: bench/RESULTS.md).
+go test -run '^$' -bench . -benchtime=1x ./agent/ ./vendors/netgear/
 
 # A short run of every fuzz target, so they keep building and their seed
 # corpora keep passing; long runs are done by hand (README "Fuzzing").
