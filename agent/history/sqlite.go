@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -42,13 +43,38 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
+	// Switching a fresh file to WAL needs an exclusive lock, and SQLite
+	// answers SQLITE_BUSY at once, without its busy handler, when another
+	// process opens the same new file at that moment: retry the open.
+	deadline := time.Now().Add(10 * time.Second)
+	var db *sql.DB
+	for {
+		db, err = openSQLiteOnce(ctx, path, opts)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("history: open %s: %w", path, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("history: open %s: %w", path, err)
+		return nil, err
 	}
 	s := &sqlStore{db: db, d: sqliteDialect, now: opts.Now, log: opts.Logger}
 	s.lock = func(ctx context.Context, key string, wait time.Duration) (func() error, error) {
 		return s.fileLock(ctx, path+".locks", key, wait)
+	}
+	opts.Logger.Debug("history: opened", "store", "sqlite", "path", path)
+	return s, nil
+}
+
+// openSQLiteOnce opens the database and brings its schema up to date.
+func openSQLiteOnce(ctx context.Context, path string, opts Options) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -58,8 +84,16 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w (%s)", err, path)
 	}
-	opts.Logger.Debug("history: opened", "store", "sqlite", "path", path)
-	return s, nil
+	return db, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return strings.Contains(err.Error(), "SQLITE_BUSY")
 }
 
 // createPrivate makes the directories of path (0700) and the file (0600)
