@@ -26,7 +26,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -39,11 +38,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/qosagent/qosagent/internal/peer"
 )
 
 // RequirePeersEnv, set to 1, turns a missing PostgreSQL into a test
 // failure instead of a skip, so that CI cannot pass by skipping.
-const RequirePeersEnv = "QOSAGENT_REQUIRE_PEERS"
+const RequirePeersEnv = peer.RequireEnv
 
 // startTimeout bounds initdb plus the server's start.
 const startTimeout = 60 * time.Second
@@ -55,10 +56,7 @@ func Start(t testing.TB) (dsn string) {
 	t.Helper()
 	bin, err := BinDir()
 	if err != nil {
-		if os.Getenv(RequirePeersEnv) == "1" {
-			t.Fatalf("pgtest: %v (%s=1, install Debian's postgresql)", err, RequirePeersEnv)
-		}
-		t.Skipf("pgtest: %v; install Debian's postgresql to run this test", err)
+		peer.Missing(t, "PostgreSQL", "apt-get install postgresql", err)
 	}
 	cred, err := runAs()
 	if err != nil {
@@ -96,7 +94,7 @@ func Start(t testing.TB) (dsn string) {
 	// A port picked free can be taken before the server binds it; the
 	// server then exits at once and another port is tried.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := peer.FreeTCPPort()
 		if err != nil {
 			t.Fatalf("pgtest: %v", err)
 		}
@@ -276,13 +274,4 @@ func command(ctx context.Context, cred *syscall.Credential, dir, name string, ar
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "LC_ALL=C", "TZ=UTC"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	return cmd
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -23,7 +23,6 @@ package snmpsimd
 //go:generate go run ./gen -o ../../testdata/snmpsim
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -38,12 +37,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/internal/peer"
 )
 
 // Variants of the committed data files.
@@ -69,7 +69,7 @@ const (
 // RequirePeersEnv names the environment variable that, set to 1, turns a
 // missing snmpsimd into a test failure instead of a skip, so CI cannot pass
 // by skipping.
-const RequirePeersEnv = "QOSAGENT_REQUIRE_PEERS"
+const RequirePeersEnv = peer.RequireEnv
 
 // startTimeout bounds how long Start waits for snmpsimd to answer; it takes
 // about a second to import pysnmp and index the data files.
@@ -105,7 +105,7 @@ type Agent struct {
 	tb       testing.TB
 	variants []string
 	cmd      *exec.Cmd
-	log      *syncBuffer
+	log      *peer.SyncBuffer
 	done     chan struct{} // closed when cmd has exited
 	waitErr  error
 }
@@ -120,10 +120,7 @@ func Start(tb testing.TB, opts Options) *Agent {
 	tb.Helper()
 	bin, err := exec.LookPath("snmpsimd")
 	if err != nil {
-		if os.Getenv(RequirePeersEnv) == "1" {
-			tb.Fatalf("snmpsimd not installed (apt-get install snmpsim) and %s=1: %v", RequirePeersEnv, err)
-		}
-		tb.Skipf("snmpsimd not installed (apt-get install snmpsim): %v", err)
+		peer.Missing(tb, "snmpsimd", "apt-get install snmpsim", err)
 	}
 	opts = withDefaults(opts)
 	if opts.DataDir == "" {
@@ -166,7 +163,7 @@ func Start(tb testing.TB, opts Options) *Agent {
 	// it; snmpsimd then exits at once, and another port is tried.
 	var lastErr error
 	for range 3 {
-		port, err := freeUDPPort()
+		port, err := peer.FreeUDPPort()
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -181,7 +178,7 @@ func Start(tb testing.TB, opts Options) *Agent {
 			V3PrivProto: opts.V3PrivProto,
 			tb:          tb,
 			variants:    variants,
-			log:         new(syncBuffer),
+			log:         new(peer.SyncBuffer),
 			done:        make(chan struct{}),
 		}
 		args := []string{
@@ -464,32 +461,4 @@ func chownTree(root string, u *user.User, g *user.Group) error {
 		}
 		return os.Lchown(path, uid, gid)
 	})
-}
-
-func freeUDPPort() (int, error) {
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
-}
-
-// syncBuffer is a bytes.Buffer safe for the writes of exec's copying
-// goroutine and concurrent reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

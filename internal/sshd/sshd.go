@@ -27,7 +27,6 @@ package sshd
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -39,12 +38,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/qosagent/qosagent/internal/peer"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
@@ -53,7 +53,7 @@ const Binary = "/usr/sbin/sshd"
 
 // RequirePeersEnv, set to 1, turns a missing sshd into a test failure
 // instead of a skip, so that CI cannot pass by skipping.
-const RequirePeersEnv = "QOSAGENT_REQUIRE_PEERS"
+const RequirePeersEnv = peer.RequireEnv
 
 // startTimeout bounds how long Start waits for the SSH banner.
 const startTimeout = 10 * time.Second
@@ -90,7 +90,7 @@ type Server struct {
 
 	dir  string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *peer.SyncBuffer
 	done chan struct{}
 }
 
@@ -101,10 +101,7 @@ type Server struct {
 func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
 	if _, err := os.Stat(Binary); err != nil {
-		if os.Getenv(RequirePeersEnv) == "1" {
-			tb.Fatalf("sshd: %s missing (apt-get install openssh-server) and %s=1: %v", Binary, RequirePeersEnv, err)
-		}
-		tb.Skipf("sshd: %s missing (apt-get install openssh-server): %v", Binary, err)
+		peer.Missing(tb, "sshd ("+Binary+")", "apt-get install openssh-server", err)
 	}
 	u, err := user.Current()
 	if err != nil {
@@ -139,7 +136,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	// then exits at once and another port is tried.
 	var lastErr error
 	for range 3 {
-		port, err := freePort()
+		port, err := peer.FreeTCPPort()
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -189,7 +186,7 @@ func (s *Server) start(opts Options) error {
 	if err := os.WriteFile(cfgPath, []byte(s.config(opts)), 0o600); err != nil {
 		return err
 	}
-	s.log = new(syncBuffer)
+	s.log = new(peer.SyncBuffer)
 	s.done = make(chan struct{})
 	s.cmd = exec.Command(Binary, "-D", "-e", "-f", cfgPath)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -284,32 +281,4 @@ func writeKey(path string) (ssh.Signer, error) {
 		return nil, err
 	}
 	return ssh.NewSignerFromKey(priv)
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects sshd's output, written by exec's copying goroutine
-// and read by tests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
