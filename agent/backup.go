@@ -26,7 +26,9 @@ type BackupStore interface {
 	Save(b Backup) (string, error)
 }
 
-// FileBackups writes one JSON file per backup under Dir/<switch>/.
+// FileBackups writes one JSON file per backup under Dir/<switch>/: a
+// BackupStore without a database, for the demo and tests (runs of the CLI
+// keep their backups in the history).
 type FileBackups struct{ Dir string }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]`)
@@ -43,27 +45,7 @@ func (f FileBackups) Save(b Backup) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, b.TakenAt.UTC().Format("20060102T150405.000000000Z")+".json")
-	tmp, err := os.CreateTemp(dir, ".backup-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeAtomic(path, append(data, '\n'), 0o600); err != nil {
 		return "", fmt.Errorf("store backup: %w", err)
 	}
 	return path, nil
