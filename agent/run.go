@@ -28,7 +28,12 @@ type Engine struct {
 	Logger          *slog.Logger
 	// Progress, when set, is called after each switch with counts so far.
 	Progress func(done, total, failed int)
-	Now      func() time.Time
+	// Result, when set, receives each switch's result as soon as it is
+	// known, from the worker that produced it (so it must be safe for
+	// concurrent use), and at the end those of switches an interrupt kept
+	// from starting. The history records a run this way while it goes on.
+	Result func(SwitchResult)
+	Now    func() time.Time
 	// DryRun makes apply and restore plan only.
 	DryRun bool
 }
@@ -109,6 +114,9 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 					e.Progress(done, len(sws), fails)
 				}
 				mu.Unlock()
+				if e.Result != nil {
+					e.Result(rep.Switches[i])
+				}
 				finished <- sws[i].Site
 			}
 		}()
@@ -122,6 +130,9 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 			rep.Switches[i] = baseResult(sw)
 			rep.Switches[i].Status = StatusError
 			rep.Switches[i].Error = "not started: run interrupted"
+			if e.Result != nil {
+				e.Result(rep.Switches[i])
+			}
 		}
 	}
 	rep.summarize()

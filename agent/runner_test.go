@@ -70,3 +70,57 @@ func TestSiteConcurrencyCap(t *testing.T) {
 		}
 	}
 }
+
+// TestResultHookSeesEverySwitchOnce: the history records a run through
+// Engine.Result, so every switch must reach it exactly once, those an
+// interrupt kept from starting included, with the result the report holds.
+func TestResultHookSeesEverySwitchOnce(t *testing.T) {
+	for _, interrupt := range []bool{false, true} {
+		t.Run(fmt.Sprintf("interrupt=%v", interrupt), func(t *testing.T) {
+			track := &inflight{now: map[string]int{}, max: map[string]int{}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			reg := vendors.NewRegistry(vendors.Platform{Name: "fake", Transport: inventory.TransportSNMP,
+				Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+					if interrupt && sw.Name == "sw3" {
+						cancel()
+					}
+					return &slowAdapter{site: sw.Site, track: track}, nil
+				}})
+			var sws []inventory.Switch
+			for i := 0; i < 30; i++ {
+				sws = append(sws, inventory.Switch{Site: "lab", Name: fmt.Sprintf("sw%d", i), Vendor: "fake"})
+			}
+			var mu sync.Mutex
+			seen := map[string]SwitchResult{}
+			e := &Engine{Registry: reg, Policy: DefaultPolicy(), Concurrency: 2, Result: func(r SwitchResult) {
+				mu.Lock()
+				defer mu.Unlock()
+				if _, dup := seen[r.Name]; dup {
+					t.Errorf("%s reported twice", r.Name)
+				}
+				seen[r.Name] = r
+			}}
+			rep := e.Audit(ctx, sws)
+			if rep.Interrupted != interrupt {
+				t.Fatalf("interrupted = %v", rep.Interrupted)
+			}
+			if len(seen) != len(sws) {
+				t.Fatalf("hook saw %d switches, want %d", len(seen), len(sws))
+			}
+			notStarted := 0
+			for _, r := range rep.Switches {
+				got := seen[r.Name]
+				if got.Status != r.Status || got.Error != r.Error {
+					t.Errorf("%s: hook saw %s %q, report has %s %q", r.Name, got.Status, got.Error, r.Status, r.Error)
+				}
+				if r.Error == "not started: run interrupted" {
+					notStarted++
+				}
+			}
+			if interrupt != (notStarted > 0) {
+				t.Errorf("%d switches not started", notStarted)
+			}
+		})
+	}
+}

@@ -40,6 +40,7 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
+			eng.Result = rec.record
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format)
 		},
@@ -90,7 +91,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups = rec
+			eng.Backups, eng.Result = rec, rec.record
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")

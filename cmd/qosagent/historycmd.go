@@ -192,7 +192,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups = rec
+			eng.Backups, eng.Result = rec, rec.record
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format)
 		},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qosagent/qosagent/agent"
@@ -49,13 +50,33 @@ func redactDSN(dsn string) string {
 	return dsn
 }
 
-// recorder records one run in the history store.
+// recorder records one run in the history store. Switch results are stored
+// while the run goes on, in batches by a background writer, so a fleet's
+// history costs neither a commit per switch nor a pause after the last one,
+// and a run killed half-way still leaves the switches it finished.
 type recorder struct {
 	store   history.Store
 	id      int64
 	started time.Time
 	log     func(msg string, args ...any)
+
+	mu      sync.Mutex
+	pending []finished
+	wake    chan struct{} // a batch is full
+	closing chan struct{} // the run is over: write the rest and stop
+	done    chan struct{}
 }
+
+// finished is a switch result waiting for the history writer.
+type finished struct {
+	at  time.Time
+	res agent.SwitchResult
+}
+
+const (
+	recordBatch = 512                    // results that wake the writer early
+	recordEvery = 250 * time.Millisecond // longest a result waits
+)
 
 func (a *app) startRun(ctx context.Context, store history.Store, command string, dryRun bool, scope string) (*recorder, error) {
 	host, _ := os.Hostname()
@@ -69,6 +90,10 @@ func (a *app) startRun(ctx context.Context, store history.Store, command string,
 		return nil, fmt.Errorf("history: start run: %w", err)
 	}
 	r.id = id
+	r.wake = make(chan struct{}, 1)
+	r.closing = make(chan struct{})
+	r.done = make(chan struct{})
+	go r.writeLoop()
 	return r, nil
 }
 
@@ -86,28 +111,81 @@ func (r *recorder) Save(b agent.Backup) (string, error) {
 	return fmt.Sprintf("history run %d", r.id), nil
 }
 
-// finish records every switch and closes the run; failures are logged, the
-// report on stdout and the exit code stand regardless.
-func (r *recorder) finish(rep *agent.Report, exitCode int) {
+// record queues one switch's result; it never waits for the store, so a
+// slow database cannot slow the switches down. It is agent.Engine.Result.
+func (r *recorder) record(sw agent.SwitchResult) {
 	if r.store == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	recs := make([]history.SwitchRecord, 0, len(rep.Switches))
-	for _, sw := range rep.Switches {
+	r.mu.Lock()
+	r.pending = append(r.pending, finished{time.Now().UTC(), sw})
+	full := len(r.pending) >= recordBatch
+	r.mu.Unlock()
+	if full {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (r *recorder) writeLoop() {
+	defer close(r.done)
+	tick := time.NewTicker(recordEvery)
+	defer tick.Stop()
+	for {
+		last := false
+		select {
+		case <-r.wake:
+		case <-tick.C:
+		case <-r.closing:
+			last = true
+		}
+		r.mu.Lock()
+		batch := r.pending
+		r.pending = nil
+		r.mu.Unlock()
+		r.write(batch)
+		if last {
+			return
+		}
+	}
+}
+
+// write encodes and stores one batch in one transaction.
+func (r *recorder) write(batch []finished) {
+	if len(batch) == 0 {
+		return
+	}
+	recs := make([]history.SwitchRecord, 0, len(batch))
+	for _, f := range batch {
+		sw := &f.res
 		result, err := json.Marshal(sw)
 		if err != nil {
 			r.log("history: record switch", "switch", sw.Name, "err", err)
 			continue
 		}
 		recs = append(recs, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor, Address: sw.Address,
-			Status: string(sw.Status), At: rep.GeneratedAt, Error: sw.Error, Findings: len(sw.Findings),
+			Status: string(sw.Status), At: f.at, Error: sw.Error, Findings: len(sw.Findings),
 			Changes: len(sw.Changes) + len(sw.TrustChanges) + len(sw.SchedulerChanges) + len(sw.PortSchedChanges), Result: result})
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	if err := r.store.RecordSwitch(ctx, recs...); err != nil {
-		r.log("history: record switches", "run", r.id, "err", err)
+		r.log("history: record switches", "run", r.id, "switches", len(recs), "err", err)
 	}
+}
+
+// finish stores what is left and closes the run; failures are logged, the
+// report on stdout and the exit code stand regardless.
+func (r *recorder) finish(rep *agent.Report, exitCode int) {
+	if r.store == nil {
+		return
+	}
+	close(r.closing)
+	<-r.done
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	summary, _ := json.Marshal(rep.Summary)
 	if err := r.store.FinishRun(ctx, r.id, time.Now().UTC(), exitCode, rep.Interrupted, summary); err != nil {
 		r.log("history: finish run", "run", r.id, "err", err)
