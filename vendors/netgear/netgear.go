@@ -28,28 +28,34 @@ const Vendor = "netgear-gs110tp"
 // agents refuse oversized PDUs. A plan rarely needs more than a handful.
 const maxSetVarbinds = gosnmp.MaxOids
 
-// Platform registers the adapter.
+// Platform registers the adapter. Its adapters lend each other their SNMPv2c
+// clients (see clientPool); Open alone makes adapters that do not.
 func Platform() vendors.Platform {
-	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Open: Open}
+	pool := &clientPool{}
+	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+		return open(sw, pool)
+	}}
 }
 
 // Adapter reads and writes one GS110TP. Not safe for concurrent use.
 type Adapter struct {
 	sw        inventory.Switch
-	g         *gosnmp.GoSNMP
-	connected bool
-	numQueues int // learnt by Read; Write refuses to run before it
+	g         *gosnmp.GoSNMP // nil until connected
+	pool      *clientPool    // nil: clients are not reused
+	numQueues int            // learnt by Read; Write refuses to run before it
 	stats     counters
 }
 
 // Open prepares an adapter; it does not touch the network.
-func Open(sw inventory.Switch) (vendors.Adapter, error) {
-	a := &Adapter{sw: sw}
-	g, err := newClient(sw, &a.stats)
-	if err != nil {
+func Open(sw inventory.Switch) (vendors.Adapter, error) { return open(sw, nil) }
+
+func open(sw inventory.Switch, pool *clientPool) (*Adapter, error) {
+	a := &Adapter{sw: sw, pool: pool}
+	// Build a client once now so that bad settings fail before any switch
+	// is contacted; connect builds the one it uses.
+	if err := configure(&gosnmp.GoSNMP{}, sw, &a.stats); err != nil {
 		return nil, err
 	}
-	a.g = g
 	return a, nil
 }
 
@@ -59,24 +65,45 @@ func (a *Adapter) Stats() vendors.Stats {
 }
 
 func (a *Adapter) connect(ctx context.Context) error {
-	a.g.Context = ctx
-	if a.connected {
+	if a.g != nil {
+		a.g.Context = ctx
 		return nil
 	}
-	if err := a.g.Connect(); err != nil {
+	if g := a.pool.get(a.sw); g != nil {
+		if err := configure(g, a.sw, &a.stats); err != nil {
+			return err
+		}
+		g.Context = ctx
+		if err := redial(ctx, g); err != nil {
+			a.pool.put(g)
+			return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
+		}
+		a.g = g
+		return nil
+	}
+	g := &gosnmp.GoSNMP{}
+	if err := configure(g, a.sw, &a.stats); err != nil {
+		return err
+	}
+	g.Context = ctx
+	if err := g.Connect(); err != nil {
 		return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
 	}
-	a.connected = true
+	a.g = g
 	return nil
 }
 
-// Close releases the socket.
+// Close releases the socket and lends the client to the next switch.
 func (a *Adapter) Close() error {
-	if !a.connected {
+	if a.g == nil {
 		return nil
 	}
-	a.connected = false
-	return a.g.Conn.Close()
+	g := a.g
+	a.g = nil
+	err := g.Conn.Close()
+	g.Conn = nil
+	a.pool.put(g)
+	return err
 }
 
 // maxTrustRows bounds the trust column walk: far more interfaces than any
@@ -189,9 +216,9 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 // subtree and fewer than limit rows are known. Repeater varbinds are
 // interleaved when a GETBULK has several repeaters; column is only used with one.
 func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[string]gosnmp.SnmpPDU, error) {
-	rows := map[string]gosnmp.SnmpPDU{}
+	rows := make(map[string]gosnmp.SnmpPDU, len(vars))
 	prefix := root + "."
-	last := ""
+	last, lastIndex := "", ""
 	for {
 		more := len(vars) > 0
 		for _, v := range vars {
@@ -200,11 +227,14 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 				more = false
 				break
 			}
-			if last != "" && !oidLess(last, name) {
+			// Every row shares the column's prefix: comparing the indexes
+			// alone orders them the same, at a fraction of the cost.
+			index := name[len(prefix):]
+			if last != "" && !oidLess(lastIndex, index) {
 				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s", name, last)
 			}
-			last = name
-			rows[strings.TrimPrefix(name, prefix)] = v
+			last, lastIndex = name, index
+			rows[index] = v
 			if len(rows) > limit {
 				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on", root, limit)
 			}

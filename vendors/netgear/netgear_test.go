@@ -213,3 +213,47 @@ func TestV3AuthPriv(t *testing.T) {
 		t.Fatalf("error leaks the passphrase: %v", err)
 	}
 }
+
+// TestPooledClientsForgetTheLastSwitch: adapters of one Platform lend each
+// other their v2c clients; a client must then talk to its new switch with
+// the new switch's community, and with nothing of the last.
+func TestPooledClientsForgetTheLastSwitch(t *testing.T) {
+	var sims []*sim.GS110TP
+	var sws []inventory.Switch
+	for i, comm := range []string{"community-a", "community-b"} {
+		s := sim.NewGS110TP("sw" + strconv.Itoa(i))
+		srv, err := sim.ListenSNMP(context.Background(), "127.0.0.1:0", s, sim.ServerConfig{Community: comm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		sims = append(sims, s)
+		sws = append(sws, v2cSwitch(t, s.Name(), srv.Addr(), comm))
+	}
+	wrong := sws[1]
+	wrong.SNMP.Community = sws[0].SNMP.Community
+	p := netgear.Platform()
+	read := func(sw inventory.Switch) error {
+		a, err := p.Open(sw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		_, err = a.Read(context.Background())
+		return err
+	}
+	for round := 0; round < 3; round++ {
+		for i, sw := range sws {
+			before := sims[1-i].Stats().GetBulk
+			if err := read(sw); err != nil {
+				t.Fatalf("round %d, %s: %v", round, sw.Name, err)
+			}
+			if sims[1-i].Stats().GetBulk != before {
+				t.Fatalf("round %d: reading %s sent requests to the other switch", round, sw.Name)
+			}
+		}
+		if err := read(wrong); err == nil || !strings.Contains(err.Error(), "no answer") {
+			t.Fatalf("round %d: switch b with switch a's community: %v; want no answer", round, err)
+		}
+	}
+}
