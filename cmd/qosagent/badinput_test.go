@@ -2,8 +2,10 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/qosagent/qosagent/agent"
@@ -63,5 +65,85 @@ func TestWorldReadableSecretWarns(t *testing.T) {
 	code, _, errOut := qosagent(t, nil, "inventory", "validate", "-i", inv)
 	if code != 0 || !strings.Contains(errOut, "lab.community") || !strings.Contains(strings.ToLower(errOut), "readable") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestUnreadableFiles: an inventory, secret or policy file the user cannot
+// read gives exit 3 naming the file, and no switch is contacted. Root reads
+// any file, so as root the binary runs as nobody (65534).
+func TestUnreadableFiles(t *testing.T) {
+	l, inv := startLab(t, 1)
+	// A directory every user can enter; t.TempDir's are 0700.
+	dir, err := os.MkdirTemp("", "qosagent-unreadable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "qosagent")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	good, _ := os.ReadFile(inv)
+	secret, _ := os.ReadFile(strings.TrimSuffix(inv, ".yaml") + ".community")
+	write := func(name string, data []byte, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // past the umask
+			t.Fatal(err)
+		}
+		return p
+	}
+	readable := write("readable.yaml", []byte(strings.Replace(string(good), "community_file: lab.community", "community_file: closed.community", 1)), 0o644)
+	write("closed.community", secret, 0o000)
+	closedInv := write("closed.yaml", good, 0o000)
+	openSecret := write("open.community", secret, 0o600)
+	if os.Geteuid() == 0 {
+		if err := os.Chown(openSecret, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fine := write("fine.yaml", []byte(strings.Replace(string(good), "community_file: lab.community", "community_file: open.community", 1)), 0o644)
+	closedPolicy := write("closed-policy.yaml", []byte("classes: []\n"), 0o000)
+
+	run := func(args []string) (int, string) {
+		cmd := exec.Command(bin, append(args, "--history", "none")...)
+		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "XDG_STATE_HOME="+dir, "HOME="+dir)
+		if os.Geteuid() == 0 {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		cmd.Run()
+		return cmd.ProcessState.ExitCode(), stderr.String()
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"inventory", []string{"audit", "-i", closedInv}, "closed.yaml"},
+		{"secret file", []string{"audit", "-i", readable}, "closed.community"},
+		{"policy file", []string{"audit", "-i", fine, "--policy", closedPolicy}, "closed-policy.yaml"},
+		{"inventory, apply", []string{"apply", "-i", closedInv, "--all"}, "closed.yaml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stderr := run(c.args)
+			if code != agent.ExitInvalid || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "permission denied") {
+				t.Fatalf("exit %d, stderr %q; want 3, %s and permission denied", code, stderr, c.want)
+			}
+		})
+	}
+	if n := requests(l); n != 0 {
+		t.Fatalf("unreadable files still sent %d requests", n)
+	}
+	// The control: the same user reads fine.yaml and its secret, and audits.
+	if code, stderr := run([]string{"audit", "-i", fine}); code != agent.ExitDrift {
+		t.Fatalf("readable inventory: exit %d, stderr %q; want 1 (drift)", code, stderr)
 	}
 }
