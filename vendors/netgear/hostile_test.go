@@ -15,7 +15,7 @@ import (
 // hostileAgent answers every request with what answer returns (raw UDP
 // payloads; nil drops the request). It stands for broken or hostile agents
 // that our simulator, being correct, never is.
-func hostileAgent(t *testing.T, answer func(req *gosnmp.SnmpPacket) [][]byte) string {
+func hostileAgent(t testing.TB, answer func(req *gosnmp.SnmpPacket) [][]byte) string {
 	t.Helper()
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
