@@ -126,7 +126,7 @@ func parseYAML(data []byte) (root *yaml.Node, line int, err error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, 0, errors.New("the inventory is empty; expected a mapping with sites:")
+			return nil, 0, errors.New("the inventory is empty; expected a mapping with a sites: key")
 		}
 		line, msg := syntaxPlace(err)
 		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
@@ -141,7 +141,7 @@ func parseYAML(data []byte) (root *yaml.Node, line int, err error) {
 		return nil, extra.Line, errors.New("a second YAML document starts here; an inventory is one document")
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, 0, errors.New("the inventory is empty; expected a mapping with sites:")
+		return nil, 0, errors.New("the inventory is empty; expected a mapping with a sites: key")
 	}
 	return doc.Content[0], 0, nil
 }

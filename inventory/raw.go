@@ -93,7 +93,7 @@ func (d *decoder) inventory(root *yaml.Node) rawInventory {
 	var r rawInventory
 	top := loc{"", root.Line}
 	if isNull(deref(root)) {
-		d.errorf(top, "", "the inventory is empty; expected a mapping with sites:")
+		d.errorf(top, "", "the inventory is empty; expected a mapping with a sites: key")
 		return r
 	}
 	var sites *yaml.Node

@@ -59,8 +59,8 @@ func (s *Switch) ServeSession(r io.Reader, w io.Writer, o SessionOptions) error 
 	if o.StartPrivileged {
 		x.mode = modePriv
 	}
-	err := x.run()
-	if ferr := x.out.Flush(); err == nil || errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
+	err := x.run() // never nil: the session ends with quit, EOF or a failure
+	if ferr := x.out.Flush(); errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
 		err = ferr
 	}
 	return err
