@@ -298,7 +298,7 @@ func TestParseErrors(t *testing.T) {
 			if env == nil {
 				env = testEnv
 			}
-			_, err, _ := parseIn(t, t.TempDir(), tt.src, env)
+			_, _, err := parseIn(t, t.TempDir(), tt.src, env)
 			if err == nil {
 				t.Fatalf("Parse succeeded; want an error containing %q", tt.want)
 			}
@@ -360,7 +360,7 @@ func TestParseBadAddresses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
 			src := doc("sites:", "  lab:", "    switches:", "      - name: sw1", snmpSwitch, "        address: "+tt.addr)
-			_, err, _ := parseIn(t, t.TempDir(), src, testEnv)
+			_, _, err := parseIn(t, t.TempDir(), src, testEnv)
 			if err == nil {
 				t.Fatalf("Parse accepted address %s", tt.addr)
 			}
@@ -384,7 +384,7 @@ func TestParseCollectsAllErrors(t *testing.T) {
 		"      - { name: sw1, vendor: nope, address: 192.0.2.300 }",
 		"      - { name: sw1, vendor: cisco-ios, adress: x }",
 	)
-	_, err, _ := parseIn(t, t.TempDir(), src, testEnv)
+	_, _, err := parseIn(t, t.TempDir(), src, testEnv)
 	if err == nil {
 		t.Fatal("Parse succeeded")
 	}
@@ -434,7 +434,7 @@ func TestSecretFileNotRegular(t *testing.T) {
 	dir := t.TempDir()
 	src := doc("sites:", "  lab:", "    switches:", "      - name: sw1", "        vendor: netgear-gs110tp", "        address: 192.0.2.10",
 		"        snmp: { version: 2c, community_file: . }")
-	_, err, _ := parseIn(t, dir, src, testEnv)
+	_, _, err := parseIn(t, dir, src, testEnv)
 	if err == nil {
 		t.Fatal("Parse accepted a folder as a secret file")
 	}

@@ -35,7 +35,7 @@ func FuzzParse(f *testing.F) {
 	writeFile(f, filepath.Join(dir, "s"), "file-secret-value\n", 0o600)
 	file := filepath.Join(dir, "inventory.yaml")
 	f.Fuzz(func(t *testing.T, src string) {
-		inv, err, logs := parseIn(t, dir, src, env)
+		inv, logs, err := parseIn(t, dir, src, env)
 		if err != nil {
 			// One problem per line, each naming the file: tools split on
 			// lines.

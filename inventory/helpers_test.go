@@ -53,7 +53,7 @@ func doc(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 
 // parseIn writes nothing: it parses src as dir/inventory.yaml, with a logger
 // whose output it returns.
-func parseIn(t *testing.T, dir, src string, env map[string]string) (*Inventory, error, string) {
+func parseIn(t *testing.T, dir, src string, env map[string]string) (*Inventory, string, error) {
 	t.Helper()
 	var logs bytes.Buffer
 	inv, err := Parse(filepath.Join(dir, "inventory.yaml"), []byte(src), Options{
@@ -61,12 +61,12 @@ func parseIn(t *testing.T, dir, src string, env map[string]string) (*Inventory, 
 		Getenv:  getenv(env),
 		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
 	})
-	return inv, err, logs.String()
+	return inv, logs.String(), err
 }
 
 func mustParse(t *testing.T, src string, env map[string]string) *Inventory {
 	t.Helper()
-	inv, err, _ := parseIn(t, t.TempDir(), src, env)
+	inv, _, err := parseIn(t, t.TempDir(), src, env)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}

@@ -44,7 +44,7 @@ sites:
 
 func TestParseDesignExample(t *testing.T) {
 	dir := t.TempDir()
-	inv, err, _ := parseIn(t, dir, designExample, testEnv)
+	inv, _, err := parseIn(t, dir, designExample, testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestParseSecretOverride(t *testing.T) {
 		"      - { name: sw1, vendor: netgear-gs110tp, address: 192.0.2.10, snmp: { community_file: community } }",
 		"      - { name: core, vendor: cisco-ios, address: 192.0.2.11, ssh: { password_env: '' } }",
 	)
-	inv, err, _ := parseIn(t, dir, src, testEnv)
+	inv, _, err := parseIn(t, dir, src, testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestParseSecretFile(t *testing.T) {
 		"      - { name: sw1, vendor: netgear-gs110tp, address: 192.0.2.10 }",
 		"      - { name: sw2, vendor: netgear-gs110tp, address: 192.0.2.11 }",
 	)
-	inv, err, logs := parseIn(t, dir, src, testEnv)
+	inv, logs, err := parseIn(t, dir, src, testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestParseEmptySecretFile(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "community"), "\n", 0o600)
 	src := doc("sites:", "  lab:", "    switches:",
 		"      - { name: sw1, vendor: netgear-gs110tp, address: 192.0.2.10, snmp: { version: 2c, community_file: community } }")
-	_, err, _ := parseIn(t, dir, src, testEnv)
+	_, _, err := parseIn(t, dir, src, testEnv)
 	if err == nil {
 		t.Fatal("Parse accepted an empty secret file")
 	}
@@ -260,7 +260,7 @@ func TestParseEmptySecretFile(t *testing.T) {
 func TestParseInlineSecretsAllowed(t *testing.T) {
 	src := doc("allow_inline_secrets: true", "sites:", "  lab:", "    switches:",
 		"      - { name: sw1, vendor: netgear-gs110tp, address: 192.0.2.10, snmp: { version: 2c, community: inline-value } }")
-	inv, err, logs := parseIn(t, t.TempDir(), src, testEnv)
+	inv, logs, err := parseIn(t, t.TempDir(), src, testEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestParseSSHAgent(t *testing.T) {
 	if sw.Port != 2222 || sw.SSH.Port != 22 || !sw.SSH.LegacyAlgorithms || sw.SSH.Timeout != 10*time.Second {
 		t.Errorf("core = %+v", sw)
 	}
-	if _, err, _ := parseIn(t, t.TempDir(), src, testEnv); err == nil {
+	if _, _, err := parseIn(t, t.TempDir(), src, testEnv); err == nil {
 		t.Error("accepted a username alone without SSH_AUTH_SOCK")
 	}
 }
@@ -297,7 +297,7 @@ func TestParseOtherTransportIgnored(t *testing.T) {
 func TestParseHomeUnset(t *testing.T) {
 	src := doc("sites:", "  lab:", "    switches:",
 		"      - { name: core, vendor: cisco-ios, address: core, ssh: { username: u, password_env: QOSAGENT_SSH_PW } }")
-	_, err, _ := parseIn(t, t.TempDir(), src, with("HOME", ""))
+	_, _, err := parseIn(t, t.TempDir(), src, with("HOME", ""))
 	if err == nil {
 		t.Fatal("Parse expanded ~ without HOME")
 	}
@@ -327,7 +327,7 @@ func TestParseAliases(t *testing.T) {
 		"      - { name: sw1, vendor: netgear-gs110tp, address: 192.0.2.10, snmp: *v2c }",
 	)
 	// Top-level keys are fixed, so the anchor must live inside the schema.
-	if _, err, _ := parseIn(t, t.TempDir(), src, testEnv); err == nil || !strings.Contains(err.Error(), "x-common: unknown key") {
+	if _, _, err := parseIn(t, t.TempDir(), src, testEnv); err == nil || !strings.Contains(err.Error(), "x-common: unknown key") {
 		t.Fatalf("err = %v", err)
 	}
 	src = doc(
