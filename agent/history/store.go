@@ -110,8 +110,8 @@ func (s *sqlStore) FinishRun(ctx context.Context, id int64, finished time.Time, 
 	return nil
 }
 
-// RecordSwitch stores the records in one transaction: a fleet run of
-// thousands of switches then costs one commit, not one per switch.
+// RecordSwitch stores the records in one transaction: a batch of hundreds
+// of switches then costs one commit, not one per switch.
 func (s *sqlStore) RecordSwitch(ctx context.Context, recs ...SwitchRecord) error {
 	for _, rec := range recs {
 		if rec.Switch == "" || rec.Status == "" {
