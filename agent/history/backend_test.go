@@ -96,7 +96,7 @@ func testMigrateFromV1(t *testing.T, b backend) {
 	if len(recs) != 1 || recs[0].Findings != 2 || recs[0].Changes != 0 || string(recs[0].Result) != `{"status":"drift"}` {
 		t.Errorf("records after migration = %+v", recs)
 	}
-	if bk, err := s.Backup(ctx, "sw1", run); err != nil || string(bk.State) != `{"dscp_map":{}}` {
+	if bk, err := s.Backup(ctx, "lab", "sw1", run); err != nil || string(bk.State) != `{"dscp_map":{}}` {
 		t.Errorf("backup after migration = %+v, %v", bk, err)
 	}
 	// The new column is written and read.

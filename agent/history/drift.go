@@ -5,24 +5,31 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
-func (s *sqlStore) Drifted(ctx context.Context, since time.Time) ([]Drift, error) {
+func (s *sqlStore) Drifted(ctx context.Context, f Filter) ([]Drift, error) {
 	// Every record that can say drifted or fixed, of every switch found
 	// drifted in the window, oldest first; the walk below decides.
-	query := `SELECT ` + recordColumns + ` FROM switch_records sr JOIN runs r ON r.id = sr.run_id
-	WHERE sr.at >= ? AND sr.status IN (?, ?, ?, ?)
-	AND EXISTS (SELECT 1 FROM switch_records d
-		WHERE d.site = sr.site AND d.switch = sr.switch AND d.at >= ? AND d.status IN ` + driftedStatuses + `)
-	ORDER BY sr.site, sr.switch, sr.at, sr.id`
-	t := s.d.timeArg(stamp(since))
-	rows, err := s.db.QueryContext(ctx, s.d.q(query), t, StatusDrift, StatusPlanned, StatusCompliant, StatusChanged, t)
+	var w where
+	t := s.d.timeArg(stamp(f.Since))
+	w.add("sr.at >= ?", t)
+	w.add("sr.status IN (?, ?, ?, ?)", StatusDrift, StatusPlanned, StatusCompliant, StatusChanged)
+	if f.Site != "" {
+		w.add("sr.site = ?", f.Site)
+	}
+	if f.Switch != "" {
+		w.add("sr.switch = ?", f.Switch)
+	}
+	w.add(`EXISTS (SELECT 1 FROM switch_records d
+		WHERE d.site = sr.site AND d.switch = sr.switch AND d.at >= ? AND d.status IN `+driftedStatuses+`)`, t)
+	query := `SELECT ` + recordColumns + ` FROM switch_records sr JOIN runs r ON r.id = sr.run_id` + w.String() +
+		` ORDER BY sr.site, sr.switch, sr.at, sr.id`
+	rows, err := s.db.QueryContext(ctx, s.d.q(query), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: drifted switches: %w", err)
 	}
 	defer rows.Close()
-	var out []Drift
+	out := []Drift{}
 	var cur *Drift
 	for rows.Next() {
 		rec, err := scanRecord(rows, false)
@@ -57,5 +64,8 @@ func (s *sqlStore) Drifted(ctx context.Context, since time.Time) ([]Drift, error
 		}
 		return strings.Compare(a.Switch, b.Switch)
 	})
+	if n := limitOf(f.Limit); n >= 0 && len(out) > n {
+		out = out[:n]
+	}
 	return out, nil
 }

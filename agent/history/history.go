@@ -97,7 +97,7 @@ type Drift struct {
 // Filter narrows Runs and Timeline; zero fields do not filter.
 type Filter struct {
 	Site    string
-	Switch  string // Timeline requires it; Runs keeps runs with a record of this switch
+	Switch  string // Timeline requires it; Runs keeps runs with a record of this switch; Drifted keeps this switch
 	Command string // Runs only: audit, apply, restore
 	Since   time.Time
 	// Drifted keeps records with status drift or planned (Timeline), or
@@ -120,9 +120,8 @@ type Store interface {
 	// first backup of a switch in a run is kept: it is the state before
 	// the run touched the switch. ErrNotFound when the run does not exist.
 	SaveBackup(ctx context.Context, b Backup) error
-	// RecordSwitch adds a switch's result to its run. ErrNotFound when
-	// the run does not exist.
-	// RecordSwitch stores records of switches in one transaction.
+	// RecordSwitch adds switches' results to their run, in one
+	// transaction. ErrNotFound when the run does not exist.
 	RecordSwitch(ctx context.Context, recs ...SwitchRecord) error
 	// FinishRun marks a run done. ErrNotFound when it does not exist.
 	FinishRun(ctx context.Context, id int64, finished time.Time, exitCode int, interrupted bool, summary json.RawMessage) error
@@ -133,14 +132,16 @@ type Store interface {
 	// newest first, each with its run id and command.
 	Timeline(ctx context.Context, f Filter) ([]SwitchRecord, error)
 	// Drifted lists the switches found drifted at least once at or after
-	// since, ordered by site and switch; see Drift. The records it returns
+	// f.Since (of f.Site and f.Switch when set), ordered by site and
+	// switch, at most f.Limit of them; see Drift. The records it returns
 	// carry no Result, which Timeline has.
-	Drifted(ctx context.Context, since time.Time) ([]Drift, error)
-	// Backup returns the backup of a switch taken in run runID, or the
-	// latest backup of that switch when runID is 0. Switches are named
-	// as in the inventory; when two sites share a name the latest wins.
-	// ErrNotFound when there is none.
-	Backup(ctx context.Context, switchName string, runID int64) (Backup, error)
+	Drifted(ctx context.Context, f Filter) ([]Drift, error)
+	// Backup returns the backup of switch site/switchName taken in run
+	// runID, or its latest backup when runID is 0. An empty site matches
+	// any site (the latest wins). ErrNotFound when there is none. Restores
+	// name the site: agents sharing a PostgreSQL history may each have a
+	// switch of that name.
+	Backup(ctx context.Context, site, switchName string, runID int64) (Backup, error)
 
 	// Lock takes the advisory lock named key (e.g. "apply:<inventory>:<site>")
 	// for this process, waiting up to wait (0 = do not wait, negative =

@@ -172,9 +172,13 @@ func (s *sqlStore) SaveBackup(ctx context.Context, b Backup) error {
 	return nil
 }
 
-func (s *sqlStore) Backup(ctx context.Context, switchName string, runID int64) (Backup, error) {
+func (s *sqlStore) Backup(ctx context.Context, site, switchName string, runID int64) (Backup, error) {
 	query := `SELECT run_id, site, switch, taken_at, state FROM backups WHERE switch = ?`
 	args := []any{switchName}
+	if site != "" {
+		query += ` AND site = ?`
+		args = append(args, site)
+	}
 	if runID != 0 {
 		query += ` AND run_id = ?`
 		args = append(args, runID)
@@ -188,7 +192,7 @@ func (s *sqlStore) Backup(ctx context.Context, switchName string, runID int64) (
 		err = ErrNotFound
 	}
 	if err != nil {
-		return Backup{}, fmt.Errorf("history: backup of %s (run %d): %w", switchName, runID, err)
+		return Backup{}, fmt.Errorf("history: backup of %s %s (run %d): %w", site, switchName, runID, err)
 	}
 	b.TakenAt, b.State = taken.Time, rawJSON(state)
 	return b, nil
@@ -212,11 +216,17 @@ func (w *where) String() string {
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
 
+// limitOf is how many rows a Filter.Limit allows; negative means all.
+func limitOf(n int) int {
+	if n == 0 {
+		return DefaultLimit
+	}
+	return n
+}
+
 // limit appends the LIMIT of f to query.
 func limit(query string, w *where, n int) string {
-	if n == 0 {
-		n = DefaultLimit
-	}
+	n = limitOf(n)
 	if n < 0 {
 		return query
 	}
@@ -257,7 +267,7 @@ func (s *sqlStore) Runs(ctx context.Context, f Filter) ([]Run, error) {
 		return nil, fmt.Errorf("history: list runs: %w", err)
 	}
 	defer rows.Close()
-	var runs []Run
+	runs := []Run{} // empty, not nil: JSON shows [], not null
 	for rows.Next() {
 		var r Run
 		var started, finished dbTime
@@ -331,7 +341,7 @@ func (s *sqlStore) Timeline(ctx context.Context, f Filter) ([]SwitchRecord, erro
 		return nil, fmt.Errorf("history: timeline of %s: %w", f.Switch, err)
 	}
 	defer rows.Close()
-	var recs []SwitchRecord
+	recs := []SwitchRecord{}
 	for rows.Next() {
 		rec, err := scanRecord(rows, true)
 		if err != nil {

@@ -125,7 +125,7 @@ func testNotFound(t *testing.T, s Store) {
 	if err := s.SaveBackup(ctx, Backup{RunID: 999, Switch: "sw1", State: json.RawMessage(`{}`)}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SaveBackup(run 999) = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Backup(ctx, "sw1", 0); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Backup(ctx, "", "sw1", 0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Backup(sw1) = %v, want ErrNotFound", err)
 	}
 	if _, err := s.Timeline(ctx, Filter{}); err == nil {
@@ -153,7 +153,7 @@ func testBackups(t *testing.T, s Store) {
 			t.Fatal(err)
 		}
 	}
-	b, err := s.Backup(ctx, "sw1", r1)
+	b, err := s.Backup(ctx, "lab", "sw1", r1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,14 +162,14 @@ func testBackups(t *testing.T, s Store) {
 		!b.TakenAt.Equal(at(1).Truncate(time.Microsecond)) {
 		t.Errorf("Backup(sw1, run %d) = %+v %s", r1, b, b.State)
 	}
-	b, err = s.Backup(ctx, "sw1", 0)
+	b, err = s.Backup(ctx, "", "sw1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b.RunID != r2 || string(b.State) != string(state2) {
 		t.Errorf("latest Backup(sw1) = run %d %s, want run %d", b.RunID, b.State, r2)
 	}
-	if _, err := s.Backup(ctx, "sw2", r2); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Backup(ctx, "lab", "sw2", r2); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Backup(sw2, run %d) = %v, want ErrNotFound", r2, err)
 	}
 	if err := s.SaveBackup(ctx, Backup{RunID: r1, Switch: "sw3"}); err == nil {
@@ -316,7 +316,7 @@ func testDrifted(t *testing.T, s Store) {
 	// the same name at another site is another switch.
 	mustRecord(t, s, SwitchRecord{RunID: audit, Site: "hq", Switch: "fixed", Status: StatusCompliant, At: at(1)})
 
-	ds, err := s.Drifted(ctx, at(0))
+	ds, err := s.Drifted(ctx, Filter{Since: at(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,12 +357,25 @@ func testDrifted(t *testing.T, s Store) {
 			t.Errorf("%s: fixed at %v by run %d, want minute %d by run %d", w.sw, d.Fixed.At, d.Fixed.RunID, w.fixed, w.fixedBy)
 		}
 	}
-	ds, err = s.Drifted(ctx, at(5))
+	ds, err = s.Drifted(ctx, Filter{Since: at(5)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds) != 1 || ds[0].Switch != "late" {
 		t.Errorf("Drifted(since minute 5) = %+v, want late only", ds)
+	}
+	// --switch, --site and --limit narrow it like the other listings.
+	ds, err = s.Drifted(ctx, Filter{Since: at(0), Switch: "relapsed"})
+	if err != nil || len(ds) != 1 || ds[0].Switch != "relapsed" || ds[0].First.Status == "" {
+		t.Errorf("Drifted(switch relapsed) = %+v, %v; want relapsed only", ds, err)
+	}
+	ds, err = s.Drifted(ctx, Filter{Since: at(0), Site: "hq"})
+	if err != nil || len(ds) != 0 {
+		t.Errorf("Drifted(site hq) = %+v, %v; want none", ds, err)
+	}
+	ds, err = s.Drifted(ctx, Filter{Since: at(0), Limit: 2})
+	if err != nil || len(ds) != 2 || ds[0].Switch != "fixed" || ds[1].Switch != "late" {
+		t.Errorf("Drifted(limit 2) = %+v, %v; want fixed and late", ds, err)
 	}
 }
 

@@ -49,7 +49,7 @@ func (a *app) historyCommand() *cobra.Command {
 			var out any
 			switch {
 			case a.v.GetBool("drifted"):
-				out, err = store.Drifted(ctx, since)
+				out, err = store.Drifted(ctx, f)
 			case f.Switch != "":
 				out, err = store.Timeline(ctx, f)
 			default:
@@ -69,7 +69,7 @@ func (a *app) historyCommand() *cobra.Command {
 	cmd.Flags().String("switch", "", "the timeline of this switch")
 	cmd.Flags().String("since", "", "only since this long ago (24h, 7d) or this time (RFC 3339)")
 	cmd.Flags().Bool("drifted", false, "switches found drifted since --since, and whether and when they were fixed")
-	cmd.Flags().Int("limit", 50, "at most this many rows")
+	cmd.Flags().Int("limit", history.DefaultLimit, "at most this many rows")
 	return cmd
 }
 
@@ -169,16 +169,19 @@ func (a *app) restoreCommand() *cobra.Command {
 				return invalid(errors.New("--history none: restore reads its backup from the history"))
 			}
 			defer store.Close()
-			b, err := store.Backup(ctx, name, runID)
+			b, err := store.Backup(ctx, sws[0].Site, name, runID)
 			if errors.Is(err, history.ErrNotFound) {
-				return invalid(fmt.Errorf("run %d took no backup of %s (see `qosagent history --switch %s`)", runID, name, name))
+				return invalid(fmt.Errorf("run %d took no backup of %s at site %s (see `qosagent history --switch %s`)", runID, name, sws[0].Site, name))
 			}
 			if err != nil {
 				return failed(fmt.Errorf("history: %w", err))
 			}
 			var state vendors.State
-			if err := json.Unmarshal(b.State, &state); err != nil || len(state.Queues) == 0 {
-				return failed(fmt.Errorf("backup of %s in run %d is unreadable: %v", name, runID, err))
+			if err := json.Unmarshal(b.State, &state); err != nil {
+				return failed(fmt.Errorf("backup of %s in run %d is unreadable: %w", name, runID, err))
+			}
+			if len(state.Queues) == 0 {
+				return failed(fmt.Errorf("backup of %s in run %d holds no queues; it cannot be written back", name, runID))
 			}
 			dry := a.v.GetBool("dry-run")
 			if !dry {
