@@ -50,15 +50,3 @@ func (f FileBackups) Save(b Backup) (string, error) {
 	}
 	return path, nil
 }
-
-// DefaultStateDir is $XDG_STATE_HOME/qosagent, else ~/.local/state/qosagent.
-func DefaultStateDir() (string, error) {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "qosagent"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find state directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "qosagent"), nil
-}

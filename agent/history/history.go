@@ -143,7 +143,7 @@ type Store interface {
 	// switch of that name.
 	Backup(ctx context.Context, site, switchName string, runID int64) (Backup, error)
 
-	// Lock takes the advisory lock named key (e.g. "apply:<inventory>:<site>")
+	// Lock takes the advisory lock named key (e.g. "apply:site:<site>")
 	// for this process, waiting up to wait (0 = do not wait, negative =
 	// until ctx is done). When another holder keeps it, the error is a
 	// *LockedError naming the holder. The lock is kept until unlock is

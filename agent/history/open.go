@@ -19,9 +19,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// EnvHistory overrides the default history location, like --history.
-const EnvHistory = "QOSAGENT_HISTORY"
-
 // DefaultPath is where the history lives when neither --history nor
 // QOSAGENT_HISTORY says otherwise: $XDG_STATE_HOME/qosagent/history.db, or
 // ~/.local/state/qosagent/history.db when XDG_STATE_HOME is unset.

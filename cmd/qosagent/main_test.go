@@ -153,8 +153,7 @@ func TestApplyLockedSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	abs, _ := filepath.Abs(inv)
-	unlock, err := store.Lock(context.Background(), "apply:"+abs+":lab", 0)
+	unlock, err := store.Lock(context.Background(), applyLockKey("lab"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

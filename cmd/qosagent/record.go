@@ -17,37 +17,20 @@ import (
 	"github.com/qosagent/qosagent/inventory"
 )
 
-// openHistory opens the history store named by --history; "none" disables it.
+// historyOpenTimeout bounds opening the history: an unreachable PostgreSQL
+// server must not hold an hourly audit for the kernel's TCP timeout.
+const historyOpenTimeout = 30 * time.Second
+
+// openHistory opens the history named by --history ("" = the default
+// SQLite file); "none" disables it. The store's errors name it, redacted.
 func (a *app) openHistory(ctx context.Context) (history.Store, error) {
 	dsn := a.v.GetString("history")
 	if dsn == "none" {
 		return nil, nil
 	}
-	if dsn == "" {
-		p, err := history.DefaultPath()
-		if err != nil {
-			return nil, err
-		}
-		dsn = p
-	}
-	st, err := history.Open(ctx, dsn, history.Options{Logger: a.log})
-	if err != nil {
-		return nil, fmt.Errorf("history %s: %w", redactDSN(dsn), err)
-	}
-	return st, nil
-}
-
-// redactDSN hides a password in a postgres URL.
-func redactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if at := strings.LastIndex(dsn, "@"); at > i {
-			cred := dsn[i+3 : at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return dsn[:i+3] + cred[:c] + ":***" + dsn[at:]
-			}
-		}
-	}
-	return dsn
+	ctx, cancel := context.WithTimeout(ctx, historyOpenTimeout)
+	defer cancel()
+	return history.Open(ctx, dsn, history.Options{Logger: a.log})
 }
 
 // recorder records one run in the history store. Switch results are stored
@@ -207,10 +190,14 @@ func (a *app) scopeString() string {
 	return strings.Join(parts, " ")
 }
 
+// applyLockKey names the lock of a site: by site name only, so that a copy
+// of the inventory, or agents on other hosts sharing a PostgreSQL history,
+// exclude each other too.
+func applyLockKey(site string) string { return "apply:site:" + site }
+
 // lockSites takes the apply lock of every site in scope, in a fixed order so
 // two runs cannot deadlock. Audits take no lock.
 func (a *app) lockSites(ctx context.Context, store history.Store, sws []inventory.Switch) (func(), error) {
-	inv, _ := filepath.Abs(a.v.GetString("inventory"))
 	seen := map[string]bool{}
 	var sites []string
 	for _, sw := range sws {
@@ -230,13 +217,16 @@ func (a *app) lockSites(ctx context.Context, store history.Store, sws []inventor
 	}
 	wait := a.v.GetDuration("wait-lock")
 	for _, site := range sites {
-		unlock, err := store.Lock(ctx, "apply:"+inv+":"+site, wait)
+		unlock, err := store.Lock(ctx, applyLockKey(site), wait)
 		if err != nil {
 			release()
 			var le *history.LockedError
 			if errors.As(err, &le) {
-				return nil, failed(fmt.Errorf("site %s is being written by another qosagent (pid %d on %s, since %s); wait for it or use --wait-lock DURATION",
-					site, le.HolderPID, le.Host, le.Since.Local().Format(time.RFC3339)))
+				holder := "a process that is just taking the lock"
+				if le.HolderPID != 0 {
+					holder = fmt.Sprintf("pid %d on %s, since %s", le.HolderPID, le.Host, le.Since.Local().Format(time.RFC3339))
+				}
+				return nil, failed(fmt.Errorf("site %s is being written by another qosagent (%s); wait for it or use --wait-lock DURATION", site, holder))
 			}
 			return nil, failed(fmt.Errorf("lock site %s: %w", site, err))
 		}
