@@ -190,10 +190,20 @@ func (res *SwitchResult) setState(p Policy, st vendors.State) {
 
 func (res *SwitchResult) setChange(ch vendors.Change) {
 	res.Changes = ch.Map
+	if res.Changes == nil {
+		res.Changes = []vendors.MapChange{} // [] in JSON, like an audit's
+	}
 	res.QoSEnable = ch.QoSEnable
 	res.TrustChanges = ch.Trust
 	res.PortSchedChanges = ch.PortScheduler
 	res.SchedulerChanges = ch.Scheduler
+}
+
+// ChangeCount is the number of changes planned or made: map rows, trust,
+// scheduler and QoS enable alike.
+func (res *SwitchResult) ChangeCount() int {
+	return vendors.Change{Map: res.Changes, QoSEnable: res.QoSEnable, Trust: res.TrustChanges,
+		PortScheduler: res.PortSchedChanges, Scheduler: res.SchedulerChanges}.Len()
 }
 
 // WriteJSON writes the report as one JSON document, one switch per line.
@@ -246,7 +256,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
 			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
-			len(s.Changes)+len(s.TrustChanges)+len(s.SchedulerChanges)+len(s.PortSchedChanges)+btoi(s.QoSEnable != nil))
+			s.ChangeCount())
 	}
 	if err := tw.Flush(); err != nil {
 		return err

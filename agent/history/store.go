@@ -126,31 +126,38 @@ func (s *sqlStore) RecordSwitch(ctx context.Context, recs ...SwitchRecord) error
 		return fmt.Errorf("history: record switches: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.d.q(`INSERT INTO switch_records
-	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return fmt.Errorf("history: record switches: %w", err)
-	}
-	defer stmt.Close()
-	for _, rec := range recs {
-		_, err := stmt.ExecContext(ctx, rec.RunID, rec.Site, rec.Switch, rec.Vendor, rec.Address, rec.Status, s.d.timeArg(s.timeOr(rec.At)),
-			rec.Error, rec.Findings, rec.Changes, jsonArg(rec.Result))
-		if err != nil {
-			if s.d.isForeignKeyViolation(err) {
-				err = fmt.Errorf("run %d: %w", rec.RunID, ErrNotFound)
+	// Many rows per INSERT: against a PostgreSQL server across a WAN a row
+	// per statement would cost a round trip per switch.
+	for start := 0; start < len(recs); start += recordsPerInsert {
+		chunk := recs[start:min(start+recordsPerInsert, len(recs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO switch_records
+	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result) VALUES `)
+		args := make([]any, 0, len(chunk)*11)
+		for i, rec := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
 			}
-			return fmt.Errorf("history: record switch %s: %w", rec.Switch, err)
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, rec.RunID, rec.Site, rec.Switch, rec.Vendor, rec.Address, rec.Status, s.d.timeArg(s.timeOr(rec.At)),
+				rec.Error, rec.Findings, rec.Changes, jsonArg(rec.Result))
+		}
+		if _, err := tx.ExecContext(ctx, s.d.q(q.String()), args...); err != nil {
+			if s.d.isForeignKeyViolation(err) {
+				err = fmt.Errorf("run %d: %w", chunk[0].RunID, ErrNotFound)
+			}
+			return fmt.Errorf("history: record switches: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		if s.d.isForeignKeyViolation(err) {
-			err = fmt.Errorf("%w", ErrNotFound)
-		}
 		return fmt.Errorf("history: record switches: %w", err)
 	}
 	return nil
 }
+
+// recordsPerInsert keeps an INSERT at 5,500 parameters, well under the
+// limits of SQLite (32,766) and PostgreSQL (65,535).
+const recordsPerInsert = 500
 
 func (s *sqlStore) SaveBackup(ctx context.Context, b Backup) error {
 	if b.Switch == "" || len(b.State) == 0 {

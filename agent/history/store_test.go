@@ -32,6 +32,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Timeline", func(t *testing.T) { testTimeline(t, open(t)) })
 	t.Run("Drifted", func(t *testing.T) { testDrifted(t, open(t)) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open(t)) })
+	t.Run("ManyRecordsAtOnce", func(t *testing.T) { testManyRecords(t, open(t)) })
 	t.Run("Lock", func(t *testing.T) { testLock(t, open(t)) })
 	t.Run("SchemaCurrent", func(t *testing.T) {
 		s := open(t).(*sqlStore)
@@ -376,6 +377,32 @@ func testDrifted(t *testing.T, s Store) {
 	ds, err = s.Drifted(ctx, Filter{Since: at(0), Limit: 2})
 	if err != nil || len(ds) != 2 || ds[0].Switch != "fixed" || ds[1].Switch != "late" {
 		t.Errorf("Drifted(limit 2) = %+v, %v; want fixed and late", ds, err)
+	}
+}
+
+// testManyRecords: a batch larger than one INSERT statement is stored
+// whole, each row with its own values.
+func testManyRecords(t *testing.T, s Store) {
+	ctx := ctxT(t)
+	run := mustStart(t, s, Run{Command: "audit", StartedAt: at(0)})
+	n := 2*recordsPerInsert + 3
+	recs := make([]SwitchRecord, n)
+	for i := range recs {
+		recs[i] = SwitchRecord{RunID: run, Site: "lab", Switch: fmt.Sprintf("sw%d", i), Status: StatusCompliant,
+			At: at(1), Findings: i, Result: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+	}
+	if err := s.RecordSwitch(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, recordsPerInsert - 1, recordsPerInsert, 2 * recordsPerInsert, n - 1} {
+		got, err := s.Timeline(ctx, Filter{Switch: fmt.Sprintf("sw%d", i)})
+		if err != nil || len(got) != 1 || got[0].Findings != i || string(got[0].Result) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Errorf("sw%d: %+v, %v", i, got, err)
+		}
+	}
+	bad := append(recs[:1:1], SwitchRecord{RunID: 999, Site: "lab", Switch: "orphan", Status: StatusDrift})
+	if err := s.RecordSwitch(ctx, bad...); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a record of run 999 in a batch: %v, want ErrNotFound", err)
 	}
 }
 

@@ -150,7 +150,7 @@ func (r *recorder) write(batch []finished) {
 		}
 		recs = append(recs, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor, Address: sw.Address,
 			Status: string(sw.Status), At: f.at, Error: sw.Error, Findings: len(sw.Findings),
-			Changes: len(sw.Changes) + len(sw.TrustChanges) + len(sw.SchedulerChanges) + len(sw.PortSchedChanges), Result: result})
+			Changes: sw.ChangeCount(), Result: result})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
