@@ -246,20 +246,47 @@ func progressLine(done, total, failed int, elapsed time.Duration) string {
 	return fmt.Sprintf("[%s%s] %d/%d switches, %d errors%s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, failed, eta)
 }
 
-func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
-	c := a.v.GetInt("concurrency")
-	if c < 1 || c > 4096 {
-		return nil, invalid(fmt.Errorf("--concurrency %d: expected 1..4096", c))
-	}
+// switchEngine is an engine for one switch (restore): no fleet pacing.
+func (a *app) switchEngine(p agent.Policy) (*agent.Engine, error) {
 	t := a.v.GetDuration("timeout")
 	if t <= 0 {
 		return nil, invalid(fmt.Errorf("--timeout %s: expected a positive duration", t))
+	}
+	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: 1, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
+}
+
+// engine is an engine for a fleet, paced by --concurrency and
+// --site-concurrency.
+func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
+	eng, err := a.switchEngine(p)
+	if err != nil {
+		return nil, err
+	}
+	c := a.v.GetInt("concurrency")
+	if c < 1 || c > 4096 {
+		return nil, invalid(fmt.Errorf("--concurrency %d: expected 1..4096", c))
 	}
 	sc := a.v.GetInt("site-concurrency")
 	if sc < 0 || sc > c {
 		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
 	}
-	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: c, SiteConcurrency: sc, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
+	eng.Concurrency, eng.SiteConcurrency = c, sc
+	return eng, nil
+}
+
+// names reads a repeatable list setting (--site, --switch). Flags split on
+// commas themselves; values from QOSAGENT_* or the config file come as one
+// string that viper splits on white space only, so split those on commas.
+func (a *app) names(key string) []string {
+	var out []string
+	for _, v := range a.v.GetStringSlice(key) {
+		for n := range strings.SplitSeq(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // fleet loads inventory and policy, selects the switches in scope and builds
@@ -273,7 +300,7 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sws, err := inv.Select(a.v.GetStringSlice("site"), a.v.GetStringSlice("switch"))
+	sws, err := inv.Select(a.names("site"), a.names("switch"))
 	if err != nil {
 		return nil, nil, invalid(err)
 	}

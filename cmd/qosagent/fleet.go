@@ -60,7 +60,7 @@ func (a *app) applyCommand() *cobra.Command {
 				return err
 			}
 			all := a.v.GetBool("all")
-			scoped := len(a.v.GetStringSlice("site"))+len(a.v.GetStringSlice("switch")) > 0
+			scoped := len(a.names("site"))+len(a.names("switch")) > 0
 			if all == scoped {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}

@@ -156,7 +156,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := a.engine(p)
+			eng, err := a.switchEngine(p)
 			if err != nil {
 				return err
 			}
@@ -204,9 +204,7 @@ func (a *app) restoreCommand() *cobra.Command {
 	cmd.Flags().Int64("run", 0, "the run whose backup to write back")
 	cmd.Flags().Bool("dry-run", false, "print what would change and write nothing")
 	cmd.Flags().Duration("timeout", 60*time.Second, "deadline for the switch")
-	cmd.Flags().Int("concurrency", 1, "unused by restore (one switch)")
 	cmd.Flags().Duration("wait-lock", 0, "wait this long for an apply on the switch's site to finish")
-	_ = cmd.Flags().MarkHidden("concurrency")
 	return cmd
 }
 

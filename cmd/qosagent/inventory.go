@@ -46,7 +46,7 @@ func (a *app) inventoryCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sws, err := inv.Select(a.v.GetStringSlice("site"), a.v.GetStringSlice("switch"))
+			sws, err := inv.Select(a.names("site"), a.names("switch"))
 			if err != nil {
 				return invalid(err)
 			}

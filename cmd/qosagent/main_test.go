@@ -130,7 +130,7 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	}
 
 	// Restore lab-sw1 to the backup the apply took: the factory map.
-	if code, out, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
+	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_SITE_CONCURRENCY": "4"}, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
 		t.Fatalf("restore dry run: %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--format", "table"); code != agent.ExitOK {
@@ -245,6 +245,32 @@ func TestConfigFileBelowEnvBelowFlags(t *testing.T) {
 	// The file alone is used when nothing overrides it.
 	if code, _, errOut := qosagent(t, nil, "audit", "--config", cfg); code != agent.ExitInvalid || !strings.Contains(errOut, `"xml"`) {
 		t.Fatalf("file: exit %d %s", code, errOut)
+	}
+}
+
+// TestNameListsFromEnvAndFile: --site and --switch take comma-separated
+// lists from QOSAGENT_* and the config file too, not only as flags.
+func TestNameListsFromEnvAndFile(t *testing.T) {
+	_, inv := startLab(t, 3)
+	count := func(env map[string]string, args ...string) int {
+		t.Helper()
+		code, out, errOut := qosagent(t, env, append([]string{"audit", "-i", inv, "--format", "json"}, args...)...)
+		var rep agent.Report
+		if code != agent.ExitDrift || json.Unmarshal([]byte(out), &rep) != nil {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		return len(rep.Switches)
+	}
+	if n := count(map[string]string{"QOSAGENT_SWITCH": "lab-sw1,lab-sw3"}); n != 2 {
+		t.Errorf("QOSAGENT_SWITCH=lab-sw1,lab-sw3: %d switches, want 2", n)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("switch: lab-sw2, lab-sw3\nsite: lab\n"), 0o600)
+	if n := count(nil, "--config", cfg); n != 2 {
+		t.Errorf("config switch: lab-sw2, lab-sw3: %d switches, want 2", n)
+	}
+	if n := count(nil, "--switch", "lab-sw1,lab-sw2", "--switch", "lab-sw3"); n != 3 {
+		t.Errorf("flags: %d switches, want 3", n)
 	}
 }
 

@@ -178,10 +178,10 @@ func (r *recorder) finish(rep *agent.Report, exitCode int) {
 // scopeString describes the run's scope for the history.
 func (a *app) scopeString() string {
 	var parts []string
-	if s := a.v.GetStringSlice("site"); len(s) > 0 {
+	if s := a.names("site"); len(s) > 0 {
 		parts = append(parts, "site="+strings.Join(s, ","))
 	}
-	if s := a.v.GetStringSlice("switch"); len(s) > 0 {
+	if s := a.names("switch"); len(s) > 0 {
 		parts = append(parts, "switch="+strings.Join(s, ","))
 	}
 	if len(parts) == 0 {
