@@ -78,12 +78,22 @@ func weightsByID(qs []vendors.Queue) []int {
 	return ws
 }
 
-// rankWeights gives weighted queues strictly increasing share weights in
-// priority order, keeping the current weights when they already are.
+// rankWeights gives the weighted queues that hold a class strictly
+// increasing share weights in priority order, keeping the current weights
+// when they already are. Queues without a class are left alone: the order
+// rule does not look at them, so neither may the plan.
 func rankWeights(p Policy, st *vendors.State) error {
+	holds := make([]bool, len(st.Queues))
+	for _, c := range p.Classes {
+		for _, d := range c.DSCP {
+			if r := st.Rank(st.DSCP[d]); r >= 0 {
+				holds[r] = true
+			}
+		}
+	}
 	var weighted []int // indexes into st.Queues, lowest priority first
 	for i, q := range st.Queues {
-		if !q.Strict && q.Weight > 0 {
+		if holds[i] && !q.Strict && q.Weight > 0 {
 			weighted = append(weighted, i)
 		}
 	}

@@ -299,6 +299,27 @@ func TestDiffVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestAuditCleanMeansNoPlan: with fewer classes than queues, a weighted
+// queue that holds no class does not take part in the order, so a switch the
+// rules find clean must get an empty plan (apply would otherwise rewrite a
+// switch that audit called compliant).
+func TestAuditCleanMeansNoPlan(t *testing.T) {
+	st := compliant()
+	st.Queues[0].Weight, st.Queues[1].Weight, st.Queues[2].Weight = 100, 50, 200
+	p := DefaultPolicy()
+	p.Classes = []Class{p.Classes[0], p.Classes[1], p.Classes[3]} // audio, video, default
+	for d := range st.DSCP {
+		st.DSCP[d] = 1
+	}
+	st.DSCP[DSCPEF], st.DSCP[DSCPAF41] = 3, 2 // default (BE) on queue 1, queue 0 holds no class
+	if fs, err := Check(p, st); err != nil || len(fs) != 0 {
+		t.Fatalf("Check = %+v, %v; want clean", fs, err)
+	}
+	if _, ch, err := plan(p, st); err != nil || !ch.Empty() {
+		t.Fatalf("plan = %+v, %v; want no change", ch, err)
+	}
+}
+
 // FuzzPlan checks the planner's promise on arbitrary maps: after the planned
 // change no rule is broken, and a second plan is empty.
 func FuzzPlan(f *testing.F) {
@@ -306,6 +327,8 @@ func FuzzPlan(f *testing.F) {
 	f.Add(append(make([]byte, 64), 1, 1, 1, 1), uint8(4), false)
 	f.Add([]byte("\x01\x00\x00\x01\x02\x02\x03\x03"), uint8(4), true)
 	f.Add([]byte("\x07\x06\x05\x04\x03\x02\x01\x00"), uint8(8), false)
+	// Three classes on four weighted queues (byte 72 odd drops signaling).
+	f.Add(append(make([]byte, 64), 3, 1, 2, 0, 0, 0, 0, 0, 1), uint8(2), false)
 	f.Fuzz(func(t *testing.T, raw []byte, nq uint8, exclusive bool) {
 		n := int(nq%7) + 2 // 2..8 queues
 		var st vendors.State
@@ -324,12 +347,20 @@ func FuzzPlan(f *testing.F) {
 		st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}}
 		p := DefaultPolicy()
 		p.EFExclusive = exclusive
+		if len(raw) > 72 && raw[72]%2 == 1 { // fewer classes than queues
+			p.Classes = append(p.Classes[:2:2], p.Classes[3])
+		}
 		if len(p.Classes) > n {
 			p.Classes = append(p.Classes[:n-1], p.Classes[len(p.Classes)-1])
 		}
 		_, ch, err := plan(p, st)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// An audit that finds nothing must not be followed by an apply
+		// that changes something.
+		if fs, _ := Check(p, st); len(fs) == 0 && !ch.Empty() {
+			t.Fatalf("no findings, yet a plan: %+v", ch)
 		}
 		apply(&st, ch)
 		if fs, _ := Check(p, st); len(fs) != 0 {

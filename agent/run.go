@@ -214,10 +214,13 @@ func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	res.Status = StatusCompliant
 	if len(res.Findings) > 0 {
 		res.Status = StatusDrift
-		if target, err := Target(e.Policy, st); err == nil {
-			if ch, err := Diff(st, target); err == nil {
-				res.setChange(ch)
-			}
+	}
+	// What apply would do. A switch apply would change is never called
+	// compliant, whatever the rules say.
+	if _, ch, err := plan(e.Policy, st); err == nil {
+		res.setChange(ch)
+		if !ch.Empty() {
+			res.Status = StatusDrift
 		}
 	}
 	return nil
