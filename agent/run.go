@@ -188,6 +188,12 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	return res
 }
 
+// misfitError is a switch that was read but that the policy does not fit
+// (more classes than queues): a restore goes on past it, not past a failed read.
+type misfitError struct{ error }
+
+func (e misfitError) Unwrap() error { return e.error }
+
 // read reads and checks one switch, filling the result's state and findings.
 func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult) (vendors.State, error) {
 	st, err := a.Read(ctx)
@@ -197,7 +203,7 @@ func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult)
 	res.setState(e.Policy, st)
 	fs, err := Check(e.Policy, st)
 	if err != nil {
-		return st, err
+		return st, misfitError{err}
 	}
 	res.Findings = fs
 	if fs == nil {

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -24,11 +25,8 @@ func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 // policy afterwards to count as changed (apply); a restore need not.
 func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchResult, want func(vendors.State) (vendors.State, error), policyDone bool) error {
 	before, err := e.read(ctx, a, res)
-	if err != nil && policyDone {
+	if err != nil && (policyDone || !errors.As(err, new(misfitError))) {
 		return err
-	}
-	if err != nil && before.Queues == nil {
-		return err // a restore goes on past a policy that does not fit, not past a failed read
 	}
 	target, err := want(before)
 	if err != nil {
