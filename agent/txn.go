@@ -59,14 +59,14 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	e.logger().Info("writing", "site", res.Site, "switch", res.Name, "edits", ch.Len(), "backup", where)
 
 	if err := a.Write(ctx, ch); err != nil {
-		return e.rollback(ctx, a, before, vendors.Change{}, fmt.Errorf("write: %w", err))
+		return e.rollback(ctx, a, before, vendors.Change{}, nil, fmt.Errorf("write: %w", err))
 	}
 	after, err := a.Read(ctx)
 	if err != nil {
-		return e.rollback(ctx, a, before, ch, fmt.Errorf("read back: %w", err))
+		return e.rollback(ctx, a, before, ch, nil, fmt.Errorf("read back: %w", err))
 	}
 	if err := Verify(after, ch); err != nil {
-		return e.rollback(ctx, a, before, ch, fmt.Errorf("verify: %w", err))
+		return e.rollback(ctx, a, before, ch, &after, fmt.Errorf("verify: %w", err))
 	}
 	res.setState(e.Policy, after)
 	fs, err := Check(e.Policy, after)
@@ -93,12 +93,18 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 // read that is stale or lies must not leave a row written. After a refused
 // write, the read is what there is to go by; rewriting rows the switch just
 // refused would only fail again.
-func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, accepted vendors.Change, cause error) error {
+// read is the state just read back, when there is one: it is not read again.
+func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, accepted vendors.Change, read *vendors.State, cause error) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	now, err := a.Read(rctx)
-	if err != nil {
-		return fmt.Errorf("%w; rollback: cannot read the switch: %v; it may be half-written, restore it from the backup", cause, err)
+	var now vendors.State
+	if read != nil {
+		now = *read
+	} else {
+		var err error
+		if now, err = a.Read(rctx); err != nil {
+			return fmt.Errorf("%w; rollback: cannot read the switch: %v; it may be half-written, restore it from the backup", cause, err)
+		}
 	}
 	undo, err := Diff(now, backup)
 	if err != nil {
