@@ -78,6 +78,9 @@ type Faults struct {
 	// DropOnce clears DropAfterConfigLines after the first drop, like a
 	// link that flaps once: the next session (a rollback) gets through.
 	DropOnce bool
+	// RefuseSave makes the save command save nothing and print what the
+	// platform prints then (a full flash, a locked file, a "no" answer).
+	RefuseSave bool
 
 	// UnexpectedPrompt is a question the CLI asks instead of running a
 	// line, e.g. "Proceed with reload? [confirm]": on a real switch such

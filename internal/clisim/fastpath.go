@@ -206,7 +206,7 @@ func fastpathSave(x *session, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if ans != "y" && ans != "Y" {
+	if ans != "y" && ans != "Y" || x.sw.Faults().RefuseSave {
 		x.println("", "Configuration Not Saved!")
 		return nil
 	}

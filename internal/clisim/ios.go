@@ -327,6 +327,10 @@ func iosCopy(x *session, _ []string) error {
 
 func iosWrite(x *session, _ []string) error {
 	x.println("Building configuration...")
+	if x.sw.Faults().RefuseSave {
+		x.println("%Error opening nvram:startup-config (No space left on device)")
+		return nil
+	}
 	x.sw.save()
 	x.println("[OK]")
 	return nil

@@ -197,6 +197,10 @@ func sbSave(x *session, _ []string) error {
 	if ans != "Y" && ans != "y" {
 		return nil // the default answer is N: nothing happens
 	}
+	if x.sw.Faults().RefuseSave {
+		x.println("Copy failed: Flash is full")
+		return nil
+	}
 	x.sw.save()
 	x.println("Copy succeeded")
 	return nil

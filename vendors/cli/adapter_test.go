@@ -130,6 +130,25 @@ func TestCLIErrorMidSessionRestoresBackup(t *testing.T) {
 
 func equalConfig(a, b clisim.Config) bool { return reflect.DeepEqual(a, b) }
 
+// TestRefusedSaveIsAnError: a switch that saves nothing must not be
+// reported changed; the change stays in the running config only.
+func TestRefusedSaveIsAnError(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			s := startSwitch(t, d, true)
+			s.sim.SetFaults(clisim.Faults{RefuseSave: true})
+			rep := engine(t, cli.Options{}).Apply(context.Background(), []inventory.Switch{s.sw}, false)
+			r := rep.Switches[0]
+			if r.Status != agent.StatusError || !strings.Contains(r.Error, "saving to startup config failed") {
+				t.Fatalf("status %s error %q", r.Status, r.Error)
+			}
+			if s.sim.SaveCount() != 0 {
+				t.Fatal("saved despite the fault")
+			}
+		})
+	}
+}
+
 func TestSessionCutMidConfigReconnectsAndRollsBack(t *testing.T) {
 	s := startSwitch(t, "cisco-ios", true)
 	before := s.sim.Running()

@@ -70,8 +70,13 @@ type ReadCommand struct {
 // (a space-separated list), {threshold} (the values' current drop
 // threshold), {port}, {mode}, {count}, {weights}.
 type WriteSpec struct {
-	QoSEnable []string `yaml:"qos_enable"`
-	Map       struct {
+	// QoSEnable turns the platform's global QoS switch on and off; not
+	// always one line and its "no" form (cisco-sb: "qos basic" / "no qos").
+	QoSEnable struct {
+		On  []string `yaml:"on"`
+		Off []string `yaml:"off"`
+	} `yaml:"qos_enable"`
+	Map struct {
 		Line       string `yaml:"line"`
 		MaxPerLine int    `yaml:"max_per_line"`
 	} `yaml:"map"`

@@ -20,16 +20,14 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 	perPort := map[string][]string{} // port-scoped lines, emitted per port so each is visited once
 	w := d.Write
 	if ch.QoSEnable != nil {
-		for _, l := range w.QoSEnable {
-			if *ch.QoSEnable {
-				out = append(out, l)
-			} else {
-				out = append(out, "no "+l)
-			}
+		lines := w.QoSEnable.Off
+		if *ch.QoSEnable {
+			lines = w.QoSEnable.On
 		}
-		if len(w.QoSEnable) == 0 {
+		if len(lines) == 0 {
 			return nil, fmt.Errorf("%s has no global QoS switch to turn", d.Name)
 		}
+		out = append(out, lines...)
 	}
 
 	type target struct{ queue, threshold int }

@@ -117,3 +117,28 @@ func TestConfigLinesRefuseWhatThePlatformCannotDo(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigLinesUndoQoSAndTrust: the lines that put a switch back to a
+// backup with QoS off, or with a trust mode the policy never uses, are the
+// platform's own, not a "no" in front of the enable line.
+func TestConfigLinesUndoQoSAndTrust(t *testing.T) {
+	off, on := false, true
+	tests := []struct {
+		dialect string
+		ch      vendors.Change
+		want    []string
+	}{
+		{"cisco-sb", vendors.Change{QoSEnable: &off}, []string{"no qos"}},
+		{"cisco-sb", vendors.Change{QoSEnable: &on}, []string{"qos basic"}},
+		{"cisco-ios", vendors.Change{QoSEnable: &off}, []string{"no mls qos"}},
+		{"cisco-sb", vendors.Change{Trust: []vendors.TrustChange{{Port: vendors.GlobalPort, From: vendors.TrustDSCP, To: "cos-dscp"}}}, []string{"qos trust cos-dscp"}},
+	}
+	for _, tt := range tests {
+		d := dialect(t, tt.dialect)
+		st := vendors.State{Queues: []vendors.Queue{{ID: 1}, {ID: 2}}, Trust: []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDSCP}}}
+		got, err := d.configLines(st, tt.ch, detail{})
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %+v: %q, %v; want %q", tt.dialect, tt.ch, got, err, tt.want)
+		}
+	}
+}

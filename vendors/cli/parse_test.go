@@ -219,3 +219,19 @@ func FuzzParsers(f *testing.F) {
 		}
 	})
 }
+
+// TestPagerMatchesWholePrompt: the pager pattern takes the whole prompt, so
+// nothing of it is left in the output (Go's regexp prefers the first
+// alternative that matches, not the longest).
+func TestPagerMatchesWholePrompt(t *testing.T) {
+	for name, prompt := range map[string]string{
+		"cisco-ios":        " --More-- ",
+		"cisco-sb":         "--More--",
+		"netgear-fastpath": "--More-- or (q)uit",
+	} {
+		d := dialect(t, name)
+		if loc := d.pager.FindStringIndex(prompt); loc == nil || strings.TrimSpace(prompt[:loc[0]]+prompt[loc[1]:]) != "" {
+			t.Errorf("%s: pager %q matches %v of %q", name, d.Pager, loc, prompt)
+		}
+	}
+}
