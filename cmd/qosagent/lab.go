@@ -39,7 +39,7 @@ func (a *app) labCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP) and %d CLI switches (SSH: %s) on 127.0.0.1, factory defaults; inventory in %s\n",
 				cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", "), out)
-			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, lab.Site, out, lab.Site)
+			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, l.SiteName(0), out, l.SiteName(0))
 			fmt.Fprintln(a.stdout, "press Ctrl-C to stop; state is lost when the lab stops")
 			<-cmd.Context().Done()
 			return nil

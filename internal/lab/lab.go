@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,22 @@ type Config struct {
 	// SiteRTT, when set, overrides RTT for the switches of site n (0-based)
 	// where SiteRTT[n] > 0: a site behind a slow WAN link.
 	SiteRTT []time.Duration
+}
+
+// pacing picks the inventory's timeouts and retries for the lab's RTTs and
+// loss, so that a slow or lossy lab is still read: an SNMP timeout of at
+// least 3 RTTs (1 s minimum), enough retries that a switch fails with
+// probability under 1/1000, and an SSH timeout of at least 10 RTTs (5 s).
+func (c Config) pacing() (snmpTimeout time.Duration, retries int, sshTimeout time.Duration) {
+	rtt := c.RTT
+	for _, r := range c.SiteRTT {
+		rtt = max(rtt, r)
+	}
+	retries = 1
+	for retries < 10 && math.Pow(c.Loss, float64(retries+1)) >= 1e-3 {
+		retries++
+	}
+	return max(time.Second, 3*rtt), retries, max(5*time.Second, 10*rtt)
 }
 
 // rttOf returns the RTT of switch j (0-based, SNMP switches first).
@@ -177,10 +194,11 @@ func (l *Lab) WriteInventory(path string) error {
 	fmt.Fprintf(&b, "# Written by `qosagent lab`: %d simulated GS110TPs (SNMP) and %d CLI switches (SSH) on loopback.\n", len(l.snmp), len(l.ssh))
 	b.WriteString("defaults:\n  snmp:\n    version: \"2c\"\n")
 	fmt.Fprintf(&b, "    community_file: %s.community\n", name)
-	b.WriteString("    timeout: 1s\n    retries: 1\n")
+	snmpTimeout, retries, sshTimeout := l.cfg.pacing()
+	fmt.Fprintf(&b, "    timeout: %s\n    retries: %d\n", snmpTimeout, retries)
 	b.WriteString("  ssh:\n    username: lab\n")
 	fmt.Fprintf(&b, "    password_file: %s.password\n    enable_secret_file: %s.enable\n    known_hosts: %s.known_hosts\n", name, name, name)
-	b.WriteString("    timeout: 5s\n")
+	fmt.Fprintf(&b, "    timeout: %s\n", sshTimeout)
 	b.WriteString("sites:\n")
 	sites := make([]strings.Builder, max(l.cfg.Sites, 1))
 	for i, sw := range l.Switches {

@@ -79,3 +79,27 @@ func TestSiteRTT(t *testing.T) {
 		t.Errorf("site names %s %s", l.SiteName(0), l.SiteName(1))
 	}
 }
+
+// TestPacingFollowsRTTAndLoss: the inventory's timeouts and retries come
+// from the lab's RTT and loss, so that `qosagent lab --rtt 2500ms` or
+// `--loss 0.5` is still audited.
+func TestPacingFollowsRTTAndLoss(t *testing.T) {
+	tests := []struct {
+		cfg       Config
+		snmp, ssh time.Duration
+		retries   int
+	}{
+		{Config{}, time.Second, 5 * time.Second, 1},
+		{Config{RTT: 2500 * time.Millisecond}, 7500 * time.Millisecond, 25 * time.Second, 1},
+		{Config{RTT: 20 * time.Millisecond, SiteRTT: []time.Duration{0, time.Second}}, 3 * time.Second, 10 * time.Second, 1},
+		{Config{Loss: 0.01}, time.Second, 5 * time.Second, 1},
+		{Config{Loss: 0.5}, time.Second, 5 * time.Second, 9},
+		{Config{Loss: 0.9}, time.Second, 5 * time.Second, 10},
+	}
+	for _, tt := range tests {
+		snmp, retries, ssh := tt.cfg.pacing()
+		if snmp != tt.snmp || retries != tt.retries || ssh != tt.ssh {
+			t.Errorf("%+v: snmp %s, %d retries, ssh %s; want %s, %d, %s", tt.cfg, snmp, retries, ssh, tt.snmp, tt.retries, tt.ssh)
+		}
+	}
+}

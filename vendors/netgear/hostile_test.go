@@ -172,3 +172,18 @@ func TestHostileAgents(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveRefusedByEcho: an agent that answers the save SET with noError
+// but echoes noSuchInstance (snmpsim on a read-only object) saved nothing.
+func TestSaveRefusedByEcho(t *testing.T) {
+	addr := hostileAgent(t, func(req *gosnmp.SnmpPacket) [][]byte {
+		if req.PDUType == gosnmp.SetRequest {
+			return [][]byte{response(req, []gosnmp.SnmpPDU{{Name: req.Variables[0].Name, Type: gosnmp.NoSuchInstance}})}
+		}
+		return [][]byte{response(req, []gosnmp.SnmpPDU{{Name: "." + mibs.AgentSaveConfigStatus, Type: gosnmp.Integer, Value: mibs.SaveStatusNotInitiated}})}
+	})
+	err := open(t, v2cSwitch(t, "hostile", addr, "c")).Save(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "agentSaveConfig") {
+		t.Fatalf("Save = %v; want the refused agentSaveConfig named", err)
+	}
+}

@@ -329,6 +329,9 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := pduError(pkt, []string{"agentSaveConfig"}); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
+	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
 		if err != nil {

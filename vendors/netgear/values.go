@@ -81,8 +81,8 @@ func numQueues(v gosnmp.SnmpPDU) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort: %w", err)
 	}
-	if n < 2 || n > 8 {
-		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort is %d; expected 2..8", n)
+	if n < 2 || n > maxQueues {
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort is %d; expected 2..%d", n, maxQueues)
 	}
 	return n, nil
 }
