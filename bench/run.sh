@@ -12,7 +12,7 @@
 # SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
 # SSH_CONCURRENCIES ("32 64 128"), BASELINE_SIZES (= SNMP_SIZES),
 # BASELINE_P (16), QOSAGENT_BIN (a prebuilt qosagent instead of building
-# ./cmd/qosagent), OUT (bench/RESULTS.md). Everything after the line
+# ./cmd/qosagent), OUT (bench/RESULTS.md; a temporary file with QUICK). Everything after the line
 # "<!-- analysis -->" in an existing OUT is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ cd "$(dirname "$0")/.."
 RTT=${RTT:-20ms}
 LOSS=${LOSS:-0}
 if [[ -n ${QUICK:-} ]]; then
+	# A trial run must not replace the committed measurements.
+	OUT=${OUT:-$(mktemp -t qosagent-bench-XXXXXX.md)}
 	SNMP_SIZES=${SNMP_SIZES:-"200"}
 	SSH_SIZES=${SSH_SIZES:-"30"}
 	CONCURRENCIES=${CONCURRENCIES:-"32 64"}

@@ -28,10 +28,11 @@ import (
 type Stats struct {
 	SNMPSwitches int `json:"snmp_switches"`
 	CLISwitches  int `json:"cli_switches"`
-	// Summed over all GS110TPs since the last reset (see --reset-on).
+	// Summed over all GS110TPs since the lab started.
 	Get, GetNext, GetBulk, Set, Responses, Dropped, Lost uint64
-	// Per-switch SNMP request counts (get+getnext+getbulk+set) of the
-	// GS110TPs, so the harness can show the spread.
+	// The lowest and highest per-switch SNMP request counts
+	// (get+getnext+getbulk+set) of the GS110TPs: a wide spread means
+	// retries; run.sh reports the sum, these are for a look by hand.
 	MinRequests, MaxRequests uint64
 	StartSeconds             float64 `json:"start_seconds"`
 	HeapMiB                  float64 `json:"heap_mib"` // after start, after GC
@@ -96,13 +97,15 @@ func main() {
 		HeapMiB:        float64(after.HeapInuse+after.StackInuse) / (1 << 20),
 		BytesPerSwitch: float64(after.HeapInuse+after.StackInuse-before.HeapInuse-before.StackInuse) / float64(n),
 		Goroutines:     runtime.NumGoroutine()}
+	// Before "ready": the harness may send SIGUSR1 as soon as it reads it,
+	// and unhandled, SIGUSR1 ends the process.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
 	fmt.Printf("ready %d switches in %.2fs, %.1f KiB per switch\n", n, startSec, st.BytesPerSwitch/1024)
 
 	// Serve until interrupted or stdin ends (the harness closes it).
 	eof := make(chan struct{})
 	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
 	for {
 		select {
 		case <-ctx.Done():
