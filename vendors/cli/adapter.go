@@ -25,10 +25,13 @@ func Platforms(opts Options) ([]vendors.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	hosts := &sshconn.KnownHostsFiles{} // one parse of a shared known_hosts per run
 	var ps []vendors.Platform
 	for _, d := range ds {
 		ps = append(ps, vendors.Platform{Name: d.Name, Transport: inventory.TransportSSH,
-			Open: func(sw inventory.Switch) (vendors.Adapter, error) { return &Adapter{d: d, sw: sw, opts: opts}, nil }})
+			Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+				return &Adapter{d: d, sw: sw, opts: opts, hosts: hosts}, nil
+			}})
 	}
 	return ps, nil
 }
@@ -39,9 +42,10 @@ const maxShowOutput = 4 << 20
 // Adapter drives one switch's CLI over one SSH session, opened at the first
 // call and kept for the whole transaction (read, write, read back, save).
 type Adapter struct {
-	d    *Dialect
-	sw   inventory.Switch
-	opts Options
+	d     *Dialect
+	sw    inventory.Switch
+	opts  Options
+	hosts *sshconn.KnownHostsFiles
 
 	client *sshconn.Client
 	ch     *sshconn.Channel
@@ -71,7 +75,7 @@ func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
 	client, err := sshconn.Dial(ctx, sshconn.Config{
 		Host: a.sw.Host, Port: a.sw.Port, User: s.Username,
 		KeyFile: s.KeyFile, KeyPassphrase: s.KeyPassphrase.Value(), Password: s.Password.Value(),
-		KnownHosts: s.KnownHosts, AcceptNewHostKeys: a.opts.AcceptNewHostKeys,
+		KnownHosts: s.KnownHosts, AcceptNewHostKeys: a.opts.AcceptNewHostKeys, KnownHostsFiles: a.hosts,
 		LegacyAlgorithms: s.LegacyAlgorithms, Timeout: s.Timeout, Logger: a.logger().With("switch", a.sw.Name),
 	})
 	if err != nil {

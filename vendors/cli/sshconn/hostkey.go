@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -74,9 +76,50 @@ type hostKeys struct {
 	err       *HostKeyError       // the refusal, kept to return it unwrapped by x/crypto
 }
 
-func newHostKeys(path string, acceptNew bool, log *slog.Logger) (*hostKeys, error) {
-	h := &hostKeys{path: path, acceptNew: acceptNew, log: log}
+// KnownHostsFiles keeps parsed known_hosts files for many dials: a fleet's
+// switches usually share one file, and parsing it again for each of
+// thousands of switches costs time in the square of the fleet. A file is
+// read again when its size or modification time changes (an accepted new
+// key, an edit). Safe for concurrent use; the zero value is ready.
+type KnownHostsFiles struct {
+	mu    sync.Mutex
+	files map[string]knownHostsFile
+}
+
+type knownHostsFile struct {
+	size int64
+	mod  time.Time
+	db   ssh.HostKeyCallback
+}
+
+// load returns the checker of path; a nil k reads the file every time.
+func (k *KnownHostsFiles) load(path string) (ssh.HostKeyCallback, error) {
+	if k == nil {
+		return knownhosts.New(path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if f, ok := k.files[path]; ok && f.size == st.Size() && f.mod.Equal(st.ModTime()) {
+		return f.db, nil
+	}
 	db, err := knownhosts.New(path)
+	if err != nil {
+		return nil, err
+	}
+	if k.files == nil {
+		k.files = map[string]knownHostsFile{}
+	}
+	k.files[path] = knownHostsFile{size: st.Size(), mod: st.ModTime(), db: db}
+	return db, nil
+}
+
+func newHostKeys(path string, acceptNew bool, files *KnownHostsFiles, log *slog.Logger) (*hostKeys, error) {
+	h := &hostKeys{path: path, acceptNew: acceptNew, log: log}
+	db, err := files.load(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Treated as empty: the unknown-host error says so, and
