@@ -17,9 +17,10 @@ import (
 
 // Client is an authenticated SSH connection to one switch.
 type Client struct {
-	addr string
-	ssh  *ssh.Client
-	log  *slog.Logger
+	addr    string
+	ssh     *ssh.Client
+	log     *slog.Logger
+	timeout time.Duration // Config.Timeout: also bounds opening the shell
 }
 
 // Dial connects, checks the host key and authenticates. cfg.Timeout bounds
@@ -84,7 +85,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	log.Debug("ssh connected", "server_version", string(sc.ServerVersion()))
-	return &Client{addr: addr, ssh: ssh.NewClient(sc, chans, reqs), log: log}, nil
+	return &Client{addr: addr, ssh: ssh.NewClient(sc, chans, reqs), log: log, timeout: cfg.Timeout}, nil
 }
 
 func dialError(ctx context.Context, addr string, cfg Config, stage string, err error) error {
@@ -116,6 +117,11 @@ func (c *Client) Close() error { return c.ssh.Close() }
 // device's line editor, and 24 rows (paging still needs "terminal length 0"
 // or an Expect.Pager). stderr is merged into the output.
 func (c *Client) Shell(ctx context.Context) (*Channel, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	type result struct {
 		ch  *Channel
 		err error
