@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/qosagent/qosagent/internal/fsutil"
 	"github.com/qosagent/qosagent/vendors"
 )
 
@@ -45,7 +46,7 @@ func (f FileBackups) Save(b Backup) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, b.TakenAt.UTC().Format("20060102T150405.000000000Z")+".json")
-	if err := writeAtomic(path, append(data, '\n'), 0o600); err != nil {
+	if err := fsutil.WriteAtomic(path, append(data, '\n'), 0o600); err != nil {
 		return "", fmt.Errorf("store backup: %w", err)
 	}
 	return path, nil

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qosagent/qosagent/internal/fsutil"
 )
 
 // DSCP code points the policy rules name.
@@ -76,14 +77,7 @@ const maxPolicyBytes = 1 << 20
 
 // LoadPolicy reads and validates a policy file.
 func LoadPolicy(path string) (Policy, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return Policy{}, fmt.Errorf("policy: %w", err)
-	}
-	if fi.Size() > maxPolicyBytes {
-		return Policy{}, fmt.Errorf("%s: policy is %d bytes; expected at most %d", path, fi.Size(), maxPolicyBytes)
-	}
-	data, err := os.ReadFile(path)
+	data, _, err := fsutil.ReadRegular(path, maxPolicyBytes)
 	if err != nil {
 		return Policy{}, fmt.Errorf("policy: %w", err)
 	}

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/qosagent/qosagent/vendors"
@@ -87,3 +89,17 @@ func FuzzParsePolicy(f *testing.F) {
 }
 
 func gs110tpStateForFuzz() vendors.State { return gs110tpFactory() }
+
+// TestLoadPolicyRefusesNonRegularFiles: a FIFO or a device named by
+// --policy is an input error, not a hang or an out-of-memory crash.
+func TestLoadPolicyRefusesNonRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "policy.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero"} {
+		if _, err := LoadPolicy(p); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("LoadPolicy(%s) = %v; want not a regular file", p, err)
+		}
+	}
+}

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qosagent/qosagent/internal/fsutil"
 )
 
 // RunInfo describes one run for its metrics.
@@ -84,7 +85,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	fmt.Fprintf(&b, "qosagent_run_snmp_requests{%s} %d\n", cmd, reqs)
 	help("qosagent_run_snmp_retries", "gauge", "SNMP retries in the last run.")
 	fmt.Fprintf(&b, "qosagent_run_snmp_retries{%s} %d\n", cmd, retries)
-	return writeAtomic(path, []byte(b.String()), 0o644)
+	return fsutil.WriteAtomic(path, []byte(b.String()), 0o644)
 }
 
 func escape(s string) string {
@@ -110,29 +111,4 @@ func lastSuccess(path string) map[string]string {
 		}
 	}
 	return m
-}
-
-// writeAtomic writes data via a temporary file in the same folder and a rename.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qosagent/qosagent/internal/fsutil"
 )
 
 // Options tells Load what the rest of the program knows.
@@ -28,7 +29,7 @@ const maxInventorySize = 4 << 20
 
 // Load reads and validates the inventory at path. See Parse.
 func Load(path string, opts Options) (*Inventory, error) {
-	data, _, err := readRegular(path, maxInventorySize)
+	data, _, err := fsutil.ReadRegular(path, maxInventorySize)
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error(), Err: err}
 	}
@@ -155,44 +156,4 @@ func syntaxPlace(err error) (int, string) {
 		}
 	}
 	return 0, err.Error()
-}
-
-// readRegular reads a regular file of at most limit bytes and returns its
-// mode too. Anything else (a FIFO, /dev/stdin, a folder) is refused before
-// it is opened, since opening or reading it could block forever.
-func readRegular(path string, limit int64) ([]byte, fs.FileMode, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file", path)
-	}
-	tooLarge := fmt.Errorf("%s is larger than %s; is this the right file?", path, sizeString(limit))
-	if info.Size() > limit {
-		return nil, 0, tooLarge
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, 0, tooLarge // it grew since Stat
-	}
-	return data, info.Mode(), nil
-}
-
-func sizeString(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/qosagent/qosagent/internal/fsutil"
 )
 
 // Built-in defaults, the bottom layer under defaults:, a site's defaults:
@@ -371,7 +373,7 @@ func (d *decoder) readSecretFile(p string) (string, error) {
 }
 
 func (d *decoder) readSecretFileOnce(p string) (string, error) {
-	data, mode, err := readRegular(p, maxSecretFile)
+	data, mode, err := fsutil.ReadRegular(p, maxSecretFile)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/qosagent/qosagent/internal/clisim"
+	"github.com/qosagent/qosagent/internal/fsutil"
 	"github.com/qosagent/qosagent/internal/sim"
 )
 
@@ -178,7 +178,7 @@ func (l *Lab) WriteInventory(path string) error {
 	base := strings.TrimSuffix(abs, filepath.Ext(abs))
 	files := map[string]string{".community": l.community, ".password": l.password, ".enable": l.enable}
 	for ext, secret := range files {
-		if err := writeFile(base+ext, []byte(secret+"\n")); err != nil {
+		if err := fsutil.WriteAtomic(base+ext, []byte(secret+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
@@ -186,7 +186,7 @@ func (l *Lab) WriteInventory(path string) error {
 	for _, srv := range l.ssh {
 		kh.WriteString(knownhosts.Line([]string{knownhosts.Normalize(srv.Addr())}, srv.HostKey()) + "\n")
 	}
-	if err := writeFile(base+".known_hosts", []byte(kh.String())); err != nil {
+	if err := fsutil.WriteAtomic(base+".known_hosts", []byte(kh.String()), 0o600); err != nil {
 		return err
 	}
 	name := filepath.Base(base)
@@ -214,26 +214,5 @@ func (l *Lab) WriteInventory(path string) error {
 		}
 		fmt.Fprintf(&b, "  %s:\n    switches:\n%s", l.SiteName(n), sites[n].String())
 	}
-	return writeFile(abs, []byte(b.String()))
-}
-
-// writeFile writes 0600 through a temporary file and a rename.
-func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".lab-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fsutil.WriteAtomic(abs, []byte(b.String()), 0o600)
 }
