@@ -42,7 +42,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			eng.Result = rec.record
 			rep := eng.Audit(ctx, sws)
-			return a.finishRun(rec, rep, format)
+			return a.finishRun(rec, rep, format, true)
 		},
 	}
 	fleetFlags(cmd.Flags())
@@ -96,7 +96,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
 			}
-			return a.finishRun(rec, rep, format)
+			return a.finishRun(rec, rep, format, true)
 		},
 	}
 	fleetFlags(cmd.Flags())
@@ -106,11 +106,14 @@ func (a *app) applyCommand() *cobra.Command {
 	return cmd
 }
 
-// finishRun writes the report, the history and the metrics, and sets the exit code.
-func (a *app) finishRun(rec *recorder, rep *agent.Report, format string) error {
+// finishRun writes the report, the history and, for the fleet commands
+// that have --prom-textfile, the metrics; and sets the exit code. A restore
+// of one switch must not replace an audit's metrics with its own, even when
+// prom-textfile comes from the environment or the config file.
+func (a *app) finishRun(rec *recorder, rep *agent.Report, format string, withMetrics bool) error {
 	a.exitCode = rep.ExitCode()
 	rec.finish(rep, a.exitCode)
-	if path := a.v.GetString("prom-textfile"); path != "" {
+	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.started, Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
 			a.log.Error("write metrics", "path", path, "err", err)
 			a.exitCode = max(a.exitCode, exitFailed)

@@ -197,7 +197,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			}
 			eng.Backups, eng.Result = rec, rec.record
 			rep := eng.Restore(ctx, sws[0], state, dry)
-			return a.finishRun(rec, rep, format)
+			return a.finishRun(rec, rep, format, false)
 		},
 	}
 	cmd.Flags().String("switch", "", "the switch to restore")

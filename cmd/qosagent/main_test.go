@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,9 +131,16 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	}
 
 	// Restore lab-sw1 to the backup the apply took: the factory map.
-	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_SITE_CONCURRENCY": "4"}, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
+	// Fleet settings from the environment do not apply to a restore: no
+	// refusal over --site-concurrency, no metrics file replaced.
+	prom := filepath.Join(t.TempDir(), "restore.prom")
+	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_SITE_CONCURRENCY": "4", "QOSAGENT_PROM_TEXTFILE": prom}, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
 		t.Fatalf("restore dry run: %d\n%s\n%s", code, out, errOut)
 	}
+	if _, err := os.Stat(prom); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("restore wrote the metrics file: %v", err)
+	}
+
 	if code, out, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--format", "table"); code != agent.ExitOK {
 		t.Fatalf("restore: %d\n%s\n%s", code, out, errOut)
 	}
