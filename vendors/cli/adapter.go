@@ -25,12 +25,12 @@ func Platforms(opts Options) ([]vendors.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	hosts := &sshconn.KnownHostsFiles{} // one parse of a shared known_hosts per run
+	cache := &sshconn.Cache{} // known_hosts and keys parsed once per run, not per switch
 	var ps []vendors.Platform
 	for _, d := range ds {
 		ps = append(ps, vendors.Platform{Name: d.Name, Transport: inventory.TransportSSH,
 			Open: func(sw inventory.Switch) (vendors.Adapter, error) {
-				return &Adapter{d: d, sw: sw, opts: opts, hosts: hosts}, nil
+				return &Adapter{d: d, sw: sw, opts: opts, cache: cache}, nil
 			}})
 	}
 	return ps, nil
@@ -45,7 +45,7 @@ type Adapter struct {
 	d     *Dialect
 	sw    inventory.Switch
 	opts  Options
-	hosts *sshconn.KnownHostsFiles
+	cache *sshconn.Cache
 
 	client *sshconn.Client
 	ch     *sshconn.Channel
@@ -75,7 +75,7 @@ func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
 	client, err := sshconn.Dial(ctx, sshconn.Config{
 		Host: a.sw.Host, Port: a.sw.Port, User: s.Username,
 		KeyFile: s.KeyFile, KeyPassphrase: s.KeyPassphrase.Value(), Password: s.Password.Value(),
-		KnownHosts: s.KnownHosts, AcceptNewHostKeys: a.opts.AcceptNewHostKeys, KnownHostsFiles: a.hosts,
+		KnownHosts: s.KnownHosts, AcceptNewHostKeys: a.opts.AcceptNewHostKeys, Cache: a.cache,
 		LegacyAlgorithms: s.LegacyAlgorithms, Timeout: s.Timeout, Logger: a.logger().With("switch", a.sw.Name),
 	})
 	if err != nil {

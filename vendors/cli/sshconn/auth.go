@@ -39,7 +39,7 @@ func newAuth(cfg Config, log *slog.Logger) (*auth, error) {
 	a := &auth{}
 	var signers []ssh.Signer
 	if cfg.KeyFile != "" {
-		s, err := loadKey(cfg.KeyFile, cfg.KeyPassphrase)
+		s, err := cfg.Cache.signer(cfg.KeyFile, cfg.KeyPassphrase)
 		if err != nil {
 			return nil, err
 		}

@@ -38,9 +38,9 @@ type Config struct {
 	// AcceptNewHostKeys records the key of an unknown host (trust on
 	// first use) and logs it at WARN. A changed key is always refused.
 	AcceptNewHostKeys bool
-	// KnownHostsFiles, when set, reads each known_hosts file once for
-	// many dials instead of once per dial; share one across a fleet run.
-	KnownHostsFiles *KnownHostsFiles
+	// Cache, when set, keeps known_hosts files and private keys parsed
+	// across dials; share one across a fleet run.
+	Cache *Cache
 
 	// LegacyAlgorithms also offers the insecure key exchanges, ciphers,
 	// MACs and host key algorithms (diffie-hellman-group1-sha1,

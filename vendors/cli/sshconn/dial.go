@@ -33,7 +33,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	log := cfg.Logger.With("addr", addr, "user", cfg.User)
 
-	hk, err := newHostKeys(cfg.KnownHosts, cfg.AcceptNewHostKeys, cfg.KnownHostsFiles, log)
+	hk, err := newHostKeys(cfg.KnownHosts, cfg.AcceptNewHostKeys, cfg.Cache, log)
 	if err != nil {
 		return nil, fmt.Errorf("ssh %s: %w", addr, err)
 	}

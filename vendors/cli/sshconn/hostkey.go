@@ -76,50 +76,75 @@ type hostKeys struct {
 	err       *HostKeyError       // the refusal, kept to return it unwrapped by x/crypto
 }
 
-// KnownHostsFiles keeps parsed known_hosts files for many dials: a fleet's
-// switches usually share one file, and parsing it again for each of
-// thousands of switches costs time in the square of the fleet. A file is
-// read again when its size or modification time changes (an accepted new
-// key, an edit). Safe for concurrent use; the zero value is ready.
-type KnownHostsFiles struct {
-	mu    sync.Mutex
-	files map[string]knownHostsFile
+// Cache keeps what every dial of a fleet run would otherwise read and
+// parse again: known_hosts files (a fleet's switches usually share one, and
+// parsing it for each of thousands of switches costs time in the square of
+// the fleet) and private keys (decrypting an encrypted key runs its KDF,
+// over 100 ms of CPU each time). A file is read again when its size or
+// modification time changes (an accepted new key, an edit). Safe for
+// concurrent use; the zero value is ready; a nil *Cache reads every time.
+type Cache struct {
+	mu         sync.Mutex
+	knownHosts map[string]cachedFile[ssh.HostKeyCallback]
+	keys       map[keyRef]cachedFile[ssh.Signer]
 }
 
-type knownHostsFile struct {
+type keyRef struct{ path, passphrase string }
+
+type cachedFile[T any] struct {
 	size int64
 	mod  time.Time
-	db   ssh.HostKeyCallback
+	v    T
 }
 
-// load returns the checker of path; a nil k reads the file every time.
-func (k *KnownHostsFiles) load(path string) (ssh.HostKeyCallback, error) {
-	if k == nil {
-		return knownhosts.New(path)
-	}
+// cached returns m[k] while path is unchanged, else parse's result, kept.
+func cached[K comparable, T any](c *Cache, m *map[K]cachedFile[T], k K, path string, parse func() (T, error)) (T, error) {
+	var zero T
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if f, ok := k.files[path]; ok && f.size == st.Size() && f.mod.Equal(st.ModTime()) {
-		return f.db, nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := (*m)[k]; ok && f.size == st.Size() && f.mod.Equal(st.ModTime()) {
+		return f.v, nil
 	}
-	db, err := knownhosts.New(path)
+	v, err := parse()
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if k.files == nil {
-		k.files = map[string]knownHostsFile{}
+	if *m == nil {
+		*m = map[K]cachedFile[T]{}
 	}
-	k.files[path] = knownHostsFile{size: st.Size(), mod: st.ModTime(), db: db}
-	return db, nil
+	(*m)[k] = cachedFile[T]{size: st.Size(), mod: st.ModTime(), v: v}
+	return v, nil
 }
 
-func newHostKeys(path string, acceptNew bool, files *KnownHostsFiles, log *slog.Logger) (*hostKeys, error) {
+// knownHostsDB returns the checker of a known_hosts file.
+func (c *Cache) knownHostsDB(path string) (ssh.HostKeyCallback, error) {
+	parse := func() (ssh.HostKeyCallback, error) { return knownhosts.New(path) }
+	if c == nil {
+		return parse()
+	}
+	return cached(c, &c.knownHosts, path, path, parse)
+}
+
+// signer returns the signer of a private key file.
+func (c *Cache) signer(path, passphrase string) (ssh.Signer, error) {
+	parse := func() (ssh.Signer, error) { return loadKey(path, passphrase) }
+	if c == nil {
+		return parse()
+	}
+	s, err := cached(c, &c.keys, keyRef{path, passphrase}, path, parse)
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	return s, err
+}
+
+func newHostKeys(path string, acceptNew bool, cache *Cache, log *slog.Logger) (*hostKeys, error) {
 	h := &hostKeys{path: path, acceptNew: acceptNew, log: log}
-	db, err := files.load(path)
+	db, err := cache.knownHostsDB(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Treated as empty: the unknown-host error says so, and
