@@ -21,6 +21,11 @@ type Options struct {
 	Vendors map[string]Transport        // known vendor names -> transport ("netgear-gs110tp" -> TransportSNMP, "cisco-ios" -> TransportSSH, ...)
 	Getenv  func(string) (string, bool) // nil = os.LookupEnv (tests inject their own); also gives HOME for ~
 	Logger  *slog.Logger                // nil = slog.Default(); used for warnings only
+	// Sites and Switches, when set, name the scope of the run with Select's
+	// rule: secrets are fetched only for switches in it, so a job for one
+	// site does not need the environment or files of every other site.
+	// Everything else is still checked for every switch.
+	Sites, Switches []string
 }
 
 // maxInventorySize bounds the inventory file: thousands of switches fit in
@@ -69,6 +74,10 @@ type decoder struct {
 	dir     string       // the inventory's folder, absolute
 	inline  []*secretRef // inline secrets, refused unless allow_inline_secrets
 	files   map[string]fileResult
+	// scope of the run (Options.Sites, Options.Switches), and whether the
+	// switch being built is outside it: then secrets are checked, not fetched.
+	scopeSites, scopeSwitches []string
+	outOfScope                bool
 }
 
 type fileResult struct {
@@ -78,11 +87,12 @@ type fileResult struct {
 
 func newDecoder(path string, opts Options) *decoder {
 	d := &decoder{
-		problems: problems{file: path},
-		vendors:  opts.Vendors,
-		getenv:   opts.Getenv,
-		log:      opts.Logger,
-		files:    make(map[string]fileResult),
+		problems:   problems{file: path},
+		vendors:    opts.Vendors,
+		getenv:     opts.Getenv,
+		scopeSites: opts.Sites, scopeSwitches: opts.Switches,
+		log:   opts.Logger,
+		files: make(map[string]fileResult),
 	}
 	if d.file == "" {
 		d.file = "<inventory>"

@@ -175,6 +175,8 @@ func (d *decoder) buildSwitch(global rawBlock, rs rawSite, r rawSwitch, first ma
 		sw.Address, sw.Host, addrPort = addr, host, port
 	}
 
+	d.outOfScope = !inScope(d.scopeSites, d.scopeSwitches, sw.Site, sw.Name)
+	defer func() { d.outOfScope = false }()
 	// Only the vendor's transport must be complete: an SNMP switch needs no
 	// SSH credentials, and resolving them anyway would fail on variables
 	// that are rightly unset. The other transport stays zero.
@@ -335,6 +337,16 @@ const maxSecretFile = 64 << 10
 // line that names the reference and never includes the value.
 func (d *decoder) resolveSecret(r *secretRef) Secret {
 	at := loc{r.from, r.line}
+	if d.outOfScope && r.kind != "inline" {
+		// Not this run's switch: the reference is well formed (the
+		// decoder checked it), its value is another job's business.
+		if r.kind == "file" {
+			if _, err := d.path(r.ref); err != nil {
+				d.add(at, r.field, err, "%v", err)
+			}
+		}
+		return Secret{}
+	}
 	switch r.kind {
 	case "inline":
 		return NewSecret(r.ref, fmt.Sprintf("inline %s:%d", d.file, r.line))

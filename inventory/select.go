@@ -40,11 +40,8 @@ func (inv *Inventory) Select(sites, switches []string) ([]Switch, error) {
 
 	var out []Switch
 	for _, s := range inv.Sites {
-		if len(sites) > 0 && !slices.Contains(sites, s.Name) {
-			continue
-		}
 		for _, sw := range s.Switches {
-			if len(switches) == 0 || slices.Contains(switches, sw.Name) {
+			if inScope(sites, switches, s.Name, sw.Name) {
 				out = append(out, sw)
 			}
 		}
@@ -73,4 +70,9 @@ func sortedKeys[V any](m map[string]V) string {
 	}
 	slices.Sort(keys)
 	return strings.Join(keys, ", ")
+}
+
+// inScope is Select's rule for one switch.
+func inScope(sites, switches []string, site, name string) bool {
+	return (len(sites) == 0 || slices.Contains(sites, site)) && (len(switches) == 0 || slices.Contains(switches, name))
 }

@@ -157,9 +157,18 @@ func (a *app) readConfig() error {
 }
 
 // loadInventory loads and validates the inventory; any error is invalid input.
+// loadInventory loads the inventory with the secrets of the switches in
+// scope (--site, --switch): a job for one site needs no other site's
+// credentials. loadWholeInventory fetches every secret.
 func (a *app) loadInventory() (*inventory.Inventory, error) {
+	return a.loadInventoryFor(a.names("site"), a.names("switch"))
+}
+
+func (a *app) loadWholeInventory() (*inventory.Inventory, error) { return a.loadInventoryFor(nil, nil) }
+
+func (a *app) loadInventoryFor(sites, switches []string) (*inventory.Inventory, error) {
 	path := a.v.GetString("inventory")
-	inv, err := inventory.Load(path, inventory.Options{Vendors: a.registry.Transports(), Logger: a.log})
+	inv, err := inventory.Load(path, inventory.Options{Vendors: a.registry.Transports(), Logger: a.log, Sites: sites, Switches: switches})
 	if err != nil {
 		return nil, invalid(err)
 	}

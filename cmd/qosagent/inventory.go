@@ -17,7 +17,7 @@ func (a *app) inventoryCommand() *cobra.Command {
 		Short: "Validate the inventory and its policy; exit 3 on any error, contact nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			inv, err := a.loadInventory()
+			inv, err := a.loadWholeInventory()
 			if err != nil {
 				return err
 			}
