@@ -46,7 +46,7 @@ func (a *app) labCommand() *cobra.Command {
 		},
 	}
 	labFlags(cmd)
-	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file (the community goes to a 0600 file beside it)")
+	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file (the community, SSH password, enable secret and known_hosts go to 0600 files beside it)")
 	return cmd
 }
 
