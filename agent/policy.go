@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -93,13 +95,31 @@ type rawPolicy struct {
 	WeightedShares []int     `yaml:"weighted_shares"`
 }
 
+var unknownField = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+
+// policyKeys are rawPolicy's keys, for messages.
+const policyKeys = "classes, ef_exclusive, trust, trust_ports, weighted_shares"
+
 // ParsePolicy decodes and validates policy YAML; name is used in messages.
 func ParsePolicy(name string, data []byte) (Policy, error) {
 	var raw rawPolicy
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil {
-		return Policy{}, fmt.Errorf("%s: %w", name, err)
+		if errors.Is(err, io.EOF) {
+			return Policy{}, fmt.Errorf("%s: the policy is empty; expected classes: and, optionally, %s", name, policyKeys)
+		}
+		// yaml.v3 names our Go type in "field x not found in type
+		// agent.rawPolicy"; a user needs the key and the keys there are.
+		msg := unknownField.ReplaceAllStringFunc(err.Error(), func(m string) string {
+			sub := unknownField.FindStringSubmatch(m)
+			keys := policyKeys
+			if sub[2] == "agent.Class" {
+				keys = "name, dscp"
+			}
+			return "unknown key " + sub[1] + "; expected one of " + keys
+		})
+		return Policy{}, fmt.Errorf("%s: %s", name, msg)
 	}
 	p := Policy{Classes: raw.Classes, EFExclusive: raw.EFExclusive, Trust: "dscp", WeightedShares: raw.WeightedShares}
 	if raw.Trust != nil {
