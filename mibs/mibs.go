@@ -2,8 +2,11 @@
 // objects. The NetGear smart-switch objects live under 1.3.6.1.4.1.4526.11
 // (ng700smartswitch); the managed-switch branch 4526.10 that many MIB
 // collections carry has the same names at different OIDs and is wrong for a
-// GS110TP. The MIB texts are not copied here; see README.md for where the
-// modules come from.
+// GS110TP. The MIB texts are not copied here (the constants are written
+// from the facts, as agreed for this project): NETGEAR-QOS-COS-MIB (ng_qos_cos.my) and
+// NETGEAR-SWITCHING-MIB (ng_switching.my) are in the netdisco/netdisco-mibs
+// collection under netgear/ (commit 27ee787), the sysObjectIDs in
+// NETGEAR-REF-MIB (librenms) and netdisco's netgear/netgear.my.
 package mibs
 
 // SNMPv2-MIB.
