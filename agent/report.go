@@ -72,6 +72,12 @@ type Summary struct {
 	Planned   int `json:"planned"`
 }
 
+// String is the summary line of the table report and of the history.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d switches: %d compliant, %d drift, %d error, %d changed, %d planned",
+		s.Switches, s.Compliant, s.Drift, s.Error, s.Changed, s.Planned)
+}
+
 // Report is the result of one audit or apply run.
 type Report struct {
 	GeneratedAt time.Time      `json:"generated_at"`
@@ -326,9 +332,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
 	}
-	sm := r.Summary
-	fmt.Fprintf(w, "\n%d switches: %d compliant, %d drift, %d error, %d changed, %d planned\n",
-		sm.Switches, sm.Compliant, sm.Drift, sm.Error, sm.Changed, sm.Planned)
+	fmt.Fprintf(w, "\n%s\n", r.Summary)
 	if r.Interrupted {
 		fmt.Fprintln(w, "run interrupted: switches not started are reported as errors")
 	}

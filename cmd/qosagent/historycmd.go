@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/vendors"
 )
@@ -123,11 +124,11 @@ func (a *app) historyTable(out any) error {
 }
 
 func summaryText(raw json.RawMessage) string {
-	var s struct{ Switches, Compliant, Drift, Error, Changed, Planned int }
+	var s agent.Summary
 	if json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
-	return fmt.Sprintf("%d switches: %d compliant, %d drift, %d error, %d changed, %d planned", s.Switches, s.Compliant, s.Drift, s.Error, s.Changed, s.Planned)
+	return s.String()
 }
 
 func (a *app) restoreCommand() *cobra.Command {
