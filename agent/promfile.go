@@ -36,24 +36,26 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 		}
 		return sws[i].Name < sws[j].Name
 	})
-	labels := func(s SwitchResult) string {
-		return fmt.Sprintf(`site="%s",switch="%s",vendor="%s"`, escape(s.Site), escape(s.Name), escape(s.Vendor))
+	// Each switch's labels, built once for its four series.
+	lbl := make([]string, len(sws))
+	for i, s := range sws {
+		lbl[i] = fmt.Sprintf(`site="%s",switch="%s",vendor="%s"`, escape(s.Site), escape(s.Name), escape(s.Vendor))
 	}
 	help("qosagent_switch_compliant", "gauge", "1 when the switch met the policy at the end of the last run (compliant or changed), else 0.")
-	for _, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_compliant{%s} %d\n", labels(s), btoi(s.Status == StatusCompliant || s.Status == StatusChanged))
+	for i, s := range sws {
+		fmt.Fprintf(&b, "qosagent_switch_compliant{%s} %d\n", lbl[i], btoi(s.Status == StatusCompliant || s.Status == StatusChanged))
 	}
 	help("qosagent_switch_up", "gauge", "1 when the switch could be read in the last run, else 0.")
-	for _, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", labels(s), btoi(s.Status != StatusError))
+	for i, s := range sws {
+		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", lbl[i], btoi(s.Status != StatusError))
 	}
 	help("qosagent_switch_findings", "gauge", "Policy findings on the switch in the last run.")
-	for _, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_findings{%s} %d\n", labels(s), len(s.Findings))
+	for i, s := range sws {
+		fmt.Fprintf(&b, "qosagent_switch_findings{%s} %d\n", lbl[i], len(s.Findings))
 	}
 	help("qosagent_switch_last_success_timestamp_seconds", "gauge", "When the switch was last read (and written, for apply) without error.")
-	for _, s := range sws {
-		l := labels(s)
+	for i, s := range sws {
+		l := lbl[i]
 		switch {
 		case s.Status != StatusError:
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %d\n", l, run.Finished.Unix())
@@ -88,9 +90,10 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	return fsutil.WriteAtomic(path, []byte(b.String()), 0o644)
 }
 
-func escape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
+// labelEscaper escapes a label value as the text format wants.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func escape(s string) string { return labelEscaper.Replace(s) }
 
 var lastSuccessLine = regexp.MustCompile(`^qosagent_switch_last_success_timestamp_seconds\{(.*)\} (\S+)$`)
 
