@@ -371,3 +371,24 @@ func FuzzPlan(f *testing.F) {
 		}
 	})
 }
+
+// TestEFTopNamesThePolicysClasses: the ef-top message names the values of
+// the policy in force that share EF's queue, not the default policy's.
+func TestEFTopNamesThePolicysClasses(t *testing.T) {
+	st := gs110tpFactory() // EF and AF41 on queue 2, AF11 (10) on queue 0
+	st.DSCP[10] = 2
+	p := Policy{Trust: "dscp", Classes: []Class{{Name: "voice", DSCP: []int{46}}, {Name: "bulk", DSCP: []int{10}}, {Name: "rest", DSCP: []int{0}}}}
+	fs, err := Check(p, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		if f.Rule == RuleEFTop && strings.Contains(f.Message, "shares") {
+			if !strings.Contains(f.Message, "AF11") || strings.Contains(f.Message, "AF41") {
+				t.Fatalf("ef-top: %q; want AF11 named, AF41 (not in this policy) not", f.Message)
+			}
+			return
+		}
+	}
+	t.Fatalf("no ef-top sharing finding in %+v", fs)
+}

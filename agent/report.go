@@ -277,7 +277,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		var trustPorts []string
 		for _, f := range s.Findings {
-			if f.Rule == RuleTrust && f.Port != "" && strings.HasSuffix(f.Message, "; expected dscp") {
+			if f.Rule == RuleTrust && f.GotTrust != "" {
 				trustPorts = append(trustPorts, f.Port)
 				continue
 			}

@@ -20,6 +20,7 @@ type Finding struct {
 	Rule      string `json:"rule"`
 	DSCP      *int   `json:"dscp,omitempty"`
 	Port      string `json:"port,omitempty"`
+	GotTrust  string `json:"got_trust,omitempty"` // trust rule: what the port trusts instead of dscp
 	WantQueue *int   `json:"want_queue,omitempty"`
 	GotQueue  *int   `json:"got_queue,omitempty"`
 	Message   string `json:"message"`
@@ -34,7 +35,7 @@ func Check(p Policy, st vendors.State) ([]Finding, error) {
 		return nil, err
 	}
 	var fs []Finding
-	fs = append(fs, checkEFTop(st)...)
+	fs = append(fs, checkEFTop(p, st)...)
 	fs = append(fs, checkOrder(p, st)...)
 	if p.EFExclusive {
 		fs = append(fs, checkEFExclusive(p, st)...)
@@ -54,13 +55,13 @@ func fits(p Policy, st vendors.State) error {
 	return nil
 }
 
-func checkEFTop(st vendors.State) []Finding {
+func checkEFTop(p Policy, st vendors.State) []Finding {
 	var fs []Finding
 	top := st.Top()
 	got := st.DSCP[DSCPEF]
 	if got != top.ID {
 		msg := fmt.Sprintf("EF is on queue %d; the top queue is %d", got, top.ID)
-		if others := sharers(st, got, DSCPEF); len(others) > 0 {
+		if others := sharers(p, st, got, DSCPEF); len(others) > 0 {
 			msg = fmt.Sprintf("EF shares queue %d with %s; the top queue is %d", got, others, top.ID)
 		}
 		fs = append(fs, Finding{Rule: RuleEFTop, DSCP: intp(DSCPEF), WantQueue: intp(top.ID), GotQueue: intp(got), Message: msg})
@@ -71,12 +72,15 @@ func checkEFTop(st vendors.State) []Finding {
 	return fs
 }
 
-// sharers names the policy-relevant DSCP values other than self on queue q.
-func sharers(st vendors.State, q, self int) string {
+// sharers names the DSCP values of the policy's classes, other than self,
+// on queue q.
+func sharers(p Policy, st vendors.State, q, self int) string {
 	var names []string
-	for _, d := range []int{DSCPEF, DSCPAF41, DSCPCS3, DSCPDefault} {
-		if d != self && st.DSCP[d] == q {
-			names = append(names, dscpName(d))
+	for _, c := range p.Classes {
+		for _, d := range c.DSCP {
+			if d != self && st.DSCP[d] == q {
+				names = append(names, dscpName(d))
+			}
 		}
 	}
 	if len(names) == 0 {
@@ -188,7 +192,7 @@ func checkTrust(p Policy, st vendors.State) []Finding {
 			if port == vendors.GlobalPort {
 				what = "the global setting"
 			}
-			fs = append(fs, Finding{Rule: RuleTrust, Port: port, Message: fmt.Sprintf("%s trusts %s; expected dscp", what, t)})
+			fs = append(fs, Finding{Rule: RuleTrust, Port: port, GotTrust: string(t), Message: fmt.Sprintf("%s trusts %s; expected dscp", what, t)})
 		}
 	}
 	for _, port := range missing {

@@ -19,7 +19,7 @@ import (
 type Engine struct {
 	Registry    *vendors.Registry
 	Policy      Policy
-	Concurrency int // switches in flight at once; <= 0 means 32
+	Concurrency int // switches in flight at once; <= 0 means DefaultConcurrency
 	// SiteConcurrency caps the switches in flight per site (0 = no cap), so
 	// a site behind a slow WAN link cannot take every worker.
 	SiteConcurrency int

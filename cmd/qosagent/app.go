@@ -24,7 +24,6 @@ import (
 // Exit codes (README "Exit codes").
 const (
 	exitOK      = agent.ExitOK
-	exitDrift   = agent.ExitDrift
 	exitFailed  = agent.ExitError
 	exitInvalid = agent.ExitInvalid
 )
