@@ -34,8 +34,6 @@ type Engine struct {
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
 	Now    func() time.Time
-	// DryRun makes apply and restore plan only.
-	DryRun bool
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -64,16 +62,16 @@ func (e *Engine) Audit(ctx context.Context, sws []inventory.Switch) *Report {
 
 // Apply brings every switch to the policy. With dryRun it only plans.
 func (e *Engine) Apply(ctx context.Context, sws []inventory.Switch, dryRun bool) *Report {
-	e.DryRun = dryRun
-	return e.run(ctx, "apply", dryRun, sws, e.applyOne)
+	return e.run(ctx, "apply", dryRun, sws, func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+		return e.transact(ctx, a, res, func(st vendors.State) (vendors.State, error) { return Target(e.Policy, st) }, true, dryRun)
+	})
 }
 
 // Restore writes a backup back to one switch with the apply transaction
 // (backup of the current state, write, verify, rollback, save).
 func (e *Engine) Restore(ctx context.Context, sw inventory.Switch, backup vendors.State, dryRun bool) *Report {
-	e.DryRun = dryRun
 	return e.run(ctx, "restore", dryRun, []inventory.Switch{sw}, func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
-		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return backup, nil }, false)
+		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return backup, nil }, false, dryRun)
 	})
 }
 

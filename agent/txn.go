@@ -14,16 +14,12 @@ import (
 // own: the switch's deadline may be what made the write fail.
 const rollbackTimeout = 30 * time.Second
 
-// applyOne brings one switch to the policy.
-func (e *Engine) applyOne(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
-	return e.transact(ctx, a, res, func(st vendors.State) (vendors.State, error) { return Target(e.Policy, st) }, true)
-}
-
 // transact is the per-switch transaction of DESIGN §6: read, compute the
 // wanted state, backup, write, read back, verify, save; a failed write or
 // verify restores the backup. With policyDone the switch must also meet the
-// policy afterwards to count as changed (apply); a restore need not.
-func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchResult, want func(vendors.State) (vendors.State, error), policyDone bool) error {
+// policy afterwards to count as changed (apply); a restore need not. With
+// dryRun it stops at the plan.
+func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchResult, want func(vendors.State) (vendors.State, error), policyDone, dryRun bool) error {
 	before, err := e.read(ctx, a, res)
 	if err != nil && (policyDone || !errors.As(err, new(misfitError))) {
 		return err
@@ -44,7 +40,7 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		}
 		return nil
 	}
-	if e.DryRun {
+	if dryRun {
 		res.Status = StatusPlanned
 		return nil
 	}
