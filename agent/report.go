@@ -205,6 +205,14 @@ func (res *SwitchResult) setChange(ch vendors.Change) {
 	res.SchedulerChanges = ch.Scheduler
 }
 
+// setFindings sets the findings, [] rather than null in JSON when none.
+func (res *SwitchResult) setFindings(fs []Finding) {
+	res.Findings = fs
+	if fs == nil {
+		res.Findings = []Finding{}
+	}
+}
+
 // ChangeCount is the number of changes planned or made: map rows, trust,
 // scheduler and QoS enable alike.
 func (res *SwitchResult) ChangeCount() int {

@@ -203,10 +203,7 @@ func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult)
 	if err != nil {
 		return st, misfitError{err}
 	}
-	res.Findings = fs
-	if fs == nil {
-		res.Findings = []Finding{}
-	}
+	res.setFindings(fs)
 	return st, nil
 }
 

@@ -69,10 +69,7 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	if err != nil && policyDone {
 		return err
 	}
-	res.Findings = fs
-	if fs == nil {
-		res.Findings = []Finding{}
-	}
+	res.setFindings(fs)
 	if err := a.Save(ctx); err != nil {
 		return fmt.Errorf("change applied and verified in the running config, but saving to startup config failed: %w", err)
 	}
