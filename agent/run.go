@@ -26,7 +26,8 @@ type Engine struct {
 	Timeout         time.Duration // per switch deadline; <= 0 means 60s
 	Backups         BackupStore   // where apply keeps the state it replaces; required for apply
 	Logger          *slog.Logger
-	// Progress, when set, is called after each switch with counts so far.
+	// Progress, when set, is called after each switch with counts so far,
+	// and once with done == total at the end of an interrupted run.
 	Progress func(done, total, failed int)
 	// Result, when set, receives each switch's result as soon as it is
 	// known, from the worker that produced it (so it must be safe for
@@ -131,7 +132,13 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 			if e.Result != nil {
 				e.Result(rep.Switches[i])
 			}
+			fails++
 		}
+	}
+	if rep.Interrupted && e.Progress != nil {
+		// The switches not started count as failed: the last call says
+		// the run is over, as the report does.
+		e.Progress(len(sws), len(sws), fails)
 	}
 	rep.summarize()
 	return rep

@@ -93,7 +93,12 @@ func TestResultHookSeesEverySwitchOnce(t *testing.T) {
 			}
 			var mu sync.Mutex
 			seen := map[string]SwitchResult{}
-			e := &Engine{Registry: reg, Policy: DefaultPolicy(), Concurrency: 2, Result: func(r SwitchResult) {
+			var lastDone, lastTotal int
+			e := &Engine{Registry: reg, Policy: DefaultPolicy(), Concurrency: 2, Progress: func(done, total, _ int) {
+				mu.Lock()
+				defer mu.Unlock()
+				lastDone, lastTotal = done, total
+			}, Result: func(r SwitchResult) {
 				mu.Lock()
 				defer mu.Unlock()
 				if _, dup := seen[r.Name]; dup {
@@ -120,6 +125,9 @@ func TestResultHookSeesEverySwitchOnce(t *testing.T) {
 			}
 			if interrupt != (notStarted > 0) {
 				t.Errorf("%d switches not started", notStarted)
+			}
+			if lastDone != lastTotal || lastTotal != len(sws) {
+				t.Errorf("last progress %d/%d: a progress bar would never end its line", lastDone, lastTotal)
 			}
 		})
 	}
