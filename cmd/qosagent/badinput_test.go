@@ -82,10 +82,7 @@ func TestUnreadableFiles(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "qosagent")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := builtQosagent(t)
 	good, _ := os.ReadFile(inv)
 	secret, _ := os.ReadFile(strings.TrimSuffix(inv, ".yaml") + ".community")
 	write := func(name string, data []byte, mode os.FileMode) string {

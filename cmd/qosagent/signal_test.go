@@ -22,10 +22,7 @@ import (
 func TestSignalStopsNewSwitches(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			bin := filepath.Join(t.TempDir(), "qosagent")
-			if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-				t.Fatalf("build: %v\n%s", err, out)
-			}
+			bin := builtQosagent(t)
 			l, inv := startLab(t, 4)
 			// The first switch does not answer, so the run is still on it
 			// (1 s timeout, 1 retry) when the signal arrives.
