@@ -322,12 +322,6 @@ func (s *Switch) dropped() {
 	}
 }
 
-func (s *Switch) getFaults() Faults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.faults
-}
-
 // update applies f to the running config under the lock.
 func (s *Switch) update(f func(c *Config)) {
 	s.mu.Lock()

@@ -98,9 +98,16 @@ func setPageLen(x *session, args []string) error {
 	return nil
 }
 
-func setWidth(x *session, args []string) error {
-	x.width, _ = strconv.Atoi(args[0])
-	return nil
+// setWidth accepts "terminal width N"; no output is wider than 80
+// columns, so there is nothing to keep.
+func setWidth(*session, []string) error { return nil }
+
+// setQoS is the global QoS switch ("mls qos", "qos basic", "no qos").
+func setQoS(on bool) handler {
+	return func(x *session, _ []string) error {
+		x.sw.update(func(c *Config) { c.QoS = on })
+		return nil
+	}
 }
 
 func pagingOff(x *session, _ []string) error {

@@ -87,8 +87,8 @@ func iosDialect() *dialect {
 			cmd(modePriv, "write", iosWrite),
 
 			cmd(modeConfig, "hostname <word>", setHostname),
-			cmd(modeConfig, "mls qos", iosSetQoS(true)),
-			cmd(modeConfig, "no mls qos", iosSetQoS(false)),
+			cmd(modeConfig, "mls qos", setQoS(true)),
+			cmd(modeConfig, "no mls qos", setQoS(false)),
 			cmd(modeConfig, "mls qos srr-queue output dscp-map queue <1-4> threshold <1-3> <0-63>*8", iosSetMap),
 			cmd(modeConfig, "no mls qos srr-queue output dscp-map", iosResetMap),
 			cmd(modeConfig, "interface <if>", iosInterface),
@@ -103,13 +103,6 @@ func iosDialect() *dialect {
 			cmd(modeConfigIf, "srr-queue bandwidth shape <0-65535> <0-65535> <0-65535> <0-65535>",
 				iosPort(func(p *Port, a []string) { p.Shape = [4]int(atois(a)) })),
 		),
-	}
-}
-
-func iosSetQoS(on bool) handler {
-	return func(x *session, _ []string) error {
-		x.sw.update(func(c *Config) { c.QoS = on })
-		return nil
 	}
 }
 

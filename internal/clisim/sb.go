@@ -68,9 +68,9 @@ func sbDialect() *dialect {
 			cmd(modePriv, "copy running-config startup-config", sbSave),
 
 			cmd(modeConfig, "hostname <word>", setHostname),
-			cmd(modeConfig, "qos", sbSetQoS(true)),
-			cmd(modeConfig, "qos basic", sbSetQoS(true)),
-			cmd(modeConfig, "no qos", sbSetQoS(false)),
+			cmd(modeConfig, "qos", setQoS(true)),
+			cmd(modeConfig, "qos basic", setQoS(true)),
+			cmd(modeConfig, "no qos", setQoS(false)),
 			cmd(modeConfig, "qos trust {cos|dscp|cos-dscp}", func(x *session, a []string) error {
 				x.sw.update(func(c *Config) { c.Trust = a[0] })
 				return nil
@@ -89,13 +89,6 @@ func sbDialect() *dialect {
 				return nil
 			}),
 		),
-	}
-}
-
-func sbSetQoS(on bool) handler {
-	return func(x *session, _ []string) error {
-		x.sw.update(func(c *Config) { c.QoS = on })
-		return nil
 	}
 }
 

@@ -79,7 +79,6 @@ type session struct {
 	mode        mode
 	port        int // index of the interface being configured in modeConfigIf
 	pageLen     int // 0 = paging off
-	width       int // stored only: no output is wider than 80 columns
 	configLines int
 	linePrompt  string // the prompt the current line was typed at
 	line        string // the line being handled
@@ -126,7 +125,7 @@ func (x *session) handleLine(line string) error {
 			return err
 		}
 	}
-	switch f := x.sw.getFaults(); {
+	switch f := x.sw.Faults(); {
 	case !run:
 	case inConfig && f.FailCommand != "" && strings.Contains(line, f.FailCommand):
 		x.invalid(strings.Index(line, f.FailCommand))
@@ -145,7 +144,7 @@ func (x *session) handleLine(line string) error {
 	if inConfig {
 		x.configLines++
 		x.sw.countConfigLine()
-		if n := x.sw.getFaults().DropAfterConfigLines; n > 0 && x.configLines >= n {
+		if n := x.sw.Faults().DropAfterConfigLines; n > 0 && x.configLines >= n {
 			x.sw.dropped()
 			return ErrDropped
 		}
@@ -304,7 +303,7 @@ func (x *session) writeRaw(s string) { x.out.WriteString(s) }
 func (x *session) writeLine(s string) {
 	if j := x.sw.junk(x.configLines); j != "" {
 		end := ""
-		if x.sw.getFaults().Garbage == GarbageANSI {
+		if x.sw.Faults().Garbage == GarbageANSI {
 			end = "\x1b[0m" // a colour reset after the line, as coloured CLIs do
 		}
 		s = j + s + end
