@@ -4,22 +4,18 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/qosagent/qosagent/internal/sim"
 )
 
 // fastpathQueues is the number of traffic classes of the simulated
 // FASTPATH switch.
 const fastpathQueues = 4
 
-// fastpathFactoryQueue is the 802.1D 4-class table applied to the IP
-// precedence (dscp>>3), the default of a 4-queue FASTPATH switch.
-func fastpathFactoryQueue(dscp int) int {
-	return [8]int{1, 0, 0, 1, 2, 2, 3, 3}[dscp>>3]
-}
-
 func fastpathFactory() Config {
 	c := Config{Trust: "dot1p", Strict: make([]bool, fastpathQueues)}
 	for d := range c.Map {
-		c.Map[d] = Cell{Queue: fastpathFactoryQueue(d)}
+		c.Map[d] = Cell{Queue: sim.FactoryQueue(d)}
 	}
 	return c
 }
@@ -77,7 +73,7 @@ func fastpathDialect() *dialect {
 			cmd(modeConfig, "no classofservice ip-dscp-mapping", func(x *session, _ []string) error {
 				x.sw.update(func(c *Config) {
 					for d := range c.Map {
-						c.Map[d] = Cell{Queue: fastpathFactoryQueue(d)}
+						c.Map[d] = Cell{Queue: sim.FactoryQueue(d)}
 					}
 				})
 				return nil
@@ -175,7 +171,7 @@ func fastpathRunningConfig(c Config) []string {
 	}
 	lines = append(lines, "vlan database", "exit", "", "configure")
 	for d, cell := range c.Map {
-		if cell.Queue != fastpathFactoryQueue(d) {
+		if cell.Queue != sim.FactoryQueue(d) {
 			lines = append(lines, fmt.Sprintf("classofservice ip-dscp-mapping %d %d", d, cell.Queue))
 		}
 	}

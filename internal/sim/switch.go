@@ -33,6 +33,11 @@ const (
 // table applied to the IP precedence (dscp>>3).
 var factoryQueue = [8]uint8{1, 0, 0, 1, 2, 2, 3, 3}
 
+// FactoryQueue is the traffic class a 4-queue FASTPATH switch (a GS110TP,
+// a NetGear managed switch) gives dscp out of the box; the CLI simulator
+// and the snmpsim data generator use it too.
+func FactoryQueue(dscp int) int { return int(factoryQueue[dscp>>3]) }
+
 // config is what agentSaveConfig copies to NVRAM. It is a plain value so
 // that the running and startup copies compare with ==.
 type config struct {

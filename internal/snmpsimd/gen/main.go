@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/qosagent/qosagent/internal/sim"
 	"github.com/qosagent/qosagent/mibs"
 )
 
@@ -44,10 +45,6 @@ var variants = []variant{
 // Interfaces of a GS110TP: eight copper ports and two SFP ports. ifIndex 0 is
 // the global row of the per-interface CoS tables.
 const numIfIndex = 10
-
-// factoryQueue is the factory DSCP -> traffic class map of a 4-queue
-// FASTPATH smart switch, indexed by dscp>>3.
-var factoryQueue = [8]int{0: 1, 1: 0, 2: 0, 3: 1, 4: 2, 5: 2, 6: 3, 7: 3}
 
 // snmprec type tags (the sum of the BER tag bytes, as snmpsim spells them).
 const (
@@ -119,7 +116,7 @@ func Render(name string) []byte {
 	for ifIndex := 0; ifIndex <= numIfIndex; ifIndex++ {
 		for dscp := 0; dscp < 64; dscp++ {
 			addWritable(fmt.Sprintf("%s.%d.%d", mibs.AgentCosMapIpDscpTrafficClass, ifIndex, dscp),
-				tagGauge32, factoryQueue[dscp>>3])
+				tagGauge32, sim.FactoryQueue(dscp))
 		}
 		trust := fmt.Sprintf("%s.%d", mibs.AgentCosMapIntfTrustMode, ifIndex)
 		if ifIndex == 0 && v.refuseTrust {
