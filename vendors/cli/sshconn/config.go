@@ -3,8 +3,6 @@ package sshconn
 import (
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -32,8 +30,8 @@ type Config struct {
 	// many switches use instead.
 	Password string
 
-	// KnownHosts is the OpenSSH known_hosts file; required. A leading
-	// "~/" is expanded.
+	// KnownHosts is the OpenSSH known_hosts file; required. Paths are
+	// used as given: the inventory has expanded "~" already.
 	KnownHosts string
 	// AcceptNewHostKeys records the key of an unknown host (trust on
 	// first use) and logs it at WARN. A changed key is always refused.
@@ -75,18 +73,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	c.KnownHosts = expandHome(c.KnownHosts)
-	c.KeyFile = expandHome(c.KeyFile)
 	return c, nil
-}
-
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // algorithms returns the algorithm lists for ssh.ClientConfig: x/crypto's
