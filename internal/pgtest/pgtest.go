@@ -42,10 +42,6 @@ import (
 	"github.com/qosagent/qosagent/internal/peer"
 )
 
-// RequirePeersEnv, set to 1, turns a missing PostgreSQL into a test
-// failure instead of a skip, so that CI cannot pass by skipping.
-const RequirePeersEnv = peer.RequireEnv
-
 // startTimeout bounds initdb plus the server's start.
 const startTimeout = 60 * time.Second
 

@@ -66,11 +66,6 @@ const (
 	DefaultV3PrivProto = "AES"
 )
 
-// RequirePeersEnv names the environment variable that, set to 1, turns a
-// missing snmpsimd into a test failure instead of a skip, so CI cannot pass
-// by skipping.
-const RequirePeersEnv = peer.RequireEnv
-
 // startTimeout bounds how long Start waits for snmpsimd to answer; it takes
 // about a second to import pysnmp and index the data files.
 const startTimeout = 20 * time.Second

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/internal/peer"
 	"github.com/qosagent/qosagent/mibs"
 )
 
@@ -242,10 +244,7 @@ func TestGetBulkQuirks(t *testing.T) {
 // client, over v2c and v3 authPriv with a context name.
 func TestNetSNMP(t *testing.T) {
 	if _, err := exec.LookPath("snmpget"); err != nil {
-		if os.Getenv(RequirePeersEnv) == "1" {
-			t.Fatalf("snmpget not installed (apt-get install snmp): %v", err)
-		}
-		t.Skip("snmpget not installed (apt-get install snmp)")
+		peer.Missing(t, "net-snmp's snmpget", "apt-get install snmp", err)
 	}
 	a := Start(t, Options{})
 	c := connect(t, a.V2c(VariantGS110TP))
