@@ -86,7 +86,7 @@ var (
 
 var (
 	authProtocols = []string{"MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"}
-	privProtocols = []string{"DES", "AES", "AES192", "AES256"}
+	privProtocols = []string{"DES", "AES", "AES192", "AES256", "AES192C", "AES256C"}
 )
 
 func (d *decoder) inventory(root *yaml.Node) rawInventory {

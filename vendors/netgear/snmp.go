@@ -133,6 +133,10 @@ func privProtocol(name string) (gosnmp.SnmpV3PrivProtocol, error) {
 		return gosnmp.AES192, nil
 	case "AES256":
 		return gosnmp.AES256, nil
+	case "AES192C": // the Reeder key extension (Cisco, net-snmp's AES192C)
+		return gosnmp.AES192C, nil
+	case "AES256C":
+		return gosnmp.AES256C, nil
 	}
 	return 0, fmt.Errorf("snmp priv_protocol %q is not supported", name)
 }

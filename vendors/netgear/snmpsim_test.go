@@ -127,3 +127,31 @@ func TestSnmpsimPartialApplyRollsBack(t *testing.T) {
 		t.Fatalf("backups: %v", files)
 	}
 }
+
+// TestSnmpsimV3Protocols reads through SNMPv3 authPriv with each auth and
+// privacy protocol against snmpsimd, including both AES-192/256 key
+// extensions: AES192/AES256 (Blumenthal) and AES192C/AES256C (Reeder, as
+// Cisco and snmpsimd's plain AES192/AES256 do).
+func TestSnmpsimV3Protocols(t *testing.T) {
+	for _, tc := range []struct{ auth, simPriv, ourPriv string }{
+		{"MD5", "DES", "DES"},
+		{"SHA", "AES", "AES"},
+		{"SHA224", "AES192", "AES192C"},
+		{"SHA512", "AES256", "AES256C"},
+		{"SHA384", "AES192BLMT", "AES192"},
+		{"SHA256", "AES256BLMT", "AES256"},
+	} {
+		t.Run(tc.auth+"+"+tc.ourPriv, func(t *testing.T) {
+			a := snmpsimd.Start(t, snmpsimd.Options{V3AuthProto: tc.auth, V3PrivProto: tc.simPriv})
+			sw := snmpsimSwitch(t, a, snmpsimd.VariantGS110TP, "3")
+			sw.SNMP.PrivProtocol = tc.ourPriv
+			st, err := open(t, sw).Read(context.Background())
+			if err != nil {
+				t.Fatalf("%s + %s: %v", tc.auth, tc.ourPriv, err)
+			}
+			if st.DSCP[46] != 2 {
+				t.Errorf("EF on queue %d, want the factory 2", st.DSCP[46])
+			}
+		})
+	}
+}
