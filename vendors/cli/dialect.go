@@ -76,9 +76,17 @@ type WriteSpec struct {
 		On  []string `yaml:"on"`
 		Off []string `yaml:"off"`
 	} `yaml:"qos_enable"`
-	Map struct {
+	// PortEnter and PortExit open and close a port's configuration; the
+	// port-scoped templates below hold only the lines in between, and each
+	// port is entered once per change.
+	PortEnter string `yaml:"port_enter"`
+	PortExit  string `yaml:"port_exit"`
+	Map       struct {
 		Line       string `yaml:"line"`
 		MaxPerLine int    `yaml:"max_per_line"`
+		// DefaultThreshold is written for a value whose drop threshold
+		// was not read (platforms with thresholds in the map line).
+		DefaultThreshold int `yaml:"default_threshold"`
 	} `yaml:"map"`
 	Trust struct {
 		Scope   string            `yaml:"scope"` // "port" or "global"
@@ -94,6 +102,7 @@ type WriteSpec struct {
 	} `yaml:"strict"`
 	Weights struct {
 		Line []string `yaml:"line"`
+		Min  int      `yaml:"min"` // the lowest weight the platform takes
 	} `yaml:"weights"`
 }
 
@@ -184,6 +193,9 @@ func (d *Dialect) compile() error {
 	}
 	if d.Write.Map.Line == "" || d.Write.Map.MaxPerLine < 1 {
 		errs = append(errs, errors.New("write.map.line and write.map.max_per_line are required"))
+	}
+	if (d.Write.Trust.Scope == "port" || d.Write.Strict.Scope == "port") && d.Write.PortEnter == "" {
+		errs = append(errs, errors.New("write.port_enter is required for port-scoped settings"))
 	}
 	switch d.Write.Trust.Scope {
 	case "port", "global":

@@ -12,7 +12,7 @@ import (
 
 // configLines renders ch as the dialect's config-mode lines, given the
 // state it applies to (for the port list). Per-port edits are grouped so
-// each port's interface mode is entered once.
+// each port is entered once (port_enter ... port_exit).
 // Map lines group DSCP values per target queue, up to max_per_line each.
 // A DSCP keeps its drop threshold where the map has them.
 func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) ([]string, error) {
@@ -38,7 +38,7 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 		}
 		th := det.threshold[m.DSCP]
 		if th == 0 {
-			th = 1
+			th = w.Map.DefaultThreshold
 		}
 		byTarget[target{m.To, th}] = append(byTarget[target{m.To, th}], m.DSCP)
 	}
@@ -79,7 +79,7 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 				}
 				ws := make([]int, len(p.ToWeights))
 				for i, x := range p.ToWeights {
-					ws[i] = max(x, 1)
+					ws[i] = max(x, w.Weights.Min)
 				}
 				perPort[p.Port] = append(perPort[p.Port], fillAll(w.Weights.Line, "port", p.Port, "weights", joinInts(ws))...)
 			}
@@ -127,9 +127,15 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 		}
 	}
 	for _, p := range ports(cur) {
-		out = append(out, perPort[p]...)
+		if len(perPort[p]) > 0 {
+			out = append(out, fill(w.PortEnter, "port", p))
+			out = append(out, perPort[p]...)
+			if w.PortExit != "" {
+				out = append(out, fill(w.PortExit, "port", p))
+			}
+		}
 	}
-	return mergeInterfaceBlocks(out), nil
+	return out, nil
 }
 
 func hasStrictChange(ch vendors.Change) bool {
@@ -181,24 +187,6 @@ func ports(st vendors.State) []string {
 		}
 	}
 	return ps
-}
-
-// mergeInterfaceBlocks drops an "exit" immediately followed by re-entering
-// the same interface, so each port is visited once per run of edits.
-func mergeInterfaceBlocks(ls []string) []string {
-	var out []string
-	current := ""
-	for _, l := range ls {
-		if strings.HasPrefix(l, "interface ") {
-			if n := len(out); n > 0 && out[n-1] == "exit" && current == l {
-				out = out[:n-1]
-				continue
-			}
-			current = l
-		}
-		out = append(out, l)
-	}
-	return out
 }
 
 func fill(tmpl string, kv ...string) string {
