@@ -146,7 +146,7 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 	if err != nil {
 		return vendors.State{}, err
 	}
-	r := newReading()
+	r := a.d.newReading()
 	for _, rc := range a.d.Read {
 		out, err := a.send(ctx, ch, rc.Command, a.expect())
 		if err != nil {

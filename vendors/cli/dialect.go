@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qosagent/qosagent/vendors"
 )
 
 //go:embed dialects/*.yaml
@@ -42,7 +44,11 @@ type Dialect struct {
 	Save               SaveSpec      `yaml:"save"`
 	Queues             []int         `yaml:"queues"` // native IDs, lowest priority first
 	Read               []ReadCommand `yaml:"read"`
-	Write              WriteSpec     `yaml:"write"`
+	// TrustWords maps how the device prints a trust mode (in the show
+	// output its parsers read) to our trust name; every name must be
+	// writable back (write.trust), so that any backup can be restored.
+	TrustWords map[string]vendors.Trust `yaml:"trust_words"`
+	Write      WriteSpec                `yaml:"write"`
 
 	prompt, exec, privileged, config, pager, enablePrompt *regexp.Regexp
 	refuse                                                []*regexp.Regexp
@@ -193,6 +199,14 @@ func (d *Dialect) compile() error {
 	}
 	if d.Write.Map.Line == "" || d.Write.Map.MaxPerLine < 1 {
 		errs = append(errs, errors.New("write.map.line and write.map.max_per_line are required"))
+	}
+	for word, t := range d.TrustWords {
+		if _, ok := d.Write.Trust.Modes[string(t)]; !ok && (t != vendors.TrustUntrusted || len(d.Write.Trust.NoTrust) == 0) {
+			errs = append(errs, fmt.Errorf("trust_words: %q reads as %s, which write.trust cannot set back", word, t))
+		}
+	}
+	if len(d.TrustWords) == 0 {
+		errs = append(errs, errors.New("trust_words: required (how the device prints each trust mode)"))
 	}
 	if (d.Write.Trust.Scope == "port" || d.Write.Strict.Scope == "port") && d.Write.PortEnter == "" {
 		errs = append(errs, errors.New("write.port_enter is required for port-scoped settings"))

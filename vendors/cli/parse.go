@@ -13,6 +13,7 @@ import (
 // reading collects what the show commands of a dialect say; toState turns
 // it into the platform-neutral state.
 type reading struct {
+	trustWords  map[string]vendors.Trust // the dialect's (Dialect.TrustWords)
 	qosDisabled *bool
 	dscp        map[int]int
 	globalTrust vendors.Trust
@@ -31,9 +32,18 @@ type detail struct {
 	threshold map[int]int
 }
 
-func newReading() *reading {
-	return &reading{dscp: map[int]int{}, portTrust: map[string]vendors.Trust{}, portPQ: map[string]bool{},
+// newReading starts reading a switch of this dialect.
+func (d *Dialect) newReading() *reading {
+	return &reading{trustWords: d.TrustWords, dscp: map[int]int{}, portTrust: map[string]vendors.Trust{}, portPQ: map[string]bool{},
 		portWeights: map[string][]int{}, strict: map[int]bool{}, threshold: map[int]int{}}
+}
+
+// trust turns the device's word for a trust mode into ours.
+func (r *reading) trust(word string) (vendors.Trust, error) {
+	if t, ok := r.trustWords[word]; ok {
+		return t, nil
+	}
+	return "", fmt.Errorf("trust mode %q is unknown", word)
 }
 
 // parser reads one show command's output into r.
@@ -171,20 +181,6 @@ func blocks(out string) (ports []string, kv map[string]map[string]string) {
 	return ports, kv
 }
 
-func iosTrust(v string) (vendors.Trust, bool) {
-	switch v {
-	case "not trusted":
-		return vendors.TrustUntrusted, true
-	case "trust dscp":
-		return vendors.TrustDSCP, true
-	case "trust cos":
-		return vendors.TrustDot1p, true
-	case "trust ip-precedence":
-		return vendors.TrustPrecedence, true
-	}
-	return "", false
-}
-
 func parseIOSTrust(out string, r *reading) error {
 	ports, kv := blocks(out)
 	if len(ports) == 0 {
@@ -195,9 +191,9 @@ func parseIOSTrust(out string, r *reading) error {
 		if !ok {
 			return fmt.Errorf("%s: no \"trust mode\" line", p)
 		}
-		t, ok := iosTrust(v)
-		if !ok {
-			return fmt.Errorf("%s: trust mode %q is unknown", p, v)
+		t, err := r.trust(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
 		}
 		r.ports = append(r.ports, p)
 		r.portTrust[p] = t
@@ -245,14 +241,11 @@ func parseSBQoS(out string, r *reading) error {
 		case "qos":
 			r.qosDisabled = ptr(strings.EqualFold(v, "disabled"))
 		case "basic trust":
-			switch v {
-			case "dscp":
-				r.globalTrust = vendors.TrustDSCP
-			case "cos":
-				r.globalTrust = vendors.TrustDot1p
-			default:
-				r.globalTrust = vendors.Trust(v) // cos-dscp and others: reported as they are
+			t, err := r.trust(v)
+			if err != nil {
+				return err
 			}
+			r.globalTrust = t
 		}
 	}
 	if r.qosDisabled == nil {
@@ -286,18 +279,11 @@ func parseFastpathTrust(out string, r *reading) error {
 		if !ok || strings.TrimSpace(k) != "Class of Service Trust Mode" {
 			continue
 		}
-		switch strings.TrimSpace(v) {
-		case "Dot1P", "Dot1p":
-			r.globalTrust = vendors.TrustDot1p
-		case "IP DSCP":
-			r.globalTrust = vendors.TrustDSCP
-		case "IP Precedence":
-			r.globalTrust = vendors.TrustPrecedence
-		case "Untrusted":
-			r.globalTrust = vendors.TrustUntrusted
-		default:
-			return fmt.Errorf("trust mode %q is unknown", strings.TrimSpace(v))
+		t, err := r.trust(strings.TrimSpace(v))
+		if err != nil {
+			return err
 		}
+		r.globalTrust = t
 		return nil
 	}
 	return fmt.Errorf("no \"Class of Service Trust Mode\" line")

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,7 +37,7 @@ func transcript(t testing.TB, name string) string {
 // readState feeds transcripts, in the dialect's read order, to its parsers.
 func readState(t *testing.T, d *Dialect, files ...string) vendors.State {
 	t.Helper()
-	r := newReading()
+	r := d.newReading()
 	for i, rc := range d.Read {
 		if err := parsers[rc.Parser](transcript(t, files[i]), r); err != nil {
 			t.Fatalf("%s on %s: %v", rc.Parser, files[i], err)
@@ -119,7 +121,7 @@ func TestParseIOS(t *testing.T) {
 // readStateFiles is readState with explicit paths.
 func readStateFiles(t *testing.T, d *Dialect, paths ...string) vendors.State {
 	t.Helper()
-	r := newReading()
+	r := d.newReading()
 	for i, rc := range d.Read {
 		b, err := os.ReadFile(paths[i])
 		if err != nil {
@@ -165,6 +167,29 @@ func TestParseFastpath(t *testing.T) {
 	}
 }
 
+// dialectReading starts a reading for the first dialect that uses parser.
+func dialectReading(t testing.TB, parser string) *reading {
+	t.Helper()
+	ds, err := Dialects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dialectOf(t, ds, parser).newReading()
+}
+
+func dialectOf(t testing.TB, ds map[string]*Dialect, parser string) *Dialect {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(ds)) {
+		for _, rc := range ds[name].Read {
+			if rc.Parser == parser {
+				return ds[name]
+			}
+		}
+	}
+	t.Fatalf("no dialect uses parser %s", parser)
+	return nil
+}
+
 func TestParserErrors(t *testing.T) {
 	tests := []struct {
 		parser, out, want string
@@ -177,11 +202,12 @@ func TestParserErrors(t *testing.T) {
 		{"ios-interface-trust", "GigabitEthernet0/1\ntrust mode: trust everything\n", `trust mode "trust everything" is unknown`},
 		{"ios-interface-queueing", "Gi0/1\nEgress Priority Queue : maybe\n", "expected enabled or disabled"},
 		{"fastpath-trust", "Class of Service Trust Mode: Sometimes\n", "unknown"},
+		{"sb-qos", "Qos: Basic mode\nBasic trust: vlan\n", `trust mode "vlan" is unknown`},
 		{"fastpath-cos-queue", "nothing here\n", "no queue rows"},
 		{"sb-qos", "Basic trust: dscp\n", "no \"Qos:\" line"},
 	}
 	for _, tt := range tests {
-		err := parsers[tt.parser](tt.out, newReading())
+		err := parsers[tt.parser](tt.out, dialectReading(t, tt.parser))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want %q", tt.parser, err, tt.want)
 		}
@@ -200,9 +226,14 @@ func FuzzParsers(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	readings := map[string]func() *reading{} // parser -> a dialect that uses it
+	for _, n := range names {
+		d := dialectOf(f, ds, n)
+		readings[n] = d.newReading
+	}
 	f.Fuzz(func(t *testing.T, out string) {
 		for _, n := range names {
-			r := newReading()
+			r := readings[n]()
 			if err := parsers[n](out, r); err != nil {
 				continue
 			}
@@ -233,5 +264,22 @@ func TestPagerMatchesWholePrompt(t *testing.T) {
 		if loc := d.pager.FindStringIndex(prompt); loc == nil || strings.TrimSpace(prompt[:loc[0]]+prompt[loc[1]:]) != "" {
 			t.Errorf("%s: pager %q matches %v of %q", name, d.Pager, loc, prompt)
 		}
+	}
+}
+
+// TestTrustWordsMustBeWritable: a dialect that can read a trust mode it
+// cannot write back could never restore a backup holding it; such a
+// dialect is refused when it loads.
+func TestTrustWordsMustBeWritable(t *testing.T) {
+	data, err := dialectFiles.ReadFile("dialects/cisco-sb.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "cos-dscp: cos-dscp }\n", "cos-dscp: cos-dscp, untrusted: untrusted }\n", 1)
+	if bad == string(data) {
+		t.Fatal("fixture: trust_words line not found")
+	}
+	if _, err := ParseDialect("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "write.trust cannot set back") {
+		t.Fatalf("ParseDialect = %v; want the unwritable trust word refused", err)
 	}
 }
