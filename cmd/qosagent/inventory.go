@@ -72,13 +72,13 @@ func (a *app) inventoryCommand() *cobra.Command {
 
 // switchView is what `inventory list` shows: settings, never secret values.
 type switchView struct {
-	Site        string          `json:"site"`
-	Name        string          `json:"name"`
-	Vendor      string          `json:"vendor"`
-	Address     string          `json:"address"`
-	Port        int             `json:"port"`
-	Transport   string          `json:"transport"`
-	Credentials string          `json:"credentials"`
+	Site        string    `json:"site"`
+	Name        string    `json:"name"`
+	Vendor      string    `json:"vendor"`
+	Address     string    `json:"address"`
+	Port        int       `json:"port"`
+	Transport   string    `json:"transport"`
+	Credentials string    `json:"credentials"`
 	SNMP        *snmpView `json:"snmp,omitempty"`
 	SSH         *sshView  `json:"ssh,omitempty"`
 }
