@@ -6,11 +6,55 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
 // lockPoll is how often a waiting Lock tries again.
 const lockPoll = 50 * time.Millisecond
+
+// acquire calls try until it takes the lock, waiting up to wait (0: try
+// once, negative: until ctx is done); when the wait is over the lock is
+// still held elsewhere and holder names who has it.
+func (s *sqlStore) acquire(ctx context.Context, key string, wait time.Duration, try func() (bool, error), holder func() *LockedError) error {
+	start := time.Now()
+	logged := false
+	for {
+		got, err := try()
+		if err != nil {
+			return fmt.Errorf("history: lock %q: %w", key, err)
+		}
+		if got {
+			return nil
+		}
+		if !logged && wait != 0 {
+			s.log.Info("history: waiting for lock", "key", key, "wait", wait)
+			logged = true
+		}
+		again, err := waitTurn(ctx, start, wait)
+		if err != nil {
+			return fmt.Errorf("history: lock %q: %w", key, err)
+		}
+		if !again {
+			return holder()
+		}
+	}
+}
+
+// unlockOnce makes release the unlock function Lock returns: it runs once,
+// however often it is called, and its error names the key.
+func unlockOnce(key string, release func() error) func() error {
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() {
+			if rerr := release(); rerr != nil {
+				err = fmt.Errorf("history: unlock %q: %w", key, rerr)
+			}
+		})
+		return err
+	}
+}
 
 // waitTurn sleeps until the next try and reports whether there is one:
 // false when wait has elapsed since start. wait < 0 waits until ctx is

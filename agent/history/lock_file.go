@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -28,52 +27,32 @@ func (s *sqlStore) fileLock(ctx context.Context, dir, key string, wait time.Dura
 	if err != nil {
 		return nil, fmt.Errorf("history: lock %q: %w", key, err)
 	}
-	start := time.Now()
-	logged := false
-	for {
+	err = s.acquire(ctx, key, wait, func() (bool, error) {
 		err := flock(f, unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return false, nil
 		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("history: lock %q: %w", key, err)
+		return err == nil, err
+	}, func() *LockedError {
+		locked := &LockedError{Key: key}
+		if h, ok := readHolder(f); ok {
+			locked.HolderPID, locked.Host, locked.Since = h.PID, h.Host, h.Since
 		}
-		if !logged && wait != 0 {
-			s.log.Info("history: waiting for lock", "key", key, "wait", wait)
-			logged = true
-		}
-		again, err := waitTurn(ctx, start, wait)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("history: lock %q: %w", key, err)
-		}
-		if !again {
-			locked := &LockedError{Key: key}
-			if h, ok := readHolder(f); ok {
-				locked.HolderPID, locked.Host, locked.Since = h.PID, h.Host, h.Since
-			}
-			f.Close()
-			return nil, locked
-		}
+		return locked
+	})
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
 	if err := writeHolder(f, s.self()); err != nil {
 		f.Close() // closing drops the flock
 		return nil, fmt.Errorf("history: lock %q: %w", key, err)
 	}
-	var once sync.Once
-	var uerr error
-	unlock := func() error {
-		once.Do(func() {
-			// Truncate first so that no waiter names a holder that left.
-			terr := f.Truncate(0)
-			cerr := f.Close()
-			if err := errors.Join(terr, cerr); err != nil {
-				uerr = fmt.Errorf("history: unlock %q: %w", key, err)
-			}
-		})
-		return uerr
-	}
+	unlock := unlockOnce(key, func() error {
+		// Truncate first so that no waiter names a holder that left.
+		terr := f.Truncate(0)
+		return errors.Join(terr, f.Close())
+	})
 	return unlock, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -21,31 +20,14 @@ func (s *sqlStore) pgLock(ctx context.Context, key string, wait time.Duration) (
 		return nil, fmt.Errorf("history: lock %q: %w", key, err)
 	}
 	id := pgLockNamespace + key
-	start := time.Now()
-	logged := false
-	for {
+	err = s.acquire(ctx, key, wait, func() (bool, error) {
 		var got bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, id).Scan(&got); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("history: lock %q: %w", key, err)
-		}
-		if got {
-			break
-		}
-		if !logged && wait != 0 {
-			s.log.Info("history: waiting for lock", "key", key, "wait", wait)
-			logged = true
-		}
-		again, err := waitTurn(ctx, start, wait)
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("history: lock %q: %w", key, err)
-		}
-		if !again {
-			locked := s.pgHolder(ctx, conn, key)
-			conn.Close()
-			return nil, locked
-		}
+		err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, id).Scan(&got)
+		return got, err
+	}, func() *LockedError { return s.pgHolder(ctx, conn, key) })
+	if err != nil {
+		conn.Close()
+		return nil, err
 	}
 	me := s.self()
 	_, err = conn.ExecContext(ctx, `INSERT INTO locks (key, pid, host, since) VALUES ($1, $2, $3, $4)
@@ -55,33 +37,25 @@ func (s *sqlStore) pgLock(ctx context.Context, key string, wait time.Duration) (
 		discard(conn) // ending the session drops the lock
 		return nil, fmt.Errorf("history: lock %q: name holder: %w", key, err)
 	}
-	var once sync.Once
-	var uerr error
-	unlock := func() error {
-		once.Do(func() {
-			// A context of its own: unlock runs on the way out, often
-			// after the run's context was cancelled.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			// The row goes first, so that it cannot delete the row of
-			// the next holder.
-			_, derr := conn.ExecContext(ctx, `DELETE FROM locks WHERE key = $1 AND pid = $2 AND host = $3`, key, me.PID, me.Host)
-			var released bool
-			rerr := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, id).Scan(&released)
-			if rerr == nil && !released {
-				rerr = errors.New("lock was not held")
-			}
-			if err := errors.Join(derr, rerr); err != nil {
-				discard(conn)
-				uerr = fmt.Errorf("history: unlock %q: %w", key, err)
-				return
-			}
-			if err := conn.Close(); err != nil {
-				uerr = fmt.Errorf("history: unlock %q: %w", key, err)
-			}
-		})
-		return uerr
-	}
+	unlock := unlockOnce(key, func() error {
+		// A context of its own: unlock runs on the way out, often after
+		// the run's context was cancelled.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		// The row goes first, so that it cannot delete the row of the
+		// next holder.
+		_, derr := conn.ExecContext(ctx, `DELETE FROM locks WHERE key = $1 AND pid = $2 AND host = $3`, key, me.PID, me.Host)
+		var released bool
+		rerr := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, id).Scan(&released)
+		if rerr == nil && !released {
+			rerr = errors.New("lock was not held")
+		}
+		if err := errors.Join(derr, rerr); err != nil {
+			discard(conn)
+			return err
+		}
+		return conn.Close()
+	})
 	return unlock, nil
 }
 
