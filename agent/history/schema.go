@@ -6,6 +6,15 @@ package history
 // Whole results and backups are JSON so the report format can grow
 // without migrations; the columns are what queries filter on.
 
+// migration2 is the same SQL in both stores.
+var migration2 = []string{
+	`ALTER TABLE switch_records ADD COLUMN changes INTEGER NOT NULL DEFAULT 0`,
+	`CREATE INDEX switch_records_switch_at ON switch_records (switch, at)`,
+	`CREATE INDEX switch_records_status_at ON switch_records (status, at)`,
+	`CREATE INDEX runs_started_at ON runs (started_at)`,
+	`CREATE INDEX backups_switch ON backups (switch, taken_at)`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "initial", []string{
 		// AUTOINCREMENT so that ids of pruned runs are never reused and
@@ -48,13 +57,7 @@ var sqliteMigrations = []migration{
 	UNIQUE (run_id, site, switch)
 )`,
 	}},
-	{2, "change counts and query indexes", []string{
-		`ALTER TABLE switch_records ADD COLUMN changes INTEGER NOT NULL DEFAULT 0`,
-		`CREATE INDEX switch_records_switch_at ON switch_records (switch, at)`,
-		`CREATE INDEX switch_records_status_at ON switch_records (status, at)`,
-		`CREATE INDEX runs_started_at ON runs (started_at)`,
-		`CREATE INDEX backups_switch ON backups (switch, taken_at)`,
-	}},
+	{2, "change counts and query indexes", migration2},
 }
 
 var postgresMigrations = []migration{
@@ -105,11 +108,5 @@ var postgresMigrations = []migration{
 	since TIMESTAMPTZ NOT NULL
 )`,
 	}},
-	{2, "change counts and query indexes", []string{
-		`ALTER TABLE switch_records ADD COLUMN changes INTEGER NOT NULL DEFAULT 0`,
-		`CREATE INDEX switch_records_switch_at ON switch_records (switch, at)`,
-		`CREATE INDEX switch_records_status_at ON switch_records (status, at)`,
-		`CREATE INDEX runs_started_at ON runs (started_at)`,
-		`CREATE INDEX backups_switch ON backups (switch, taken_at)`,
-	}},
+	{2, "change counts and query indexes", migration2},
 }
