@@ -17,6 +17,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now stamps runs, records and backups whose time is zero, and locks.
 	Now func() time.Time
+	// MustExist refuses to create a SQLite history that is not there yet:
+	// commands that only read it (history, restore) would otherwise hide
+	// a mistyped path behind an empty new database.
+	MustExist bool
 }
 
 // DefaultPath is where the history lives when neither --history nor

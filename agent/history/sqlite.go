@@ -40,6 +40,11 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
+	if opts.MustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("history: no history at %s (nothing recorded there yet, or a mistyped --history?): %w", path, err)
+		}
+	}
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (a *app) auditCommand() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			store, err := a.openHistory(ctx)
+			store, err := a.openHistory(ctx, false)
 			if err != nil {
 				// An audit still reports without its history: monitoring
 				// must not go blind because a disk filled up.
@@ -70,7 +70,7 @@ func (a *app) applyCommand() *cobra.Command {
 			}
 			ctx := cmd.Context()
 			dry := a.v.GetBool("dry-run")
-			store, err := a.openHistory(ctx)
+			store, err := a.openHistory(ctx, false)
 			if err != nil {
 				return failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err))
 			}

@@ -38,7 +38,7 @@ func (a *app) historyCommand() *cobra.Command {
 				return invalid(fmt.Errorf("--limit %d: expected at least 1", limit))
 			}
 			ctx := cmd.Context()
-			store, err := a.openHistory(ctx)
+			store, err := a.openHistory(ctx, true)
 			if err != nil {
 				return failed(err)
 			}
@@ -162,7 +162,7 @@ func (a *app) restoreCommand() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			store, err := a.openHistory(ctx)
+			store, err := a.openHistory(ctx, true)
 			if err != nil {
 				return failed(err)
 			}

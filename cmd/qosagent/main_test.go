@@ -290,3 +290,18 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestHistoryDoesNotCreateADatabase: reading a history that is not there is
+// an error naming the path, and leaves no empty database behind.
+func TestHistoryDoesNotCreateADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo", "histroy.db")
+	for _, args := range [][]string{{"history", "--history", db}, {"history", "--switch", "sw1", "--history", db}} {
+		code, _, errOut := qosagent(t, nil, args...)
+		if code != agent.ExitError || !strings.Contains(errOut, "no history at "+db) {
+			t.Fatalf("%v: exit %d, %s", args, code, errOut)
+		}
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("history created %s: %v", db, err)
+	}
+}

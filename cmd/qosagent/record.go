@@ -23,14 +23,15 @@ const historyOpenTimeout = 30 * time.Second
 
 // openHistory opens the history named by --history ("" = the default
 // SQLite file); "none" disables it. The store's errors name it, redacted.
-func (a *app) openHistory(ctx context.Context) (history.Store, error) {
+// Commands that only read it (existing) refuse to create a new one.
+func (a *app) openHistory(ctx context.Context, existing bool) (history.Store, error) {
 	dsn := a.v.GetString("history")
 	if dsn == "none" {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, historyOpenTimeout)
 	defer cancel()
-	return history.Open(ctx, dsn, history.Options{Logger: a.log})
+	return history.Open(ctx, dsn, history.Options{Logger: a.log, MustExist: existing})
 }
 
 // recorder records one run in the history store. Switch results are stored
