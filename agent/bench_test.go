@@ -77,10 +77,13 @@ func benchLoss(b *testing.B) float64 {
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func benchRegistry(b *testing.B) *vendors.Registry {
+// allPlatforms is the registry qosagent builds: every CLI dialect and the
+// GS110TP.
+func allPlatforms(tb testing.TB) *vendors.Registry {
+	tb.Helper()
 	ps, err := cli.Platforms(cli.Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return vendors.NewRegistry(append(ps, netgear.Platform())...)
 }
@@ -94,15 +97,7 @@ func benchLab(b *testing.B, reg *vendors.Registry, cfg lab.Config) (*lab.Lab, []
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { l.Close() })
-	path := b.TempDir() + "/lab.yaml"
-	if err := l.WriteInventory(path); err != nil {
-		b.Fatal(err)
-	}
-	inv, err := inventory.Load(path, inventory.Options{Vendors: reg.Transports()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sws, err := inv.Select(nil, nil)
+	sws, err := l.Inventory(b.TempDir()+"/lab.yaml", reg.Transports())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,7 +128,7 @@ func reportFleet(b *testing.B, n, conc int, rtt time.Duration, requests, sets ui
 
 // BenchmarkFleetAudit audits N simulated GS110TPs over SNMP v2c.
 func BenchmarkFleetAudit(b *testing.B) {
-	reg := benchRegistry(b)
+	reg := allPlatforms(b)
 	rtt, loss := benchRTT(b), benchLoss(b)
 	for _, n := range benchInts(b, "QOSAGENT_BENCH_SWITCHES", []int{50}) {
 		for _, conc := range benchInts(b, "QOSAGENT_BENCH_CONCURRENCY", []int{agent.DefaultConcurrency}) {
@@ -161,7 +156,7 @@ func BenchmarkFleetAudit(b *testing.B) {
 // GS110TPs (a fresh lab per iteration, outside the timer) and checks the
 // apply costs one SET per switch.
 func BenchmarkFleetApply(b *testing.B) {
-	reg := benchRegistry(b)
+	reg := allPlatforms(b)
 	rtt, loss := benchRTT(b), benchLoss(b)
 	n := benchInts(b, "QOSAGENT_BENCH_SWITCHES", []int{50})[0]
 	conc := benchInts(b, "QOSAGENT_BENCH_CONCURRENCY", []int{agent.DefaultConcurrency})[0]
@@ -197,7 +192,7 @@ func BenchmarkFleetApply(b *testing.B) {
 // BenchmarkFleetAuditSSH audits N simulated CLI switches over SSH, cycling
 // through the three dialects.
 func BenchmarkFleetAuditSSH(b *testing.B) {
-	reg := benchRegistry(b)
+	reg := allPlatforms(b)
 	rtt, loss := benchRTT(b), benchLoss(b)
 	for _, n := range benchInts(b, "QOSAGENT_BENCH_CLI_SWITCHES", []int{12}) {
 		for _, conc := range benchInts(b, "QOSAGENT_BENCH_CONCURRENCY", []int{agent.DefaultConcurrency}) {
@@ -256,7 +251,7 @@ func BenchmarkFleetSlowSite(b *testing.B) {
 	}
 	for _, sc := range caps {
 		b.Run(fmt.Sprintf("switches=%d/conc=%d/sitecap=%d/slow=%s", n, conc, sc, slow), func(b *testing.B) {
-			_, sws := benchLab(b, benchRegistry(b), lab.Config{SNMP: n, RTT: rtt, Sites: 10, SiteRTT: []time.Duration{slow}, Seed: 1})
+			_, sws := benchLab(b, allPlatforms(b), lab.Config{SNMP: n, RTT: rtt, Sites: 10, SiteRTT: []time.Duration{slow}, Seed: 1})
 			var fast, slowDone time.Duration
 			for b.Loop() {
 				var mu sync.Mutex

@@ -24,8 +24,6 @@ import (
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/mibs"
 	"github.com/qosagent/qosagent/vendors"
-	"github.com/qosagent/qosagent/vendors/cli"
-	"github.com/qosagent/qosagent/vendors/netgear"
 )
 
 // recBackups is a BackupStore that keeps what it was given.
@@ -66,15 +64,7 @@ func faultLab(t *testing.T) (*lab.Lab, []inventory.Switch) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	path := t.TempDir() + "/lab.yaml"
-	if err := l.WriteInventory(path); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := inventory.Load(path, inventory.Options{Vendors: faultRegistry(t).Transports()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sws, err := inv.Select(nil, nil)
+	sws, err := l.Inventory(t.TempDir()+"/lab.yaml", allPlatforms(t).Transports())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,15 +73,6 @@ func faultLab(t *testing.T) (*lab.Lab, []inventory.Switch) {
 		sws[i].SSH.Timeout = 3 * time.Second
 	}
 	return l, sws
-}
-
-func faultRegistry(t *testing.T) *vendors.Registry {
-	t.Helper()
-	ps, err := cli.Platforms(cli.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return vendors.NewRegistry(append(ps, netgear.Platform())...)
 }
 
 // snmpState reads a GS110TP directly from the simulator, in the form the
@@ -316,7 +297,7 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	}
 
 	backups := &recBackups{}
-	e := &agent.Engine{Registry: faultRegistry(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
+	e := &agent.Engine{Registry: allPlatforms(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
 		Timeout: 30 * time.Second, Backups: backups}
 	rep := e.Apply(context.Background(), sws, false)
 

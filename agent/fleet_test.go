@@ -24,16 +24,7 @@ func startLab(t *testing.T, n int) (*lab.Lab, []inventory.Switch) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	path := t.TempDir() + "/lab.yaml"
-	if err := l.WriteInventory(path); err != nil {
-		t.Fatal(err)
-	}
-	reg := vendors.NewRegistry(netgear.Platform())
-	inv, err := inventory.Load(path, inventory.Options{Vendors: reg.Transports()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sws, err := inv.Select(nil, nil)
+	sws, err := l.Inventory(t.TempDir()+"/lab.yaml", vendors.NewRegistry(netgear.Platform()).Transports())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/lab"
-	"github.com/qosagent/qosagent/inventory"
 )
 
 func (a *app) labCommand() *cobra.Command {
@@ -112,15 +111,7 @@ func (a *app) demo(ctx context.Context, cfg lab.Config) error {
 		return failed(err)
 	}
 	defer l.Close()
-	path := filepath.Join(dir, "lab.yaml")
-	if err := l.WriteInventory(path); err != nil {
-		return failed(err)
-	}
-	inv, err := inventory.Load(path, inventory.Options{Vendors: a.registry.Transports(), Logger: a.log})
-	if err != nil {
-		return failed(fmt.Errorf("lab inventory: %w", err))
-	}
-	sws, err := inv.Select(nil, nil)
+	sws, err := l.Inventory(filepath.Join(dir, "lab.yaml"), a.registry.Transports())
 	if err != nil {
 		return failed(err)
 	}

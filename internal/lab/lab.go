@@ -19,6 +19,7 @@ import (
 	"github.com/qosagent/qosagent/internal/clisim"
 	"github.com/qosagent/qosagent/internal/fsutil"
 	"github.com/qosagent/qosagent/internal/sim"
+	"github.com/qosagent/qosagent/inventory"
 )
 
 // Site is the name of the lab's site in the inventory it writes.
@@ -164,6 +165,20 @@ func (l *Lab) Close() error {
 		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// Inventory writes the lab's inventory at path (WriteInventory) and loads
+// it through the real loader, as `qosagent audit -i` would; it returns
+// every switch. transports are the vendor names the caller's registry knows.
+func (l *Lab) Inventory(path string, transports map[string]inventory.Transport) ([]inventory.Switch, error) {
+	if err := l.WriteInventory(path); err != nil {
+		return nil, err
+	}
+	inv, err := inventory.Load(path, inventory.Options{Vendors: transports})
+	if err != nil {
+		return nil, fmt.Errorf("lab inventory: %w", err)
+	}
+	return inv.Select(nil, nil)
 }
 
 // WriteInventory writes an inventory for the lab at path. Secrets go to 0600
