@@ -3,6 +3,8 @@ package sshconn
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"net"
@@ -282,25 +284,52 @@ func TestDialAgent(t *testing.T) {
 	cl.Close()
 }
 
+// TestDialLegacyAlgorithms: old firmware that offers only insecure key
+// exchanges, ciphers or host key signatures is refused with a hint at
+// legacy_algorithms, and reached with it.
 func TestDialLegacyAlgorithms(t *testing.T) {
-	old := ssh.Config{
-		KeyExchanges: []string{ssh.InsecureKeyExchangeDH14SHA1},
-		Ciphers:      []string{ssh.InsecureCipherAES128CBC},
-	}
-	s := newTestServer(t, serverOpts{password: "pw", config: old})
-	cfg := configFor(t, s, s.knownHosts(t, s.HostKeys[0].PublicKey()))
-	cfg.Password = "pw"
-	_, err := Dial(context.Background(), cfg)
-	if err == nil || !strings.Contains(err.Error(), "legacy") {
-		t.Errorf("modern client against old server: %v", err)
-	}
-	cfg.LegacyAlgorithms = true
-	cl, err := Dial(context.Background(), cfg)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
-	roundTrip(t, cl)
+	rsaSigner, err := ssh.NewSignerFromKey(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha1Only, err := ssh.NewSignerWithAlgorithms(rsaSigner.(ssh.AlgorithmSigner), []string{ssh.KeyAlgoRSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		config   ssh.Config
+		hostKeys []ssh.Signer
+	}{
+		{"group14-sha1 and aes128-cbc", ssh.Config{KeyExchanges: []string{ssh.InsecureKeyExchangeDH14SHA1}, Ciphers: []string{ssh.InsecureCipherAES128CBC}}, nil},
+		{"group1 and 3des-cbc", ssh.Config{KeyExchanges: []string{ssh.InsecureKeyExchangeDH1SHA1}, Ciphers: []string{ssh.InsecureCipherTripleDESCBC}}, nil},
+		// A MAC matters only with a cipher that is not AEAD.
+		{"aes128-ctr with hmac-sha1-96", ssh.Config{Ciphers: []string{ssh.CipherAES128CTR}, MACs: []string{ssh.InsecureHMACSHA196}}, nil},
+		{"ssh-rsa host key (SHA-1 signatures)", ssh.Config{}, []ssh.Signer{sha1Only}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t, serverOpts{password: "pw", config: tc.config, hostKeys: tc.hostKeys})
+			cfg := configFor(t, s, s.knownHosts(t, s.HostKeys[0].PublicKey()))
+			cfg.Password = "pw"
+			if cl, err := Dial(context.Background(), cfg); err == nil {
+				cl.Close()
+				t.Fatal("modern client reached the old server")
+			} else if !strings.Contains(err.Error(), "legacy") {
+				t.Errorf("modern client against old server: %v; want a hint at legacy_algorithms", err)
+			}
+			cfg.LegacyAlgorithms = true
+			cl, err := Dial(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			roundTrip(t, cl)
+		})
+	}
 }
 
 // A port that accepts TCP but never speaks SSH (a hung daemon, a
