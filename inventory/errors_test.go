@@ -291,6 +291,33 @@ func TestParseErrors(t *testing.T) {
 			src:  doc("policy: ~bob/policy.yaml", "sites: {}"),
 			want: []string{"inventory.yaml:1: policy \"~bob/policy.yaml\": ~user is not supported"},
 		},
+		{
+			name: "site defined twice",
+			src: doc("sites:", "  lab:", "    switches:", "      - name: sw1", snmpSwitch, "        address: 192.0.2.10",
+				"  lab:", "    switches: []"),
+			want: []string{`site "lab" is defined twice; first at line 2`},
+		},
+		{
+			name: "site name not a string",
+			src:  doc("sites:", "  [lab]:", "    switches: []"),
+			want: []string{"inventory.yaml:2:", "expected a site name, got"},
+		},
+		{
+			name: "key not plain",
+			src:  doc("defaults:", "  snmp:", "    {version: 2c}: x", "sites: {}"),
+			want: []string{"inventory.yaml:3:", "expected a plain key, got"},
+		},
+		{
+			name: "priv passphrase without priv protocol",
+			src: doc("sites:", "  lab:", "    switches:", "      - name: sw1", "        vendor: netgear-gs110tp", "        address: 192.0.2.10",
+				"        snmp: { version: \"3\", username: u, auth_protocol: SHA, auth_passphrase_env: QOSAGENT_SNMP_AUTH, priv_passphrase_env: QOSAGENT_SNMP_PRIV }"),
+			want: []string{"snmp.priv_passphrase: is set", "but priv_protocol is not"},
+		},
+		{
+			name: "host name too long",
+			src:  doc("sites:", "  lab:", "    switches:", "      - name: sw1", snmpSwitch, "        address: "+strings.Repeat("a.", 130)+"example"),
+			want: []string{"inventory.yaml:7: sites.lab.switches[0] (sw1): address: host name is longer than 253 characters"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -154,11 +152,11 @@ func (d *decoder) buildSwitch(global rawBlock, rs rawSite, r rawSwitch, first ma
 	transport, known := Transport(""), false
 	switch vendor := get(r.vendor); {
 	case r.vendor == nil || vendor == "":
-		d.errorf(at, "vendor", "is required; known: %s", d.knownVendors())
+		d.errorf(at, "vendor", "is required; known: %s", sortedKeys(d.vendors))
 	default:
 		transport, known = d.vendors[vendor]
 		if !known {
-			d.errorf(loc{at.path, r.vendor.line}, "vendor", "%q is unknown; known: %s", clip(vendor), d.knownVendors())
+			d.errorf(loc{at.path, r.vendor.line}, "vendor", "%q is unknown; known: %s", clip(vendor), sortedKeys(d.vendors))
 		}
 		sw.Vendor = vendor
 	}
@@ -195,13 +193,6 @@ func (d *decoder) buildSwitch(global rawBlock, rs rawSite, r rawSwitch, first ma
 		sw.Port = addrPort
 	}
 	return sw
-}
-
-func (d *decoder) knownVendors() string {
-	if len(d.vendors) == 0 {
-		return "(none)"
-	}
-	return strings.Join(slices.Sorted(maps.Keys(d.vendors)), ", ")
 }
 
 // resolveSNMP checks a merged SNMP block for completeness and resolves the
