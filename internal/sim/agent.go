@@ -113,21 +113,10 @@ func (s *GS110TP) missing(name string) gosnmp.Asn1BER {
 	return gosnmp.NoSuchObject
 }
 
-// nextOf returns the successor varbind of name, or endOfMibView.
-func (s *GS110TP) nextOf(name string) gosnmp.SnmpPDU {
-	o, ok := parseOID(name)
-	if ok {
-		if n := gs110tpMIB.next(o, &s.faults); n >= 0 {
-			return s.value(&gs110tpMIB.instances[n])
-		}
-	}
-	return exception(name, gosnmp.EndOfMibView)
-}
-
 func (s *GS110TP) getNext(vars []gosnmp.SnmpPDU) []gosnmp.SnmpPDU {
 	out := make([]gosnmp.SnmpPDU, len(vars))
 	for n, v := range vars {
-		out[n] = s.nextOf(v.Name)
+		out[n], _ = s.nextOfIndex(v.Name)
 	}
 	return out
 }
@@ -138,10 +127,14 @@ func (s *GS110TP) getNext(vars []gosnmp.SnmpPDU) []gosnmp.SnmpPDU {
 // repeat it) or limit varbinds are collected.
 func (s *GS110TP) getBulk(vars []gosnmp.SnmpPDU, nonRep, maxRep, limit int) []gosnmp.SnmpPDU {
 	nonRep = min(max(nonRep, 0), len(vars))
-	out := s.getNext(vars[:nonRep])
 	rep := vars[nonRep:]
 	if len(rep) == 0 || maxRep <= 0 {
-		return out
+		return s.getNext(vars[:nonRep])
+	}
+	// Sized for the whole answer: appending would copy it several times.
+	out := make([]gosnmp.SnmpPDU, nonRep, min(nonRep+maxRep*len(rep), limit+len(rep)))
+	for n, v := range vars[:nonRep] {
+		out[n], _ = s.nextOfIndex(v.Name)
 	}
 	// Each repeater walks on from the instance it returned last, by index,
 	// rather than re-parsing its name: the GETBULK hot path.
@@ -173,8 +166,8 @@ func (s *GS110TP) getBulk(vars []gosnmp.SnmpPDU, nonRep, maxRep, limit int) []go
 	return out
 }
 
-// nextOfIndex is nextOf that also returns the successor's instance index,
-// or -1 with endOfMibView.
+// nextOfIndex returns the successor varbind of name and its instance
+// index, or endOfMibView and -1.
 func (s *GS110TP) nextOfIndex(name string) (gosnmp.SnmpPDU, int) {
 	if o, ok := parseOID(name); ok {
 		if n := gs110tpMIB.next(o, &s.faults); n >= 0 {
