@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -119,60 +118,55 @@ func (r *Report) ExitCode() int {
 	return ExitOK
 }
 
-// DSCPMap holds the native queue of each DSCP value, keyed by the value in
-// decimal as DESIGN §5 has it.
-type DSCPMap map[string]int
+// DSCPMap holds the native queue of each DSCP value 0..63, indexed by the
+// value; nil when the switch could not be read. In JSON it is the object
+// DESIGN §5 gives, keyed by the value in decimal, in DSCP order.
+type DSCPMap []int
 
-// MarshalJSON writes the keys in DSCP order (0, 1, ... 63, not "0", "1",
-// "10") without reflection or sorting: a fleet report encodes one map per
-// switch, and encoding/json's generic map path was a tenth of the CPU of a
-// 10,000-switch audit (bench/RESULTS.md).
+// MarshalJSON writes {"0":q0,"1":q1,...} without reflection: a fleet report
+// encodes one map per switch twice (report and history).
 func (m DSCPMap) MarshalJSON() ([]byte, error) {
 	if m == nil {
 		return []byte("null"), nil
 	}
 	b := make([]byte, 0, 2+len(m)*8)
 	b = append(b, '{')
-	seen := 0
-	for d := 0; d < vendors.NumDSCP && seen < len(m); d++ {
-		q, ok := m[strconv.Itoa(d)]
-		if !ok {
-			continue
-		}
-		if seen > 0 {
+	for d, q := range m {
+		if d > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(d), 10)
 		b = append(b, '"', ':')
 		b = strconv.AppendInt(b, int64(q), 10)
-		seen++
-	}
-	if seen < len(m) {
-		// Keys that are not DSCP values 0..63 come only from hand-edited
-		// history rows; keep them, sorted, rather than drop data.
-		var extra []string
-		for k := range m {
-			if d, err := strconv.Atoi(k); err != nil || d < 0 || d >= vendors.NumDSCP || strconv.Itoa(d) != k {
-				extra = append(extra, k)
-			}
-		}
-		sort.Strings(extra)
-		for _, k := range extra {
-			if seen > 0 {
-				b = append(b, ',')
-			}
-			kb, err := json.Marshal(k)
-			if err != nil {
-				return nil, err
-			}
-			b = append(b, kb...)
-			b = append(b, ':')
-			b = strconv.AppendInt(b, int64(m[k]), 10)
-			seen++
-		}
 	}
 	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads the object back (reports and history rows); every
+// DSCP value 0..63 must be there once, and nothing else.
+func (m *DSCPMap) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*m = nil
+		return nil
+	}
+	var raw map[string]int
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	if len(raw) != vendors.NumDSCP {
+		return fmt.Errorf("dscp_map has %d entries; expected %d", len(raw), vendors.NumDSCP)
+	}
+	out := make(DSCPMap, vendors.NumDSCP)
+	for k, q := range raw {
+		d, err := strconv.Atoi(k)
+		if err != nil || d < 0 || d >= vendors.NumDSCP || strconv.Itoa(d) != k {
+			return fmt.Errorf("dscp_map: key %q is not a DSCP value 0..63", k)
+		}
+		out[d] = q
+	}
+	*m = out
+	return nil
 }
 
 // setState fills the state columns of a result.
@@ -181,10 +175,7 @@ func (res *SwitchResult) setState(p Policy, st vendors.State) {
 	for i, q := range st.Queues {
 		res.Queues[i] = q.ID
 	}
-	res.DSCPMap = make(DSCPMap, vendors.NumDSCP)
-	for d, q := range st.DSCP {
-		res.DSCPMap[strconv.Itoa(d)] = q
-	}
+	res.DSCPMap = DSCPMap(append([]int(nil), st.DSCP[:]...))
 	res.Trust = st.Trust
 	if len(st.Queues) > 0 {
 		res.TopQueue = intp(st.Top().ID)
@@ -259,8 +250,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tSTATUS\tEF\tAF41\tCS3\tBE\tORDER\tFINDINGS\tCHANGES")
 	for _, s := range r.Switches {
 		q := func(d int) string {
-			if v, ok := s.DSCPMap[strconv.Itoa(d)]; ok {
-				return strconv.Itoa(v)
+			if d < len(s.DSCPMap) {
+				return strconv.Itoa(s.DSCPMap[d])
 			}
 			return "-"
 		}

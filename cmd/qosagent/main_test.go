@@ -76,7 +76,7 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("audit json: %v\n%s", err, out)
 	}
-	if rep.Summary.Drift != 3 || len(rep.Switches[0].DSCPMap) != 64 || rep.Switches[0].DSCPMap["46"] != 2 {
+	if rep.Summary.Drift != 3 || len(rep.Switches[0].DSCPMap) != 64 || rep.Switches[0].DSCPMap[46] != 2 {
 		t.Fatalf("audit report: %+v", rep.Summary)
 	}
 

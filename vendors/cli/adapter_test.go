@@ -97,7 +97,7 @@ func TestAuditApplyAuditPerDialect(t *testing.T) {
 				t.Fatalf("re-audit: %s %+v", r.Status, r.Findings)
 			}
 			top := *r.TopQueue
-			if s.sim.DSCPQueue(46) != top || r.DSCPMap["46"] != top {
+			if s.sim.DSCPQueue(46) != top || r.DSCPMap[46] != top {
 				t.Errorf("EF on %d, top is %d", s.sim.DSCPQueue(46), top)
 			}
 		})

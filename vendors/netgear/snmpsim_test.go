@@ -73,7 +73,7 @@ func TestSnmpsimAuditApplyAudit(t *testing.T) {
 			sws := []inventory.Switch{sw}
 
 			rep := e.Audit(ctx, sws)
-			if r := rep.Switches[0]; r.Status != agent.StatusDrift || r.DSCPMap["46"] != 2 || r.DSCPMap["24"] != 1 || r.DSCPMap["0"] != 1 {
+			if r := rep.Switches[0]; r.Status != agent.StatusDrift || r.DSCPMap[46] != 2 || r.DSCPMap[24] != 1 || r.DSCPMap[0] != 1 {
 				t.Fatalf("audit: %+v", r)
 			}
 			if got := snmpget(t, a, sw, efRow); got != "2" {
