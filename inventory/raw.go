@@ -191,9 +191,11 @@ func (d *decoder) switch_(n *yaml.Node, path string) rawSwitch {
 		d.errorf(sw.at, "", "expected a switch (a mapping with name, vendor, address), got %s", describe(n))
 		return sw
 	}
+	// A first look at the name, only to name the switch in every message
+	// below; the name itself is decoded, and complained about, with the rest.
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := deref(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == "name" {
-			if v := d.scalar(n.Content[i+1], sw.at, "name", "a string"); v != nil && v.Value != "" {
+			if v := deref(n.Content[i+1]); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
 				sw.at.path = fmt.Sprintf("%s (%s)", path, clip(v.Value))
 			}
 			break
