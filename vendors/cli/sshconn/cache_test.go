@@ -18,18 +18,7 @@ import (
 // when it changes, so a key recorded by one dial (accept-new) or by hand is
 // seen by the next, and a removed one is no longer trusted.
 func TestCacheSeesKnownHostsChanges(t *testing.T) {
-	key := func() ssh.PublicKey {
-		pub, _, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := ssh.NewPublicKey(pub)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	a, b := key(), key()
+	a, b := newSigner(t).PublicKey(), newSigner(t).PublicKey()
 	path := filepath.Join(t.TempDir(), "known_hosts")
 	lineA := knownhosts.Line([]string{"10.0.0.1:22"}, a) + "\n"
 	if err := os.WriteFile(path, []byte(lineA), 0o600); err != nil {
