@@ -53,7 +53,7 @@ type SNMP struct {
 	Username       string // v3
 	AuthProtocol   string // v3: "", MD5, SHA, SHA224, SHA256, SHA384, SHA512
 	AuthPassphrase Secret
-	PrivProtocol   string // v3: "", DES, AES, AES192, AES256
+	PrivProtocol   string // v3: "", DES, AES, AES192, AES256, AES192C, AES256C
 	PrivPassphrase Secret
 	ContextName    string
 	MaxRepetitions int
