@@ -52,6 +52,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"history", "--format", "json"},
 		{"history", "--switch", "lab-cli1", "--format", "json"},
 		{"history", "--drifted", "--format", "table"},
+		// Run 3 is the apply above; a restore reads its backup back.
+		{"restore", "-i", inv, "--switch", "lab-cli1", "--run", "3", "--dry-run", "--format", "table"},
+		{"restore", "-i", inv, "--switch", "lab-cli1", "--run", "3", "--format", "json"},
 	}
 	var all strings.Builder
 	for _, args := range runs {
