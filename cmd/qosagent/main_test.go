@@ -305,3 +305,41 @@ func TestHistoryDoesNotCreateADatabase(t *testing.T) {
 		t.Fatalf("history created %s: %v", db, err)
 	}
 }
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{"24h", now.Add(-24 * time.Hour), false},
+		{"90m", now.Add(-90 * time.Minute), false},
+		{"7d", now.Add(-7 * 24 * time.Hour), false},
+		{"0d", now, false},
+		{"2026-11-20T08:00:00Z", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC), false},
+		{"-1h", time.Time{}, true},
+		{"-2d", time.Time{}, true},
+		{"yesterday", time.Time{}, true},
+		{"7", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parseSince(tt.in, now)
+		if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
+			t.Errorf("parseSince(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// TestAuditRunsWithoutHistory: a history that cannot be opened is logged
+// and the audit still reports, so monitoring does not go blind.
+func TestAuditRunsWithoutHistory(t *testing.T) {
+	_, inv := startLab(t, 1)
+	bad := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(bad, nil, 0o600)
+	code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json", "--history", filepath.Join(bad, "history.db"))
+	var rep agent.Report
+	if code != agent.ExitDrift || json.Unmarshal([]byte(out), &rep) != nil || rep.Summary.Drift != 1 || !strings.Contains(errOut, "audit runs without history") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
