@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -63,13 +62,12 @@ const (
 )
 
 func (a *app) startRun(ctx context.Context, store history.Store, command string, dryRun bool, scope string) (*recorder, error) {
-	host, _ := os.Hostname()
 	inv, _ := filepath.Abs(a.v.GetString("inventory"))
 	r := &recorder{store: store, started: time.Now(), log: a.log.Warn}
 	if store == nil {
 		return r, nil
 	}
-	id, err := store.StartRun(ctx, history.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv, Host: host, PID: os.Getpid(), StartedAt: r.started.UTC()})
+	id, err := store.StartRun(ctx, history.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv, StartedAt: r.started.UTC()}) // the store fills in host and pid
 	if err != nil {
 		return nil, fmt.Errorf("history: start run: %w", err)
 	}
