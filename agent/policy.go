@@ -38,6 +38,8 @@ type Policy struct {
 	// priority first, when their weights do not already rank them (Catalyst
 	// SRR). Empty means DefaultShares.
 	WeightedShares []int `yaml:"weighted_shares" json:"weighted_shares,omitempty"`
+	// Endpoints, when present, says how endpoints mark their traffic.
+	Endpoints *Endpoints `yaml:"-" json:"endpoints,omitempty"`
 }
 
 // shares returns n strictly increasing share weights for weighted queues,
