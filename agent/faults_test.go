@@ -71,6 +71,10 @@ func faultLab(t *testing.T) (*lab.Lab, []inventory.Switch) {
 	for i := range sws {
 		sws[i].SNMP.Timeout, sws[i].SNMP.Retries = 300*time.Millisecond, 1
 		sws[i].SSH.Timeout = 3 * time.Second
+		// Short budgets keep the suite quick; the defaults are a minute
+		// and two.
+		sws[i].SNMP.Patience, sws[i].SSH.Patience = 3*time.Second, 3*time.Second
+		sws[i].SNMP.SaveTimeout, sws[i].SSH.SaveTimeout = 2*time.Second, 2*time.Second
 	}
 	return l, sws
 }

@@ -35,6 +35,13 @@ type Engine struct {
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
 	Now    func() time.Time
+	// Journal keeps the write-ahead intents of apply and restore, and tells
+	// which switches an earlier run left unsaved or in doubt; nil: none.
+	Journal Journal
+	// Patience and SaveTimeout, when > 0, replace every switch's own
+	// (inventory patience and save_timeout): the budget of the re-reads
+	// that settle an unknown outcome, and the bound of one save.
+	Patience, SaveTimeout time.Duration
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -126,9 +133,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	for i, sw := range sws {
 		if !started[i] {
 			rep.Interrupted = true
-			rep.Switches[i] = baseResult(sw)
-			rep.Switches[i].Status = StatusError
-			rep.Switches[i].Error = "not started: run interrupted"
+			rep.Switches[i] = Skipped(sw, "not started: run interrupted")
 			if e.Result != nil {
 				e.Result(rep.Switches[i])
 			}
@@ -151,6 +156,7 @@ func baseResult(sw inventory.Switch) SwitchResult {
 // one runs do against a single switch, turning every failure into a result.
 func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (res SwitchResult) {
 	res = baseResult(sw)
+	res.budgets = e.budgetsOf(sw)
 	start := time.Now()
 	log := e.logger().With("site", sw.Site, "switch", sw.Name)
 	defer func() {
@@ -220,6 +226,9 @@ func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		return err
 	}
 	res.Status = StatusCompliant
+	if p, ok := e.pending(res); ok {
+		res.Findings = append(res.Findings, p.finding())
+	}
 	if len(res.Findings) > 0 {
 		res.Status = StatusDrift
 	}

@@ -39,7 +39,7 @@ type rawBlock struct {
 type rawSNMP struct {
 	version                                           *val[string] // normalised: "2c" or "3"
 	port, retries, maxRepetitions                     *val[int]
-	timeout                                           *val[time.Duration]
+	timeout, patience, saveTimeout                    *val[time.Duration]
 	username, authProtocol, privProtocol, contextName *val[string]
 	community, authPassphrase, privPassphrase         *secretRef
 }
@@ -47,7 +47,7 @@ type rawSNMP struct {
 type rawSSH struct {
 	port                                  *val[int]
 	username, keyFile, knownHosts         *val[string]
-	timeout                               *val[time.Duration]
+	timeout, patience, saveTimeout        *val[time.Duration]
 	legacyAlgorithms                      *val[bool]
 	keyPassphrase, password, enableSecret *secretRef
 }
@@ -76,12 +76,12 @@ var (
 		"community_env", "community_file", "community",
 		"username", "auth_protocol", "auth_passphrase_env", "auth_passphrase_file", "auth_passphrase",
 		"priv_protocol", "priv_passphrase_env", "priv_passphrase_file", "priv_passphrase",
-		"context_name", "max_repetitions"}
+		"context_name", "max_repetitions", "patience", "save_timeout"}
 	sshKeys = []string{"port", "username", "key_file",
 		"key_passphrase_env", "key_passphrase_file",
 		"password_env", "password_file", "password",
 		"enable_secret_env", "enable_secret_file", "enable_secret",
-		"known_hosts", "timeout", "legacy_algorithms"}
+		"known_hosts", "timeout", "legacy_algorithms", "patience", "save_timeout"}
 )
 
 var (
@@ -325,6 +325,10 @@ func (d *decoder) snmp(n *yaml.Node, at loc, field string) rawSNMP {
 			r.port = d.integer(v, at, f, 1, 65535)
 		case "timeout":
 			r.timeout = d.duration(v, at, f)
+		case "patience":
+			r.patience = d.duration(v, at, f)
+		case "save_timeout":
+			r.saveTimeout = d.duration(v, at, f)
 		case "retries":
 			r.retries = d.integer(v, at, f, 0, 10)
 		case "max_repetitions":
@@ -358,6 +362,10 @@ func (d *decoder) ssh(n *yaml.Node, at loc, field string) rawSSH {
 			r.port = d.integer(v, at, f, 1, 65535)
 		case "timeout":
 			r.timeout = d.duration(v, at, f)
+		case "patience":
+			r.patience = d.duration(v, at, f)
+		case "save_timeout":
+			r.saveTimeout = d.duration(v, at, f)
 		case "username":
 			r.username = d.str(v, at, f)
 		case "key_file":

@@ -43,11 +43,30 @@ type Switch struct {
 	SSH     SSH
 }
 
+// Built-in defaults of the settings that bound how long qosagent waits for
+// a switch that is slow rather than gone.
+const (
+	DefaultPatience    = 60 * time.Second
+	DefaultSaveTimeout = 120 * time.Second
+)
+
+// Patience is the switch's patience budget, from the block of its transport.
+func (s Switch) Patience() time.Duration { return max(s.SNMP.Patience, s.SSH.Patience) }
+
+// SaveTimeout is the switch's save timeout, from the block of its transport.
+func (s Switch) SaveTimeout() time.Duration { return max(s.SNMP.SaveTimeout, s.SSH.SaveTimeout) }
+
 // SNMP holds the SNMP settings of one switch.
 type SNMP struct {
-	Version        string // "2c" or "3"
-	Port           int
-	Timeout        time.Duration
+	Version string // "2c" or "3"
+	Port    int
+	Timeout time.Duration
+	// Patience bounds the re-reads after a write, rollback or save whose
+	// outcome is unknown (a late or lost answer): the switch is read again,
+	// with backoff, until it answers or this is spent.
+	Patience time.Duration
+	// SaveTimeout bounds one save to the startup config.
+	SaveTimeout    time.Duration
 	Retries        int
 	Community      Secret // v2c
 	Username       string // v3
@@ -81,7 +100,9 @@ type SSH struct {
 	EnableSecret     Secret
 	KnownHosts       string // expanded (~) and resolved against the inventory folder
 	Timeout          time.Duration
-	LegacyAlgorithms bool // opt-in to old key exchanges and ciphers for old firmware
+	Patience         time.Duration // as SNMP.Patience
+	SaveTimeout      time.Duration // as SNMP.SaveTimeout
+	LegacyAlgorithms bool          // opt-in to old key exchanges and ciphers for old firmware
 }
 
 // Secret is a credential value with the place it came from. It prints as a

@@ -118,6 +118,25 @@ type Faults struct {
 	Seed uint64
 	// Delay holds every answer back this long, on top of ServerConfig.RTT.
 	Delay time.Duration
+
+	// SetAnswerDelay applies every SET at once but holds its answer back
+	// this long: a busy agent whose write landed while the manager timed
+	// out. It adds to Delay.
+	SetAnswerDelay time.Duration
+	// DropLastSetRow leaves the last varbind of every SET with more than
+	// one varbind unapplied while answering noError, as an agent that
+	// applies a PDU row by row and loses the late row does.
+	DropLastSetRow bool
+	// SlowAfterSet holds back every answer to a read (GET, GETNEXT,
+	// GETBULK) this long once a SET was applied since SetFaults: an agent
+	// that is slow on every read after the write. It adds to Delay.
+	SlowAfterSet time.Duration
+	// SaveStartsAfter keeps agentSaveConfigStatus at notInitiated this long
+	// after a save was asked for, and SaveTakes then keeps it at
+	// savingInProcess this long before the startup config is written and
+	// the status reads savingComplete: a save that is slow to start and
+	// slow to finish. Both 0: the save is instantaneous.
+	SaveStartsAfter, SaveTakes time.Duration
 }
 
 // Stats counts what a switch's agent has seen. Request counters include
@@ -151,6 +170,7 @@ type GS110TP struct {
 	setSeen    bool       // a SET was applied since SetFaults, for LieAfterSet
 	rng        *rand.Rand // for Faults.Loss; nil when it is 0
 	bootedAt   time.Time  // time of the last Reboot; zero if never
+	saveGen    int        // bumped by every save request and reboot: a slow save completes only if still current
 
 	stats counters
 }
@@ -259,7 +279,7 @@ func (s *GS110TP) SaveCount() int {
 // SilentAfter and RebootAfter. It panics on a Loss outside 0..1 or a
 // negative Delay: a bad fault is a bug in the test.
 func (s *GS110TP) SetFaults(f Faults) {
-	if !(f.Loss >= 0 && f.Loss <= 1) || f.Delay < 0 {
+	if !(f.Loss >= 0 && f.Loss <= 1) || f.Delay < 0 || f.SetAnswerDelay < 0 || f.SlowAfterSet < 0 || f.SaveStartsAfter < 0 || f.SaveTakes < 0 {
 		panic(fmt.Sprintf("sim: fault loss %v, delay %s out of range", f.Loss, f.Delay))
 	}
 	if f.LieOnRead != nil {
@@ -302,6 +322,7 @@ func (s *GS110TP) Reboot() {
 func (s *GS110TP) reboot() {
 	s.running = s.startup
 	s.saveStatus = mibs.SaveStatusNotInitiated
+	s.saveGen++ // a save in progress is lost
 	s.bootedAt = time.Now()
 	s.stats.reboots.Add(1)
 }
@@ -367,12 +388,38 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 	}
 }
 
-// save copies running to startup; the caller holds s.mu. The save is
-// instantaneous, so the status goes straight to savingComplete.
+// save copies running to startup; the caller holds s.mu. Without the
+// SaveStartsAfter and SaveTakes faults the save is instantaneous, so the
+// status goes straight to savingComplete; with them it is notInitiated,
+// then savingInProcess, then the copy of the running config as it was when
+// the save was asked for lands and the status reads savingComplete.
 func (s *GS110TP) save() {
-	s.startup = s.running
-	s.saves++
-	s.saveStatus = mibs.SaveStatusComplete
+	s.saveGen++
+	start, take := s.faults.SaveStartsAfter, s.faults.SaveTakes
+	if start == 0 && take == 0 {
+		s.startup = s.running
+		s.saves++
+		s.saveStatus = mibs.SaveStatusComplete
+		return
+	}
+	gen, snap := s.saveGen, s.running
+	s.saveStatus = mibs.SaveStatusNotInitiated
+	time.AfterFunc(start, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.saveGen == gen {
+			s.saveStatus = mibs.SaveStatusInProcess
+		}
+	})
+	time.AfterFunc(start+take, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.saveGen == gen {
+			s.startup = snap
+			s.saves++
+			s.saveStatus = mibs.SaveStatusComplete
+		}
+	})
 }
 
 // The check helpers panic: a bad index in a test preset is a bug in the test.

@@ -123,9 +123,28 @@ func (a *Adapter) send(ctx context.Context, c *sshconn.Channel, line string, e s
 	out, err := c.Send(ctx, line, e)
 	if err != nil {
 		a.Close()
+		if !errors.Is(err, sshconn.ErrRefusedPrompt) {
+			// The line may have run: no prompt came back in time, or the
+			// connection was cut before it did.
+			err = noAnswer{err}
+		}
 	}
 	return out, err
 }
+
+// noAnswer marks a command whose outcome is unknown: the device may have
+// run it.
+type noAnswer struct{ error }
+
+func (e noAnswer) Unwrap() error        { return e.error }
+func (e noAnswer) OutcomeUnknown() bool { return true }
+
+// RequestTimeout is the timeout of one command.
+func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SSH.Timeout }
+
+// SetRequestTimeout changes the timeout of every later command (and of
+// the connection), for the patient re-reads that settle an unknown outcome.
+func (a *Adapter) SetRequestTimeout(d time.Duration) { a.sw.SSH.Timeout = d }
 
 // errorMarker returns the line of out carrying one of the dialect's error
 // markers, or "".
@@ -227,8 +246,14 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return err
 	}
 	e := a.expect()
-	if e.Timeout < time.Minute {
-		e.Timeout = time.Minute // saving to flash is slow on small switches
+	// Saving to flash is slow on small switches: the save has a timeout of
+	// its own, and ctx may bound it further.
+	e.Timeout = a.sw.SSH.SaveTimeout
+	if e.Timeout <= 0 {
+		e.Timeout = inventory.DefaultSaveTimeout
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < e.Timeout {
+		e.Timeout = max(time.Until(dl), time.Millisecond)
 	}
 	for _, an := range a.d.saveAnswers {
 		e.Answers = append(e.Answers, sshconn.Answer{Pattern: an.pattern, Reply: an.reply})

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -316,9 +317,17 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 }
 
 // Save copies the running config to NVRAM and waits for the agent to report
-// the outcome. Agents that never leave notInitiated (simulators, some
-// firmware) are taken at their word that the SET succeeded.
+// the outcome, up to the switch's save timeout (and ctx). notInitiated is
+// not success: it is what a first poll sees before the save has started.
+// An agent without agentSaveConfigStatus is taken at its word that the SET
+// succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
+	limit := a.sw.SNMP.SaveTimeout
+	if limit <= 0 {
+		limit = inventory.DefaultSaveTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
@@ -332,6 +341,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
+	last := "no status read yet"
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
 		if err != nil {
@@ -345,15 +355,40 @@ func (a *Adapter) Save(ctx context.Context) error {
 			return nil // agent does not report save status; the SET was accepted
 		}
 		switch status {
-		case mibs.SaveStatusComplete, mibs.SaveStatusNotInitiated:
+		case mibs.SaveStatusComplete:
 			return nil
 		case mibs.SaveStatusFailed:
 			return fmt.Errorf("save config: the switch reports savingFailed")
+		case mibs.SaveStatusNotInitiated:
+			last = "notInitiated: the save had not started"
+		case mibs.SaveStatusInProcess:
+			last = "savingInProcess"
+		default:
+			return fmt.Errorf("save config: agentSaveConfigStatus %d is none of notInitiated(1), savingInProcess(2), savingComplete(3), savingFailed(4)", status)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("save config: still saving at the switch deadline: %w", ctx.Err())
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
 		case <-afterSavePoll():
 		}
+	}
+}
+
+// saveCut is a save the deadline cut off: it may still complete.
+type saveCut struct{ error }
+
+func (e saveCut) Unwrap() error        { return e.error }
+func (e saveCut) OutcomeUnknown() bool { return true }
+
+// RequestTimeout is the per-request timeout; each try of a request waits
+// this long.
+func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SNMP.Timeout }
+
+// SetRequestTimeout changes the per-request timeout, for the patient
+// re-reads that settle an unknown outcome.
+func (a *Adapter) SetRequestTimeout(d time.Duration) {
+	a.sw.SNMP.Timeout = d
+	if a.g != nil {
+		a.g.Timeout = d
 	}
 }

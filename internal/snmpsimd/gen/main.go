@@ -133,7 +133,10 @@ func Render(name string) []byte {
 	}
 	// agentSaveConfig reads disable(2) until someone sets enable(1).
 	addWritable(mibs.AgentSaveConfig, tagInteger, 2)
-	addWritable(mibs.AgentSaveConfigStatus, tagInteger, mibs.SaveStatusNotInitiated)
+	// snmpsim cannot run a save, so the status reads savingComplete, as on a
+	// switch whose last save completed: a manager that waits for a save
+	// to complete (notInitiated is the state before it starts) is done.
+	addWritable(mibs.AgentSaveConfigStatus, tagInteger, mibs.SaveStatusComplete)
 
 	// snmpsim binary-searches the file, so records must be in OID order
 	// (numeric per arc, so .10 after .9).

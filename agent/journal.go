@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Journal keeps write-ahead intents: before the first write to a switch
+// the transaction records what it is about to do, and when it ends, how it
+// ended. A process killed between the write and the save leaves its intent
+// open, and the next run learns from Pending that the switch's running
+// config may not be what it boots with. The history implements it.
+type Journal interface {
+	// Begin records an intent; the transaction writes nothing when it fails.
+	Begin(ctx context.Context, in Intent) (id int64, err error)
+	// End records the outcome of the intent id, with a detail to show.
+	End(ctx context.Context, id int64, out Outcome, detail string) error
+	// Pending returns what an earlier run left unfinished on a switch: a
+	// write whose save did not complete, or whose outcome is unknown.
+	Pending(site, name string) (Pending, bool)
+}
+
+// Intent is what a transaction is about to write to one switch.
+type Intent struct {
+	Site, Switch, Vendor, Address string
+	Backup                        vendors.State  // the state before the write
+	Plan                          vendors.Change // the edits to write (empty: a save only)
+}
+
+// Outcome is how a transaction ended, as the journal keeps it.
+type Outcome string
+
+const (
+	// OutcomeSaved: at its target and saved; it settles every earlier
+	// intent on the switch.
+	OutcomeSaved Outcome = "saved"
+	// OutcomeRestored: the switch is at its backup (the write was refused
+	// or rolled back); an earlier intent still stands.
+	OutcomeRestored Outcome = "restored"
+	// OutcomeUnsaved: written and verified in the running config, but the
+	// save did not complete; the switch reports unsaved until one does.
+	OutcomeUnsaved Outcome = "unsaved"
+	// OutcomeInDoubt: the switch could not be read to learn what the
+	// transaction left; it may be half-written.
+	OutcomeInDoubt Outcome = "in-doubt"
+)
+
+// Pending is an earlier run's unfinished business on one switch.
+type Pending struct {
+	RunID   int64
+	Started time.Time
+	// Outcome is OutcomeUnsaved or OutcomeInDoubt as recorded, or "" when
+	// the intent was never closed: the run died between write and save.
+	Outcome Outcome
+	Detail  string
+}
+
+// Rules of the findings a pending intent raises.
+const (
+	RuleUnsaved = "unsaved"  // running config written but not saved
+	RuleInDoubt = "in-doubt" // an earlier run's write has an unknown outcome
+)
+
+// finding describes p for a report.
+func (p Pending) finding() Finding {
+	when := p.Started.UTC().Format(time.RFC3339)
+	switch p.Outcome {
+	case OutcomeUnsaved:
+		return Finding{Rule: RuleUnsaved, Message: fmt.Sprintf("run %d (%s) wrote the running config but its save did not complete; the switch may boot with another config until a save succeeds (apply saves it)", p.RunID, when)}
+	case OutcomeInDoubt:
+		return Finding{Rule: RuleInDoubt, Message: fmt.Sprintf("run %d (%s) could not learn what its write left on the switch (%s); apply settles it", p.RunID, when, p.Detail)}
+	}
+	return Finding{Rule: RuleInDoubt, Message: fmt.Sprintf("run %d (%s) began writing this switch and never recorded how it ended (killed, or still running); apply settles it: verify and save, or restore", p.RunID, when)}
+}
+
+// pending looks up what an earlier run left on the switch of res.
+func (e *Engine) pending(res *SwitchResult) (Pending, bool) {
+	if e.Journal == nil {
+		return Pending{}, false
+	}
+	return e.Journal.Pending(res.Site, res.Name)
+}
+
+// outcomeOf classifies a transaction's end for the journal.
+func outcomeOf(err error, saveFailed bool) Outcome {
+	switch {
+	case err == nil:
+		return OutcomeSaved
+	case saveFailed:
+		return OutcomeUnsaved
+	case errors.Is(err, errMayBeHalf):
+		return OutcomeInDoubt
+	}
+	return OutcomeRestored
+}
