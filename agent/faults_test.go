@@ -161,6 +161,9 @@ type faultCase struct {
 	tune func(sw *inventory.Switch)
 	// mayRecover: the faulted switches may also end changed (loss, noise).
 	mayRecover bool
+	// changed: the faulted switches must end changed (at target, saved):
+	// the fault delays or loses answers, and the switch holds the truth.
+	changed bool
 	// wantErr: substrings of every faulted switch's report error.
 	wantErr []string
 	end     endState
@@ -223,6 +226,24 @@ var faultCases = []faultCase{
 	{name: "snmp/loss-30pct-with-retries", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Loss: 0.3, Seed: 42}) },
 		tune:       func(sw *inventory.Switch) { sw.SNMP.Timeout, sw.SNMP.Retries = 150*time.Millisecond, 8 },
 		mayRecover: true, end: atEither, half: true},
+	// Late and lost answers: the switch acted, the answer came too late.
+	// qosagent reads the switch again with patience and goes by that.
+	{name: "snmp/set-applied-answered-late", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SetAnswerDelay: time.Second}) },
+		changed: true, end: atTarget},
+	{name: "snmp/set-late-one-row-dropped", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SetAnswerDelay: time.Second, DropSetRow: 1})
+	}, wantErr: []string{"write:", "no answer", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "snmp/slow-reads-after-write", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SlowAfterSet: 700 * time.Millisecond}) },
+		changed: true, end: atTarget},
+	{name: "snmp/rollback-answered-late", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SetAnswerDelay: time.Second, RejectSetAt: 2, RejectStatus: gosnmp.CommitFailed})
+	}, wantErr: []string{"write:", "no answer", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "snmp/save-slower-than-timeout", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SaveStartsAfter: 100 * time.Millisecond, SaveTakes: 10 * time.Second})
+	}, wantErr: []string{"saving to startup config failed", "not complete after", "savingInProcess"}, end: atTarget},
+	{name: "snmp/save-starts-late", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SaveStartsAfter: 500 * time.Millisecond, SaveTakes: 300 * time.Millisecond})
+	}, changed: true, end: atTarget},
 	{name: "snmp/slower-than-timeout", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Delay: 400 * time.Millisecond}) },
 		tune:    func(sw *inventory.Switch) { sw.SNMP.Timeout, sw.SNMP.Retries = 150*time.Millisecond, 1 },
 		wantErr: []string{"no answer"}, end: atEither, half: true},
@@ -353,6 +374,9 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		atB, atT := sameState(now, snmpBefore[i]), sameState(now, target)
 		diff := "vs backup: " + diffState(now, snmpBefore[i]) + " | vs target: " + diffState(now, target)
 		check(s.Name(), atB, atT, diff, s.Stats().Set > 0, s.SaveCount())
+		if r := res[s.Name()]; r.Status == agent.StatusChanged && !s.Saved() {
+			t.Errorf("%s: reported changed but the running config is not saved (written but unsaved)", s.Name())
+		}
 	}
 	// CLI: the target config of a dialect is what its healthy twin holds
 	// after the apply; its DSCP map must also be agent.Target's.
@@ -403,8 +427,11 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 		where = "target"
 	}
 	t.Logf("%s: status %s, at %s, error: %s", r.Name, r.Status, where, r.Error)
+	if fc.changed && r.Status != agent.StatusChanged {
+		t.Errorf("%s: status %s, want changed: the switch held the target: %s", r.Name, r.Status, r.Error)
+	}
 	if r.Status == agent.StatusChanged {
-		if !fc.mayRecover {
+		if !fc.mayRecover && !fc.changed {
 			t.Errorf("%s: faulted switch reported changed", r.Name)
 		}
 		if !atT || saves < 1 {

@@ -221,8 +221,8 @@ func (s *GS110TP) set(vars []gosnmp.SnmpPDU) (gosnmp.SNMPError, int) {
 		if n+1 == s.faults.CommitFailAt || n+1 == reject {
 			return gosnmp.CommitFailed, n + 1
 		}
-		if s.faults.DropLastSetRow && len(ins) > 1 && n == len(ins)-1 {
-			break // lost, and answered noError all the same
+		if n+1 == s.faults.DropSetRow && len(ins) > 1 {
+			continue // lost, and answered noError all the same
 		}
 		s.apply(in, vals[n])
 		s.setSeen = true

@@ -123,10 +123,10 @@ type Faults struct {
 	// this long: a busy agent whose write landed while the manager timed
 	// out. It adds to Delay.
 	SetAnswerDelay time.Duration
-	// DropLastSetRow leaves the last varbind of every SET with more than
-	// one varbind unapplied while answering noError, as an agent that
-	// applies a PDU row by row and loses the late row does.
-	DropLastSetRow bool
+	// DropSetRow leaves varbind DropSetRow (1-based) of every SET with more
+	// than one varbind unapplied while answering noError, as an agent that
+	// applies a PDU row by row and loses a late row does. 0 turns it off.
+	DropSetRow int
 	// SlowAfterSet holds back every answer to a read (GET, GETNEXT,
 	// GETBULK) this long once a SET was applied since SetFaults: an agent
 	// that is slow on every read after the write. It adds to Delay.
