@@ -51,6 +51,7 @@ type app struct {
 	log            *slog.Logger
 	registry       *vendors.Registry
 	exitCode       int
+	policy         *agent.Policy // the run's policy once loaded, for reports of runs stopped early
 }
 
 func newApp(stdout, stderr *os.File) *app {
@@ -279,6 +280,16 @@ func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
 		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
+	for _, f := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"patience", &eng.Patience}, {"save-timeout", &eng.SaveTimeout}} {
+		d := a.v.GetDuration(f.name)
+		if d < 0 || d > 30*time.Minute {
+			return nil, invalid(fmt.Errorf("--%s %s: expected 0 (the inventory's) up to 30m", f.name, d))
+		}
+		*f.dst = d
+	}
 	return eng, nil
 }
 
@@ -298,13 +309,11 @@ func (a *app) names(key string) []string {
 }
 
 // fleet loads inventory and policy, selects the switches in scope and builds
-// the engine; every error is invalid input and nothing is contacted.
+// the engine; every error is invalid input and nothing is contacted. The
+// switches in scope come back with an error found after they were known,
+// so that the report can list them as skipped.
 func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	inv, err := a.loadInventory()
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := a.loadPolicy(inv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -315,6 +324,11 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	if len(sws) == 0 {
 		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
+	p, err := a.loadPolicy(inv)
+	if err != nil {
+		return sws, nil, err
+	}
+	a.policy = &p
 	eng, err := a.engine(p)
 	return sws, eng, err
 }

@@ -43,6 +43,10 @@ type recorder struct {
 	started time.Time
 	log     func(msg string, args ...any)
 
+	// intents holds, per "site/switch", the intent an earlier run left
+	// standing there, loaded when the run starts (see loadPending).
+	intents map[string]history.Intent
+
 	mu      sync.Mutex
 	pending []finished
 	wake    chan struct{} // a batch is full
@@ -91,6 +95,61 @@ func (r *recorder) Save(b agent.Backup) (string, error) {
 		return "", fmt.Errorf("history: save backup: %w", err)
 	}
 	return fmt.Sprintf("history run %d", r.id), nil
+}
+
+// loadPending reads the intents earlier runs left standing on the
+// switches in scope, for Pending.
+func (r *recorder) loadPending(ctx context.Context, sws []inventory.Switch) error {
+	if r.store == nil {
+		return nil
+	}
+	ins, err := r.store.PendingIntents(ctx, history.Filter{})
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	inScope := make(map[string]bool, len(sws))
+	for _, sw := range sws {
+		inScope[sw.Site+"/"+sw.Name] = true
+	}
+	r.intents = map[string]history.Intent{}
+	for _, in := range ins {
+		if k := in.Site + "/" + in.Switch; inScope[k] {
+			r.intents[k] = in
+		}
+	}
+	return nil
+}
+
+// Begin implements agent.Journal: the intent is stored before the write.
+func (r *recorder) Begin(ctx context.Context, in agent.Intent) (int64, error) {
+	backup, err := json.Marshal(in.Backup)
+	if err != nil {
+		return 0, err
+	}
+	plan, err := json.Marshal(in.Plan)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return r.store.OpenIntent(ctx, history.Intent{RunID: r.id, Site: in.Site, Switch: in.Switch, Vendor: in.Vendor,
+		Address: in.Address, Started: time.Now().UTC(), Backup: backup, Plan: plan})
+}
+
+// End implements agent.Journal.
+func (r *recorder) End(ctx context.Context, id int64, out agent.Outcome, detail string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return r.store.CloseIntent(ctx, id, string(out), detail, time.Now().UTC())
+}
+
+// Pending implements agent.Journal from the intents loaded at the start.
+func (r *recorder) Pending(site, name string) (agent.Pending, bool) {
+	in, ok := r.intents[site+"/"+name]
+	if !ok {
+		return agent.Pending{}, false
+	}
+	return agent.Pending{RunID: in.RunID, Started: in.Started, Outcome: agent.Outcome(in.Outcome), Detail: in.Detail}, true
 }
 
 // record queues one switch's result; it never waits for the store, so a

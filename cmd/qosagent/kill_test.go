@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/sim"
+)
+
+// TestKilledApplyIsSettledByTheNextRuns kills a real qosagent apply with
+// SIGKILL at several points of a switch's transaction, then reads the
+// simulated switch directly, runs audit (which must report what the dead
+// run left) and apply (which must settle it), and reads the switch again.
+func TestKilledApplyIsSettledByTheNextRuns(t *testing.T) {
+	bin := builtQosagent(t)
+	cases := []struct {
+		name string
+		// fault stalls the transaction at the point to kill it.
+		fault sim.Faults
+		// ready reports, from the switch's counters, that the run is there.
+		ready func(st sim.Stats) bool
+		// written: the switch holds the write when the process dies.
+		written bool
+	}{
+		{"reading", sim.Faults{Delay: time.Minute}, func(st sim.Stats) bool { return st.GetBulk >= 1 }, false},
+		{"set-applied-answer-pending", sim.Faults{SetAnswerDelay: time.Minute}, func(st sim.Stats) bool { return st.Set >= 1 }, true},
+		{"reading-back", sim.Faults{SlowAfterSet: time.Minute}, func(st sim.Stats) bool { return st.Set >= 1 && st.GetBulk >= 3 }, true},
+		{"saving", sim.Faults{SaveStartsAfter: time.Minute}, func(st sim.Stats) bool { return st.Set >= 2 && st.Get >= 1 }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, inv := startLab(t, 1)
+			s := l.Switches[0]
+			db := filepath.Join(t.TempDir(), "history.db")
+			s.SetFaults(tc.fault)
+			cmd := exec.Command(bin, "apply", "-i", inv, "--all", "--history", db, "--format", "json",
+				"--patience", "30s", "--save-timeout", "30s")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for !tc.ready(s.Stats()) {
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("the run never reached the point: %+v\n%s", s.Stats(), stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			time.Sleep(200 * time.Millisecond)
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("the process was not killed: %v", cmd.ProcessState)
+			}
+			s.SetFaults(sim.Faults{})
+
+			// What the dead run left, read from the simulator.
+			factory := sim.NewGS110TP("x").DSCPMap()
+			if written := s.DSCPMap() != factory; written != tc.written {
+				t.Fatalf("switch written = %v, want %v", written, tc.written)
+			}
+			if tc.written && s.Saved() {
+				t.Fatal("the switch was saved before the kill: the point was missed")
+			}
+
+			// audit reports it, naming the run that left it; drift exits 1.
+			code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json")
+			if code != agent.ExitDrift {
+				t.Fatalf("audit after the kill: exit %d\n%s\n%s", code, out, errOut)
+			}
+			var rep agent.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			r := rep.Switches[0]
+			inDoubt := false
+			for _, f := range r.Findings {
+				if f.Rule == agent.RuleInDoubt && strings.Contains(f.Message, "run 1 ") && strings.Contains(f.Message, "never recorded how it ended") {
+					inDoubt = true
+				}
+			}
+			if r.Status != agent.StatusDrift || inDoubt != tc.written {
+				t.Fatalf("audit after the kill: status %s, in-doubt finding %v (want %v): %+v", r.Status, inDoubt, tc.written, r.Findings)
+			}
+
+			// apply settles it: at target and saved.
+			code, out, errOut = qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
+			if code != agent.ExitOK {
+				t.Fatalf("apply after the kill: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if s.DSCPMap()[46] != 3 || !s.Saved() {
+				t.Fatalf("after the settling apply: EF on queue %d, saved %v", s.DSCPMap()[46], s.Saved())
+			}
+			// And the next audit finds nothing left.
+			if code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
+				t.Fatalf("audit after the settling apply: exit %d\n%s\n%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+// TestUnsavedSwitchIsSavedByTheNextApply: a save cut off by its timeout
+// leaves the switch unsaved in the history; audit reports it as drift and
+// the next apply saves it although its running state needs no change.
+func TestUnsavedSwitchIsSavedByTheNextApply(t *testing.T) {
+	l, inv := startLab(t, 1)
+	s := l.Switches[0]
+	db := filepath.Join(t.TempDir(), "history.db")
+	s.SetFaults(sim.Faults{SaveStartsAfter: time.Minute})
+	code, out, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json", "--patience", "1s", "--save-timeout", "1s")
+	if code != agent.ExitError || !strings.Contains(out, "saving to startup config failed") {
+		t.Fatalf("apply with a save slower than its timeout: exit %d\n%s\n%s", code, out, errOut)
+	}
+	s.SetFaults(sim.Faults{})
+	if s.DSCPMap()[46] != 3 || s.Saved() {
+		t.Fatalf("EF on queue %d, saved %v: want written and unsaved", s.DSCPMap()[46], s.Saved())
+	}
+	code, out, _ = qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json")
+	var rep agent.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != agent.ExitDrift || rep.Switches[0].Status != agent.StatusDrift || len(rep.Switches[0].Findings) != 1 ||
+		rep.Switches[0].Findings[0].Rule != agent.RuleUnsaved || !strings.Contains(rep.Switches[0].Findings[0].Message, "run 1 ") {
+		t.Fatalf("audit of an unsaved switch: exit %d %+v", code, rep.Switches[0])
+	}
+	code, out, errOut = qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
+	if code != agent.ExitOK || !s.Saved() || s.SaveCount() != 1 {
+		t.Fatalf("apply of an unsaved switch: exit %d, saved %v (%d saves)\n%s\n%s", code, s.Saved(), s.SaveCount(), out, errOut)
+	}
+	if code, out, _ := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("audit after the save: exit %d\n%s", code, out)
+	}
+}
