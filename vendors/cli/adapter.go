@@ -91,6 +91,12 @@ func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
 		a.Close()
 		return nil, fmt.Errorf("login: %w", err)
 	}
+	// A banner line such as "Switch#" at the end of a read chunk looks
+	// like the prompt: trust the prompt only once it answers a newline.
+	if err := ch.ConfirmPrompt(ctx, a.expect()); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("login: %w", err)
+	}
 	if a.d.exec.MatchString(ch.LastPrompt()) && a.d.Enable != "" {
 		e := a.expect()
 		if a.d.enablePrompt != nil {
