@@ -270,6 +270,19 @@ var faultCases = []faultCase{
 		s.SetFaults(clisim.Faults{UnexpectedPrompt: "Continue? [yes/no]: ", UnexpectedPromptOn: promptLine[s.Dialect()], UnexpectedPromptOnce: true})
 	}, tune: func(sw *inventory.Switch) { sw.SSH.Timeout = time.Second },
 		wantErr: []string{"no prompt after", "rolled back to backup"}, end: atBackup},
+	// Answers lost after the switch acted, slow saves, a banner that
+	// looks like a prompt.
+	{name: "cli/cut-after-leaving-config", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropLeavingConfig: true}) },
+		changed: true, end: atTarget},
+	{name: "cli/rollback-cut-after-last-line", cli: func(s *clisim.Switch) {
+		s.SetFaults(clisim.Faults{FailCommand: failLine[s.Dialect()], DropLeavingConfig: true})
+	}, wantErr: []string{"refused", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "cli/save-takes-a-while", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{SaveTakes: time.Second}) },
+		changed: true, end: atTarget},
+	{name: "cli/save-slower-than-timeout", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{SaveTakes: 4 * time.Second}) },
+		wantErr: []string{"saving to startup config failed", "no prompt after"}, end: atTarget},
+	{name: "cli/banner-with-prompt-lines", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Banner: promptLikeBanner()}) },
+		changed: true, end: atTarget},
 	{name: "cli/ansi-noise", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Garbage: clisim.GarbageANSI, Seed: 1}) },
 		mayRecover: true, end: atTarget},
 	{name: "cli/binary-garbage", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Garbage: clisim.GarbageBinary, Seed: 1}) },
@@ -279,6 +292,20 @@ var faultCases = []faultCase{
 		s.SetFaults(clisim.Faults{Garbage: clisim.GarbageBinary, GarbageAfterConfigLines: 2, Seed: 1})
 	}, tune: func(sw *inventory.Switch) { sw.SSH.Timeout = time.Second },
 		end: atEither, half: true},
+}
+
+// promptLikeBanner is a MOTD over 32 KiB whose lines look like prompts of
+// every dialect, some of them ending on a 16 KiB boundary of the output.
+func promptLikeBanner() string {
+	var b strings.Builder
+	for _, mark := range []int{16 << 10, 32 << 10} {
+		for b.Len() < mark-100 {
+			b.WriteString("Authorised use only; sessions are logged. Type enable at Switch> to reach Switch#\n")
+		}
+		b.WriteString(strings.Repeat("*", max(0, mark-b.Len()-len("Switch#")-4)))
+		b.WriteString("\nSwitch#\nSwitch>\n(Switch) #\nswitch#\n")
+	}
+	return b.String()
 }
 
 func TestFaultsNeverLeaveHalfWritten(t *testing.T) {
