@@ -47,7 +47,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	}
 	help("qosagent_switch_up", "gauge", "1 when the switch could be read in the last run, else 0.")
 	for i, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", lbl[i], btoi(s.Status != StatusError))
+		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", lbl[i], btoi(s.Status != StatusError && s.Status != StatusSkipped))
 	}
 	help("qosagent_switch_findings", "gauge", "Policy findings on the switch in the last run.")
 	for i, s := range sws {
@@ -57,7 +57,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	for i, s := range sws {
 		l := lbl[i]
 		switch {
-		case s.Status != StatusError:
+		case s.Status != StatusError && s.Status != StatusSkipped:
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %d\n", l, run.Finished.Unix())
 		case prev[l] != "":
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %s\n", l, prev[l])

@@ -185,18 +185,22 @@ func (a *app) restoreCommand() *cobra.Command {
 				return failed(fmt.Errorf("backup of %s in run %d holds no queues; it cannot be written back", name, runID))
 			}
 			dry := a.v.GetBool("dry-run")
+			a.policy = &p
 			if !dry {
 				release, err := a.lockSites(ctx, store, sws)
 				if err != nil {
-					return err
+					return a.skipAll("restore", dry, sws, format, err)
 				}
 				defer release()
 			}
 			rec, err := a.startRun(ctx, store, "restore", dry, "switch="+name+" run="+strconv.FormatInt(runID, 10))
 			if err != nil {
-				return failed(err)
+				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			if err := rec.loadPending(ctx, sws); err != nil {
+				return a.skipAll("restore", dry, sws, format, failed(err))
+			}
+			eng.Backups, eng.Result, eng.Journal = rec, rec.record, rec
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format, false)
 		},

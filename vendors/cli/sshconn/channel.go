@@ -315,10 +315,10 @@ const maxConfirms = 4
 
 // ConfirmPrompt makes sure that the prompt ending the last read is the
 // device's own and not a prompt-like line of a banner ("Switch#" at the
-// end of a read chunk looks exactly like one). It reads on until the
-// device has been quiet with a prompt as its last line, then sends an
-// empty line and expects that same prompt back with nothing before it;
-// otherwise it tries again, a few times. Call it after the login output.
+// end of a read chunk looks exactly like one). It sends an empty line and
+// expects that same prompt back with nothing before it; otherwise it reads
+// on until the device has been quiet with a prompt as its last line and
+// tries again, a few times. Call it after the login output.
 func (c *Channel) ConfirmPrompt(ctx context.Context, e Expect) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -329,10 +329,17 @@ func (c *Channel) ConfirmPrompt(ctx context.Context, e Expect) error {
 		return errors.New("confirming the prompt: no prompt pattern")
 	}
 	var out string
-	for range maxConfirms {
-		prompt, err := c.settle(ctx, e)
-		if err != nil {
-			return fmt.Errorf("confirming the prompt: %w", err)
+	for i := range maxConfirms {
+		// The first try costs one round trip. Only when it fails (a
+		// banner went on after what looked like the prompt) does the
+		// next wait for the device to go quiet, which also swallows the
+		// answer to the newline already sent.
+		prompt := c.lastPrompt
+		if i > 0 {
+			var err error
+			if prompt, err = c.settle(ctx, e); err != nil {
+				return fmt.Errorf("confirming the prompt: %w", err)
+			}
 		}
 		timer := time.NewTimer(timeoutOf(e))
 		if err := c.writeBy(ctx, timer.C, "\n"); err != nil {
@@ -340,6 +347,7 @@ func (c *Channel) ConfirmPrompt(ctx context.Context, e Expect) error {
 			c.broken = err
 			return fmt.Errorf("confirming the prompt: %w", err)
 		}
+		var err error
 		out, err = c.read(ctx, e, "", timer.C)
 		timer.Stop()
 		if err != nil {
