@@ -1,0 +1,43 @@
+package netgear_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qosagent/qosagent/internal/sim"
+)
+
+// TestSaveWaitsPastNotInitiated: a save whose status still reads
+// notInitiated at the first poll has not started; Save waits for
+// savingComplete instead of reporting success.
+func TestSaveWaitsPastNotInitiated(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetDSCP(46, 3) // something to save
+	s.SetFaults(sim.Faults{SaveStartsAfter: 400 * time.Millisecond, SaveTakes: 300 * time.Millisecond})
+	a := open(t, sw)
+	if err := a.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Saved() {
+		t.Fatal("Save reported success before the switch saved (the notInitiated race)")
+	}
+}
+
+// TestSaveTimeout: a save still in process at the switch's save timeout is
+// reported as not complete, naming the last status; the switch is unsaved.
+func TestSaveTimeout(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetDSCP(46, 3)
+	s.SetFaults(sim.Faults{SaveTakes: time.Minute})
+	sw.SNMP.SaveTimeout = 500 * time.Millisecond
+	a := open(t, sw)
+	err := a.Save(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "not complete after 500ms") || !strings.Contains(err.Error(), "savingInProcess") {
+		t.Fatalf("Save = %v; want not complete after 500ms, last status savingInProcess", err)
+	}
+	if s.Saved() {
+		t.Fatal("switch saved")
+	}
+}
