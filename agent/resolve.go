@@ -46,15 +46,17 @@ type budgets struct {
 	patience, saveTimeout time.Duration
 }
 
-// budgetsOf resolves a switch's budgets: the engine's (flags) over the
-// inventory's, over the built-in defaults.
-func (e *Engine) budgetsOf(sw inventory.Switch) budgets {
+// saveTimeouter is implemented by adapters that know how long a save may
+// take on their platform (the inventory's save_timeout, else the
+// platform's default).
+type saveTimeouter interface{ SaveTimeout() time.Duration }
+
+// budgetsOf resolves a switch's budgets: the inventory's patience, and the
+// adapter's save timeout, else the inventory's, else the defaults.
+func budgetsOf(sw inventory.Switch, a vendors.Adapter) budgets {
 	b := budgets{patience: sw.Patience(), saveTimeout: sw.SaveTimeout()}
-	if e.Patience > 0 {
-		b.patience = e.Patience
-	}
-	if e.SaveTimeout > 0 {
-		b.saveTimeout = e.SaveTimeout
+	if st, ok := a.(saveTimeouter); ok && st.SaveTimeout() > 0 {
+		b.saveTimeout = st.SaveTimeout()
 	}
 	if b.patience <= 0 {
 		b.patience = inventory.DefaultPatience

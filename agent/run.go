@@ -38,10 +38,6 @@ type Engine struct {
 	// Journal keeps the write-ahead intents of apply and restore, and tells
 	// which switches an earlier run left unsaved or in doubt; nil: none.
 	Journal Journal
-	// Patience and SaveTimeout, when > 0, replace every switch's own
-	// (inventory patience and save_timeout): the budget of the re-reads
-	// that settle an unknown outcome, and the bound of one save.
-	Patience, SaveTimeout time.Duration
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -156,7 +152,6 @@ func baseResult(sw inventory.Switch) SwitchResult {
 // one runs do against a single switch, turning every failure into a result.
 func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (res SwitchResult) {
 	res = baseResult(sw)
-	res.budgets = e.budgetsOf(sw)
 	start := time.Now()
 	log := e.logger().With("site", sw.Site, "switch", sw.Name)
 	defer func() {
@@ -176,6 +171,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
 		return res
 	}
+	res.budgets = budgetsOf(sw, a)
 	defer func() {
 		if sr, ok := a.(vendors.StatsReporter); ok {
 			st := sr.Stats()

@@ -19,7 +19,6 @@ func builtinSNMP() rawSNMP {
 		port:           builtin(161),
 		timeout:        builtin(2 * time.Second),
 		patience:       builtin(DefaultPatience),
-		saveTimeout:    builtin(DefaultSaveTimeout),
 		retries:        builtin(2),
 		maxRepetitions: builtin(64), // the whole 64-row DSCP table in one GETBULK
 	}

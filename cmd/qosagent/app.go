@@ -280,16 +280,6 @@ func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
 		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
-	for _, f := range []struct {
-		name string
-		dst  *time.Duration
-	}{{"patience", &eng.Patience}, {"save-timeout", &eng.SaveTimeout}} {
-		d := a.v.GetDuration(f.name)
-		if d < 0 || d > 30*time.Minute {
-			return nil, invalid(fmt.Errorf("--%s %s: expected 0 (the inventory's) up to 30m", f.name, d))
-		}
-		*f.dst = d
-	}
 	return eng, nil
 }
 
@@ -330,5 +320,19 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	}
 	a.policy = &p
 	eng, err := a.engine(p)
-	return sws, eng, err
+	if err != nil {
+		return sws, nil, err
+	}
+	// --patience and --save-timeout replace every switch's own.
+	var d [2]time.Duration
+	for i, name := range []string{"patience", "save-timeout"} {
+		d[i] = a.v.GetDuration(name)
+		if d[i] < 0 || d[i] > 30*time.Minute {
+			return sws, nil, invalid(fmt.Errorf("--%s %s: expected 0 (the inventory's) up to 30m", name, d[i]))
+		}
+	}
+	for i := range sws {
+		sws[i].Override(d[0], d[1])
+	}
+	return sws, eng, nil
 }

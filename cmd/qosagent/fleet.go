@@ -165,7 +165,7 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
 	fs.Duration("patience", 0, "budget of the re-reads that settle a write, rollback or save whose answer was late or lost (0: the inventory's patience, default 1m)")
-	fs.Duration("save-timeout", 0, "bound of one save to the startup config (0: the inventory's save_timeout, default 2m)")
+	fs.Duration("save-timeout", 0, "bound of one save to the startup config (0: the inventory's save_timeout, else the platform's, default 2m)")
 	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }
 

@@ -145,6 +145,18 @@ type noAnswer struct{ error }
 func (e noAnswer) Unwrap() error        { return e.error }
 func (e noAnswer) OutcomeUnknown() bool { return true }
 
+// SaveTimeout is how long a save may take: the inventory's save_timeout,
+// else the dialect's save.timeout, else the default.
+func (a *Adapter) SaveTimeout() time.Duration {
+	switch {
+	case a.sw.SSH.SaveTimeout > 0:
+		return a.sw.SSH.SaveTimeout
+	case a.d.Save.Timeout > 0:
+		return a.d.Save.Timeout
+	}
+	return inventory.DefaultSaveTimeout
+}
+
 // RequestTimeout is the timeout of one command.
 func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SSH.Timeout }
 
@@ -254,10 +266,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	e := a.expect()
 	// Saving to flash is slow on small switches: the save has a timeout of
 	// its own, and ctx may bound it further.
-	e.Timeout = a.sw.SSH.SaveTimeout
-	if e.Timeout <= 0 {
-		e.Timeout = inventory.DefaultSaveTimeout
-	}
+	e.Timeout = a.SaveTimeout()
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < e.Timeout {
 		e.Timeout = max(time.Until(dl), time.Millisecond)
 	}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -64,6 +65,9 @@ type SaveSpec struct {
 		Answer string `yaml:"answer"`
 	} `yaml:"confirm"`
 	Success string `yaml:"success"`
+	// Timeout is how long a save may take on this platform, unless the
+	// inventory's save_timeout says otherwise; 0: the default (2m).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // ReadCommand is a show command and the parser for its output.

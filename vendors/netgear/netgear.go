@@ -322,10 +322,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 // An agent without agentSaveConfigStatus is taken at its word that the SET
 // succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
-	limit := a.sw.SNMP.SaveTimeout
-	if limit <= 0 {
-		limit = inventory.DefaultSaveTimeout
-	}
+	limit := a.SaveTimeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	if err := a.connect(ctx); err != nil {
@@ -379,6 +376,15 @@ type saveCut struct{ error }
 
 func (e saveCut) Unwrap() error        { return e.error }
 func (e saveCut) OutcomeUnknown() bool { return true }
+
+// SaveTimeout is how long a save may take: the inventory's save_timeout,
+// else the default.
+func (a *Adapter) SaveTimeout() time.Duration {
+	if a.sw.SNMP.SaveTimeout > 0 {
+		return a.sw.SNMP.SaveTimeout
+	}
+	return inventory.DefaultSaveTimeout
+}
 
 // RequestTimeout is the per-request timeout; each try of a request waits
 // this long.
