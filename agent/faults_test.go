@@ -48,6 +48,50 @@ func (r *recBackups) of(name string) []agent.Backup {
 	return r.got[name]
 }
 
+// recJournal is an agent.Journal that keeps what it was told.
+type recJournal struct {
+	mu  sync.Mutex
+	ins []*journalEntry
+}
+
+type journalEntry struct {
+	in     agent.Intent
+	closed bool
+	out    agent.Outcome
+}
+
+func (j *recJournal) Begin(_ context.Context, in agent.Intent) (int64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ins = append(j.ins, &journalEntry{in: in})
+	return int64(len(j.ins)), nil
+}
+
+func (j *recJournal) End(_ context.Context, id int64, out agent.Outcome, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e := j.ins[id-1]
+	if e.closed {
+		return fmt.Errorf("intent %d closed twice", id)
+	}
+	e.closed, e.out = true, out
+	return nil
+}
+
+func (j *recJournal) Pending(string, string) (agent.Pending, bool) { return agent.Pending{}, false }
+
+func (j *recJournal) of(name string) []*journalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*journalEntry
+	for _, e := range j.ins {
+		if e.in.Switch == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Lab shape: 2 GS110TPs, then 6 CLI switches (lab-cli1..3 one per dialect,
 // lab-cli4..6 the same dialects again). SNMP faults go on lab-sw1, CLI
 // faults on lab-cli1..3; the others are healthy, and lab-cli4..6 are the
@@ -349,8 +393,9 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	}
 
 	backups := &recBackups{}
+	journal := &recJournal{}
 	e := &agent.Engine{Registry: allPlatforms(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
-		Timeout: 30 * time.Second, Backups: backups}
+		Timeout: 30 * time.Second, Backups: backups, Journal: journal}
 	rep := e.Apply(context.Background(), sws, false)
 
 	res := map[string]agent.SwitchResult{}
@@ -393,6 +438,26 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		} else {
 			checkFaulted(t, fc, r, atB, atT, diff, saves)
 			matrix.add(fc.name, r, atB, atT, saved(name))
+		}
+		// The journal says what the switch holds: an intent for every
+		// switch written, closed with the outcome its state shows.
+		ins := journal.of(name)
+		if written && len(ins) != 1 {
+			t.Errorf("%s was written but has %d intents", name, len(ins))
+		}
+		for _, in := range ins {
+			want := map[bool]agent.Outcome{true: agent.OutcomeRestored}[atB]
+			switch {
+			case admitsHalf(r.Error):
+				want = agent.OutcomeInDoubt
+			case atT && saved(name) && r.Status == agent.StatusChanged:
+				want = agent.OutcomeSaved
+			case atT && !atB:
+				want = agent.OutcomeUnsaved
+			}
+			if !in.closed || in.out != want {
+				t.Errorf("%s: intent closed %v with %q, want %q (status %s: %s)", name, in.closed, in.out, want, r.Status, r.Error)
+			}
 		}
 		// The history holds a backup of every switch that got a write.
 		bs := backups.of(name)

@@ -132,7 +132,7 @@ func readPatiently(ctx context.Context, a vendors.Adapter, budget time.Duration)
 func (e *Engine) settleWrite(ctx context.Context, a vendors.Adapter, res *SwitchResult, backup vendors.State, ch, accepted vendors.Change, cause error) (vendors.State, error) {
 	now, err := readPatiently(ctx, a, res.budgets.patience)
 	if err != nil {
-		return now, fmt.Errorf("%w; cannot read the switch to learn what it holds: %v; %w", cause, err, errMayBeHalf)
+		return now, fmt.Errorf("%w; cannot read the switch to learn what it holds: %v; last read before the write, at its backup, with %d edits to make; %w", cause, err, ch.Len(), errMayBeHalf)
 	}
 	if Verify(now, ch) == nil {
 		e.logger().Warn("the write landed although its outcome was unknown; going on to verify and save",
@@ -186,9 +186,9 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		got, rerr := readPatiently(ctx, a, budget)
 		switch {
 		case rerr != nil && werr != nil:
-			return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; then cannot read the switch: %v; %w", cause, werr, rerr, errMayBeHalf)
+			return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; then cannot read the switch: %v; %s; %w", cause, werr, rerr, lastSeen(now, backup), errMayBeHalf)
 		case rerr != nil:
-			return fmt.Errorf("%w; rollback written but not verified: cannot read the switch: %v; %w", cause, rerr, errMayBeHalf)
+			return fmt.Errorf("%w; rollback written but not verified: cannot read the switch: %v; %s; %w", cause, rerr, lastSeen(now, backup), errMayBeHalf)
 		}
 		verr := Verify(got, undo)
 		if verr == nil {
@@ -199,9 +199,9 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		}
 		if attempt == maxRollbacks {
 			if werr != nil {
-				return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; %w", cause, werr, errMayBeHalf)
+				return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; %s; %w", cause, werr, lastSeen(got, backup), errMayBeHalf)
 			}
-			return fmt.Errorf("%w; ROLLBACK FAILED: %v; %w", cause, verr, errMayBeHalf)
+			return fmt.Errorf("%w; ROLLBACK FAILED: %v; %s; %w", cause, verr, lastSeen(got, backup), errMayBeHalf)
 		}
 		left, derr := Diff(got, backup)
 		if derr != nil {
@@ -210,7 +210,17 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		e.logger().Warn("rollback incomplete; writing what still differs from the backup",
 			"site", res.Site, "switch", res.Name, "attempt", attempt, "write_err", werr, "left", left.Len())
 		undo = left
+		now = got
 	}
+}
+
+// lastSeen says how far the last state read was from the backup.
+func lastSeen(st, backup vendors.State) string {
+	d, err := Diff(st, backup)
+	if err != nil {
+		return fmt.Sprintf("last read: %v", err)
+	}
+	return fmt.Sprintf("last read: %d edits from its backup", d.Len())
 }
 
 // save copies running to startup config, bounded by the switch's save

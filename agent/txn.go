@@ -104,6 +104,7 @@ func (e *Engine) write(ctx context.Context, a vendors.Adapter, res *SwitchResult
 	res.setState(e.Policy, after)
 	fs, err := Check(e.Policy, after)
 	if err != nil && policyDone {
+		*saveFailed = true // written and verified, not saved
 		return err
 	}
 	res.setFindings(fs)
