@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,37 @@ func TestUnsavedSwitchIsSavedByTheNextApply(t *testing.T) {
 	}
 	if code, out, _ := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
 		t.Fatalf("audit after the save: exit %d\n%s", code, out)
+	}
+}
+
+// TestInvalidInputAfterInventoryReportsSkipped: a bad policy found after
+// the inventory loaded still prints the report, every switch skipped with
+// the reason, and exits 3 without contacting any switch.
+func TestInvalidInputAfterInventoryReportsSkipped(t *testing.T) {
+	l, inv := startLab(t, 2)
+	bad := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(bad, []byte("classes: nope\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"audit"}, {"apply", "--all"}} {
+		code, out, errOut := qosagent(t, nil, append(args, "-i", inv, "--policy", bad, "--format", "json", "--history", "none")...)
+		if code != agent.ExitInvalid {
+			t.Fatalf("%s with a bad policy: exit %d\n%s", args[0], code, errOut)
+		}
+		var rep agent.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%s: report: %v\n%q", args[0], err, out)
+		}
+		if rep.Command != args[0] || len(rep.Switches) != 2 || rep.Summary.Skipped != 2 {
+			t.Fatalf("%s: report %+v", args[0], rep)
+		}
+		for _, r := range rep.Switches {
+			if r.Status != agent.StatusSkipped || !strings.Contains(r.Reason, bad) {
+				t.Errorf("%s: %s %s %q", args[0], r.Name, r.Status, r.Reason)
+			}
+		}
+	}
+	if requests(l) != 0 {
+		t.Error("a switch was contacted")
 	}
 }
