@@ -2,6 +2,7 @@ package agent
 
 import (
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -81,6 +82,10 @@ func FuzzParsePolicy(f *testing.F) {
 				}
 			}
 			return
+		}
+		// What policy show prints for it reads back as the same policy.
+		if back, err := ParsePolicy("formatted.yaml", FormatPolicy(p)); err != nil || !reflect.DeepEqual(back, p) {
+			t.Fatalf("FormatPolicy round trip: %v\n%+v\n%+v", err, back, p)
 		}
 		if e := p.Endpoints; e != nil {
 			// Whatever endpoints parse are usable as they are by renderers
