@@ -76,11 +76,19 @@ const maxPolicyBytes = 1 << 20
 
 // LoadPolicy reads and validates a policy file.
 func LoadPolicy(path string) (Policy, error) {
+	p, _, err := ReadPolicy(path)
+	return p, err
+}
+
+// ReadPolicy reads and validates a policy file and returns its bytes too,
+// for the provenance of what is generated from it.
+func ReadPolicy(path string) (Policy, []byte, error) {
 	data, _, err := fsutil.ReadRegular(path, maxPolicyBytes)
 	if err != nil {
-		return Policy{}, fmt.Errorf("policy: %w", err)
+		return Policy{}, nil, fmt.Errorf("policy: %w", err)
 	}
-	return ParsePolicy(path, data)
+	p, err := ParsePolicy(path, data)
+	return p, data, err
 }
 
 // Validate checks the rules every policy must satisfy, whatever switch it meets.

@@ -22,6 +22,9 @@ type Options struct {
 	// site does not need the environment or files of every other site.
 	// Everything else is still checked for every switch.
 	Sites, Switches []string
+	// NoSecrets fetches no secret for any switch (offline uses such as
+	// endpoints explain): references are still checked for form.
+	NoSecrets bool
 }
 
 // maxInventorySize bounds the inventory file: thousands of switches fit in
@@ -74,6 +77,7 @@ type decoder struct {
 	// switch being built is outside it: then secrets are checked, not fetched.
 	scopeSites, scopeSwitches []string
 	outOfScope                bool
+	noSecrets                 bool
 }
 
 type fileResult struct {
@@ -86,7 +90,7 @@ func newDecoder(path string, opts Options) *decoder {
 		problems:   problems{file: path},
 		vendors:    opts.Vendors,
 		getenv:     opts.Getenv,
-		scopeSites: opts.Sites, scopeSwitches: opts.Switches,
+		scopeSites: opts.Sites, scopeSwitches: opts.Switches, noSecrets: opts.NoSecrets,
 		log:   opts.Logger,
 		files: make(map[string]fileResult),
 	}
