@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Protocols a modality can match.
@@ -145,8 +146,12 @@ func (p Policy) endpointIssues() []issue {
 	}
 	e := p.Endpoints
 	for i, app := range e.Applications {
-		if strings.TrimSpace(app) == "" {
+		switch {
+		case strings.TrimSpace(app) == "":
 			add(fmt.Sprintf("endpoints.applications[%d]", i), "endpoints.applications[%d]: empty name; expected an executable such as lync.exe", i)
+		case strings.ContainsFunc(app, unicode.IsControl):
+			// It goes into scripts and registry files line by line.
+			add(fmt.Sprintf("endpoints.applications[%d]", i), "endpoints.applications[%d]: %q holds a control character; expected an executable name or path", i, app)
 		}
 	}
 	if len(e.Modalities) == 0 {

@@ -139,3 +139,34 @@ func TestValidateEndpoints(t *testing.T) {
 		t.Fatalf("Validate = %v", err)
 	}
 }
+
+// FuzzParseEndpoints fuzzes the endpoints section under fixed classes, so
+// that the fuzzer spends its time there.
+func FuzzParseEndpoints(f *testing.F) {
+	f.Add([]byte(strings.TrimPrefix(seedEndpoints, seedClasses)))
+	f.Add([]byte("endpoints:\n  polycom: true\n  applications: []\n  modalities:\n    - {name: video, class: video, protocol: udp, destination_ports: \"70000\"}\n"))
+	f.Add([]byte("endpoints:\n  modalities:\n    - {name: audio, class: audio, protocol: both, source_ports: 6000-6024, destination_ports: 1}\n    - {name: audio}\n"))
+	f.Fuzz(func(t *testing.T, section []byte) {
+		p, err := ParsePolicy("fuzz.yaml", append([]byte(seedClasses), section...))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error without the file: %v", err)
+			}
+			return
+		}
+		if p.Endpoints == nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, m := range p.Endpoints.Modalities {
+			r, _ := m.Ports()
+			if seen[m.Name] || (m.SourcePorts == nil) == (m.DestinationPorts == nil) || r.First < 1 || r.Last > 65535 || r.First > r.Last {
+				t.Fatalf("accepted %+v", m)
+			}
+			seen[m.Name] = true
+			if _, ok := p.ClassDSCP(m.Class); !ok {
+				t.Fatalf("accepted class %q", m.Class)
+			}
+		}
+	})
+}
