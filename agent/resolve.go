@@ -223,11 +223,11 @@ func lastSeen(st, backup vendors.State) string {
 	return fmt.Sprintf("last read: %d edits from its backup", d.Len())
 }
 
-// save copies running to startup config, bounded by the switch's save
+// savePatiently copies running to startup config, bounded by the switch's save
 // timeout. A save whose outcome is unknown (its answer was late or lost) is
 // asked again, with patience: saving twice is harmless, believing an
 // unsaved switch saved is not.
-func (e *Engine) save(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
+func (e *Engine) savePatiently(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
 	b := res.budgets
 	tries, err := patiently(ctx, a, b.patience+b.saveTimeout, true, func(pctx context.Context) error {
 		sctx, cancel := context.WithTimeout(pctx, b.saveTimeout)

@@ -60,7 +60,7 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 			// Nothing to write, but an earlier write was never saved:
 			// save now, and go by the save's own report of success.
 			e.logger().Info("saving a switch an earlier run left unsaved", "site", res.Site, "switch", res.Name, "run", pend.RunID)
-			if err := e.save(ctx, a, res); err != nil {
+			if err := e.savePatiently(ctx, a, res); err != nil {
 				saveFailed = true
 				return fmt.Errorf("the running config is at the policy, but saving it to startup config (left unsaved by run %d) failed: %w", pend.RunID, err)
 			}
@@ -108,7 +108,7 @@ func (e *Engine) write(ctx context.Context, a vendors.Adapter, res *SwitchResult
 		return err
 	}
 	res.setFindings(fs)
-	if err := e.save(ctx, a, res); err != nil {
+	if err := e.savePatiently(ctx, a, res); err != nil {
 		*saveFailed = true
 		return fmt.Errorf("change applied and verified in the running config, but saving to startup config failed: %w", err)
 	}
