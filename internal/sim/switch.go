@@ -131,8 +131,9 @@ type Faults struct {
 	// GETBULK) this long once a SET was applied since SetFaults: an agent
 	// that is slow on every read after the write. It adds to Delay.
 	SlowAfterSet time.Duration
-	// SaveStartsAfter keeps agentSaveConfigStatus at notInitiated this long
-	// after a save was asked for, and SaveTakes then keeps it at
+	// SaveStartsAfter keeps agentSaveConfigStatus at what it read before
+	// (notInitiated after a boot, savingComplete after an earlier save) this
+	// long after a save was asked for, and SaveTakes then keeps it at
 	// savingInProcess this long before the startup config is written and
 	// the status reads savingComplete: a save that is slow to start and
 	// slow to finish. Both 0: the save is instantaneous.
@@ -390,8 +391,8 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 
 // save copies running to startup; the caller holds s.mu. Without the
 // SaveStartsAfter and SaveTakes faults the save is instantaneous, so the
-// status goes straight to savingComplete; with them it is notInitiated,
-// then savingInProcess, then the copy of the running config as it was when
+// status goes straight to savingComplete; with them it stays as it was,
+// then reads savingInProcess, then the copy of the running config as it was when
 // the save was asked for lands and the status reads savingComplete.
 func (s *GS110TP) save() {
 	s.saveGen++
@@ -402,8 +403,9 @@ func (s *GS110TP) save() {
 		s.saveStatus = mibs.SaveStatusComplete
 		return
 	}
+	// Until the save starts, the status is the one from before: notInitiated
+	// after a boot, or the savingComplete of an earlier save.
 	gen, snap := s.saveGen, s.running
-	s.saveStatus = mibs.SaveStatusNotInitiated
 	time.AfterFunc(start, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -319,8 +319,11 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 // Save copies the running config to NVRAM and waits for the agent to report
 // the outcome, up to the switch's save timeout (and ctx). notInitiated is
 // not success: it is what a first poll sees before the save has started.
-// An agent without agentSaveConfigStatus is taken at its word that the SET
-// succeeded.
+// Nor is a savingComplete that was already there before the save was asked
+// for (an earlier save's), until the save was seen in progress or that
+// status has stood for staleCompletePolls polls: a save that completes at
+// once looks the same. An agent without agentSaveConfigStatus is taken at
+// its word that the SET succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
 	limit := a.SaveTimeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -328,6 +331,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	before, known := a.saveStatus()
 	pkt, err := a.g.Set([]gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}})
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
@@ -339,6 +343,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return fmt.Errorf("save config: %w", err)
 	}
 	last := "no status read yet"
+	progress, stale := false, 0
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
 		if err != nil {
@@ -353,13 +358,19 @@ func (a *Adapter) Save(ctx context.Context) error {
 		}
 		switch status {
 		case mibs.SaveStatusComplete:
-			return nil
+			if progress || !known || before != mibs.SaveStatusComplete {
+				return nil
+			}
+			if stale++; stale >= staleCompletePolls {
+				return nil // completed at once, as far as the agent can tell
+			}
+			last = "savingComplete, as before the save was asked for"
 		case mibs.SaveStatusFailed:
 			return fmt.Errorf("save config: the switch reports savingFailed")
 		case mibs.SaveStatusNotInitiated:
-			last = "notInitiated: the save had not started"
+			last, progress = "notInitiated: the save had not started", before != mibs.SaveStatusNotInitiated
 		case mibs.SaveStatusInProcess:
-			last = "savingInProcess"
+			last, progress = "savingInProcess", true
 		default:
 			return fmt.Errorf("save config: agentSaveConfigStatus %d is none of notInitiated(1), savingInProcess(2), savingComplete(3), savingFailed(4)", status)
 		}
@@ -369,6 +380,22 @@ func (a *Adapter) Save(ctx context.Context) error {
 		case <-afterSavePoll():
 		}
 	}
+}
+
+// staleCompletePolls is how many polls a savingComplete left by an earlier
+// save must stand before it is taken for this save's: a save slow to start
+// shows savingInProcess within them.
+const staleCompletePolls = 3
+
+// saveStatus reads agentSaveConfigStatus before a save, to tell an earlier
+// save's savingComplete from this one's; known is false when it cannot.
+func (a *Adapter) saveStatus() (status int, known bool) {
+	pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
+	if err != nil || len(pkt.Variables) != 1 {
+		return 0, false
+	}
+	status, err = integer(pkt.Variables[0])
+	return status, err == nil
 }
 
 // saveCut is a save the deadline cut off: it may still complete.

@@ -41,3 +41,28 @@ func TestSaveTimeout(t *testing.T) {
 		t.Fatal("switch saved")
 	}
 }
+
+// TestSaveNotFooledByAnEarlierComplete: after a first save the status
+// reads savingComplete; a second save slow to start leaves it so for a
+// while, and Save waits until this save is done.
+func TestSaveNotFooledByAnEarlierComplete(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	if err := a.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.SetDSCP(46, 3)
+	s.SetFaults(sim.Faults{SaveStartsAfter: 400 * time.Millisecond, SaveTakes: 300 * time.Millisecond})
+	if err := a.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Saved() {
+		t.Fatal("Save took the earlier save's savingComplete for its own")
+	}
+	// A save that completes at once is still taken, after a few polls.
+	s.SetFaults(sim.Faults{})
+	s.SetDSCP(46, 1)
+	if err := a.Save(context.Background()); err != nil || !s.Saved() {
+		t.Fatalf("instant save: %v, saved %v", err, s.Saved())
+	}
+}
