@@ -44,7 +44,10 @@ type Adapter struct {
 	g         *gosnmp.GoSNMP // nil until connected
 	pool      *clientPool    // nil: clients are not reused
 	numQueues int            // learnt by Read; Write refuses to run before it
-	stats     counters
+	// saveSent is set once a save was asked for since the last write: a
+	// savingComplete read then may be that save's, answered late.
+	saveSent bool
+	stats    counters
 }
 
 // Open prepares an adapter; it does not touch the network.
@@ -265,6 +268,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	a.saveSent = false
 	var vbs []gosnmp.SnmpPDU
 	var what []string
 	for _, m := range ch.Map {
@@ -322,8 +326,10 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 // Nor is a savingComplete that was already there before the save was asked
 // for (an earlier save's), until the save was seen in progress or that
 // status has stood for staleCompletePolls polls: a save that completes at
-// once looks the same. An agent without agentSaveConfigStatus is taken at
-// its word that the SET succeeded.
+// once looks the same. A retry of a save this adapter asked for since its
+// last write takes savingComplete as it comes: it may be the first try's,
+// answered late, of the same running config. An agent without
+// agentSaveConfigStatus is taken at its word that the SET succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
 	limit := a.SaveTimeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -332,6 +338,10 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return err
 	}
 	before, known := a.saveStatus()
+	if a.saveSent {
+		known = false // a savingComplete may be our own earlier try's
+	}
+	a.saveSent = true
 	pkt, err := a.g.Set([]gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}})
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
