@@ -358,8 +358,8 @@ func (c *Channel) ConfirmPrompt(ctx context.Context, e Expect) error {
 		}
 	}
 	c.broken = ErrTimeout
-	return fmt.Errorf("confirming the prompt: an empty line never got the same prompt back alone after %d tries (last prompt %q, output %q)",
-		maxConfirms, c.lastPrompt, tail(out, tailBytes))
+	return fmt.Errorf("confirming the prompt: an empty line never got the same prompt back alone after %d tries (last prompt %q, output %q): %w",
+		maxConfirms, c.lastPrompt, tail(out, tailBytes), ErrTimeout)
 }
 
 // settle reads what the device still sends until it has been quiet for
