@@ -2,6 +2,7 @@ package sshconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -99,5 +100,21 @@ func (p *fakePeer) answerLines(replies map[string]string) {
 		case <-time.After(3 * time.Second):
 			return
 		}
+	}
+}
+
+// TestConfirmPromptNeverConfirmed: a device that answers every empty line
+// with output before its prompt is not trusted; the error is a timeout.
+func TestConfirmPromptNeverConfirmed(t *testing.T) {
+	c, p := newPipeChannel(t)
+	go p.send("lab-sw1#")
+	go p.answerLines(map[string]string{"": "\r\n% noise\r\nlab-sw1#"})
+	e := iosExpect()
+	if _, err := c.ReadUntil(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	err := c.ConfirmPrompt(context.Background(), e)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "never got the same prompt back alone") {
+		t.Fatalf("ConfirmPrompt = %v, want a timeout naming the unconfirmed prompt", err)
 	}
 }
