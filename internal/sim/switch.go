@@ -43,7 +43,7 @@ func FactoryQueue(dscp int) int { return int(factoryQueue[dscp>>3]) }
 type config struct {
 	dscp  [numIfs][numDSCP]uint8
 	trust [numIfs]uint8
-	sched [numQueues]uint8
+	sched [numIfs][numQueues]uint8
 }
 
 func factoryConfig() config {
@@ -54,8 +54,10 @@ func factoryConfig() config {
 		}
 		c.trust[i] = mibs.TrustModeTrustDot1p
 	}
-	for q := range c.sched {
-		c.sched[q] = mibs.SchedulerWeighted
+	for i := range c.sched {
+		for q := range c.sched[i] {
+			c.sched[i][q] = mibs.SchedulerWeighted
+		}
 	}
 	return c
 }
@@ -194,12 +196,18 @@ func (s *GS110TP) Trust(ifIndex int) int {
 	return int(s.running.trust[ifIndex])
 }
 
-// Scheduler returns the raw global agentCosQueueSchedulerType of a queue.
-func (s *GS110TP) Scheduler(queue int) int {
+// Scheduler returns the raw global agentCosQueueSchedulerType of a queue:
+// the latest global setting, which an interface's own may differ from.
+func (s *GS110TP) Scheduler(queue int) int { return s.PortScheduler(0, queue) }
+
+// PortScheduler returns the raw agentCosQueueSchedulerType of a queue on
+// one interface (0 = global).
+func (s *GS110TP) PortScheduler(ifIndex, queue int) int {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return int(s.running.sched[queue])
+	return int(s.running.sched[ifIndex][queue])
 }
 
 // The setters below change the running config exactly as the matching SNMP
@@ -216,7 +224,9 @@ func (s *GS110TP) SetDSCP(dscp, queue int) {
 	s.running.setDSCP(0, dscp, uint8(checkByte(queue)))
 }
 
-// SetPortDSCP sets one interface's map entry only.
+// SetPortDSCP sets one interface's map entry only, as a console user or
+// the web UI's per-interface page would: e.g. SetPortDSCP(5, 46, 1) is "interface 5
+// maps EF to queue 1" while the global row still says otherwise.
 func (s *GS110TP) SetPortDSCP(ifIndex, dscp, queue int) {
 	checkIf(ifIndex)
 	checkDSCP(dscp)
@@ -233,12 +243,18 @@ func (s *GS110TP) SetTrust(ifIndex, mode int) {
 	s.running.setTrust(ifIndex, uint8(checkByte(mode)))
 }
 
-// SetScheduler sets the global scheduler type of a queue.
-func (s *GS110TP) SetScheduler(queue, typ int) {
+// SetScheduler sets the global scheduler type of a queue and, as a global
+// SET does, that of every interface.
+func (s *GS110TP) SetScheduler(queue, typ int) { s.SetPortScheduler(0, queue, typ) }
+
+// SetPortScheduler sets the scheduler type of a queue on one interface
+// only; ifIndex 0 sets all of them.
+func (s *GS110TP) SetPortScheduler(ifIndex, queue, typ int) {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running.sched[queue] = uint8(checkByte(typ))
+	s.running.setSched(ifIndex, queue, uint8(checkByte(typ)))
 }
 
 // Saved reports whether the running config equals the startup config.
@@ -354,6 +370,16 @@ func (c *config) setDSCP(ifIndex, dscp int, q uint8) {
 	}
 	for i := range c.dscp {
 		c.dscp[i][dscp] = q
+	}
+}
+
+func (c *config) setSched(ifIndex, queue int, typ uint8) {
+	if ifIndex != 0 {
+		c.sched[ifIndex][queue] = typ
+		return
+	}
+	for i := range c.sched {
+		c.sched[i][queue] = typ
 	}
 }
 
