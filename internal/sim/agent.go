@@ -64,7 +64,7 @@ func (s *GS110TP) value(in *instance) gosnmp.SnmpPDU {
 	case kSaveConfig:
 		pdu.Value = 2 // disable(2): a push button reads back as released
 	case kSaveStatus:
-		pdu.Value = s.saveStatus
+		pdu.Value = s.saveStatusRead()
 	case kDSCP:
 		pdu.Value = uint32(s.running.dscp[in.i][in.j])
 		if q, ok := s.faults.LieOnRead[in.j]; ok && (s.setSeen || !s.faults.LieAfterSet) {

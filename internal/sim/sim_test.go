@@ -415,3 +415,34 @@ func TestCloseAndContext(t *testing.T) {
 		t.Error("ListenSNMP without credentials succeeded")
 	}
 }
+
+// A lagging save shows the old status first, then savingInProcess, then
+// the result; a failing one ends in savingFailed with nothing saved.
+func TestSaveLag(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		f     Faults
+		reads []int
+		saved bool
+	}{
+		{"instant", Faults{}, []int{mibs.SaveStatusComplete, mibs.SaveStatusComplete}, true},
+		{"lag 2", Faults{SaveLag: 2}, []int{mibs.SaveStatusNotInitiated, mibs.SaveStatusNotInitiated, mibs.SaveStatusInProcess, mibs.SaveStatusComplete, mibs.SaveStatusComplete}, true},
+		{"fails", Faults{SaveFails: true}, []int{mibs.SaveStatusInProcess, mibs.SaveStatusFailed, mibs.SaveStatusFailed}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sw, srv := startV2(t)
+			sw.SetFaults(tc.f)
+			sw.SetDSCP(46, 3)
+			c := dial(t, srv.Addr(), community)
+			set(t, c, integer(mibs.AgentSaveConfig, mibs.SaveConfigEnable))
+			for i, want := range tc.reads {
+				if v := get(t, c, mibs.AgentSaveConfigStatus)[0]; v.Value != want {
+					t.Errorf("read %d: status %v, want %d", i+1, v.Value, want)
+				}
+			}
+			if sw.Saved() != tc.saved || sw.SaveCount() != 1 {
+				t.Errorf("Saved %v, SaveCount %d", sw.Saved(), sw.SaveCount())
+			}
+		})
+	}
+}

@@ -120,6 +120,18 @@ type Faults struct {
 	Seed uint64
 	// Delay holds every answer back this long, on top of ServerConfig.RTT.
 	Delay time.Duration
+
+	// SaveLag makes a save (agentSaveConfig = enable) start late: the next
+	// SaveLag reads of agentSaveConfigStatus still show the status from
+	// before (notInitiated, or savingComplete of an earlier save), the read
+	// after them savingInProcess, and only the one after that finds the
+	// save done (savingComplete), the running config of that moment
+	// copied. A manager that takes the first read for the result is fooled.
+	// 0: saves are instantaneous.
+	SaveLag int
+	// SaveFails makes every save end in savingFailed(4), after SaveLag as
+	// above, with the startup config unchanged: a full or failing flash.
+	SaveFails bool
 }
 
 // Stats counts what a switch's agent has seen. Request counters include
@@ -147,6 +159,8 @@ type GS110TP struct {
 	startup    config
 	saves      int
 	saveStatus int
+	saveWait   int  // reads of the save status left before a lagging save starts
+	saving     bool // a lagging or failing save is under way
 	faults     Faults
 	served     int        // requests served since SetFaults, for SilentAfter and RebootAfter
 	rebooted   bool       // RebootAfter has fired since SetFaults
@@ -318,6 +332,7 @@ func (s *GS110TP) Reboot() {
 func (s *GS110TP) reboot() {
 	s.running = s.startup
 	s.saveStatus = mibs.SaveStatusNotInitiated
+	s.saving = false
 	s.bootedAt = time.Now()
 	s.stats.reboots.Add(1)
 }
@@ -393,12 +408,34 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 	}
 }
 
-// save copies running to startup; the caller holds s.mu. The save is
-// instantaneous, so the status goes straight to savingComplete.
+// save starts a save; the caller holds s.mu. Without Faults.SaveLag and
+// SaveFails it is instantaneous: the status goes straight to
+// savingComplete. Otherwise saveStatusRead moves it on.
 func (s *GS110TP) save() {
-	s.startup = s.running
 	s.saves++
+	if s.faults.SaveLag > 0 || s.faults.SaveFails {
+		s.saving, s.saveWait = true, s.faults.SaveLag
+		return
+	}
+	s.startup = s.running
 	s.saveStatus = mibs.SaveStatusComplete
+}
+
+// saveStatusRead is one read of agentSaveConfigStatus: it moves a lagging
+// save on by one step and returns the status; the caller holds s.mu.
+func (s *GS110TP) saveStatusRead() int {
+	switch {
+	case !s.saving:
+	case s.saveWait > 0:
+		s.saveWait--
+	case s.saveStatus != mibs.SaveStatusInProcess:
+		s.saveStatus = mibs.SaveStatusInProcess
+	case s.faults.SaveFails:
+		s.saving, s.saveStatus = false, mibs.SaveStatusFailed
+	default:
+		s.saving, s.startup, s.saveStatus = false, s.running, mibs.SaveStatusComplete
+	}
+	return s.saveStatus
 }
 
 // The check helpers panic: a bad index in a test preset is a bug in the test.
