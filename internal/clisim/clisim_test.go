@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // separately.
 func golden(t *testing.T, dialect, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", dialect, strings.NewReplacer(" ", "_", "|", "pipe").Replace(name)+".golden")
+	path := filepath.Join("testdata", dialect, strings.NewReplacer(" ", "_", "|", "pipe", "/", "_").Replace(name)+".golden")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
