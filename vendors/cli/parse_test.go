@@ -88,7 +88,6 @@ var (
 		"show classofservice trust": "fastpath-trust.txt", "show interfaces cos-queue": "fastpath-cos-queue.txt"}
 )
 
-
 func TestDialectsLoad(t *testing.T) {
 	ds, err := Dialects()
 	if err != nil {
