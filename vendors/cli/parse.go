@@ -276,7 +276,9 @@ var sbQueuingRow = regexp.MustCompile(`^\s*(\d{1,2})\s*-\s*(\S+)\s+(ena|dis)\s*-
 // parseSBQueuing reads the queue rows of "show qos interface queuing"
 // (qid - weight, EF priority ena/dis - priority) of the first interface
 // listed: every interface has the same queues, as many as the switch's
-// queue mode gives (4 or 8).
+// queue mode gives (4 or 8). The row layout is recalled from the Sx300 CLI
+// reference and not yet checked against a capture: output without such
+// rows is a parse error, never a guessed count.
 func parseSBQueuing(out string, r *reading) error {
 	seen := map[int]bool{}
 	for _, l := range lines(out) {
