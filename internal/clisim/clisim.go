@@ -41,10 +41,10 @@ type Options struct {
 	// always prints "priority-queue out num-of-queues N", as this simulator
 	// did before. Queues 8 implies it.
 	AllStrictFactory bool
-	// NoCosBandwidth drops the Min./Max. Bandwidth columns from
-	// netgear-fastpath's "show interfaces cos-queue", as on platforms
-	// without those features.
-	NoCosBandwidth bool
+	// NoMinBandwidth and NoMaxBandwidth drop the Min. and Max. Bandwidth
+	// columns from netgear-fastpath's "show interfaces cos-queue", as on
+	// platforms without those features.
+	NoMinBandwidth, NoMaxBandwidth bool
 }
 
 // Cell is one row of a DSCP-to-queue map. Queue numbers are the dialect's
