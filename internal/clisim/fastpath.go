@@ -21,9 +21,9 @@ var tc7 = [8]int{1, 0, 0, 2, 3, 4, 5, 6}
 
 // fastpathVariant is one netgear-fastpath hardware variant.
 type fastpathVariant struct {
-	queues      int    // traffic classes: 4, or 7 on M4100/M4300
-	noMin, noMax bool  // show interfaces cos-queue lacks Min. or Max. Bandwidth
-	unit        string // interface name prefix: "0/" or, on a stackable M4300, "1/0/"
+	queues       int    // traffic classes: 4, or 7 on M4100/M4300
+	noMin, noMax bool   // show interfaces cos-queue lacks Min. or Max. Bandwidth
+	unit         string // interface name prefix: "0/" or, on a stackable M4300, "1/0/"
 }
 
 func (v fastpathVariant) factoryQueue(dscp int) int {
