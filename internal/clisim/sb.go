@@ -118,6 +118,7 @@ func sbDialect(o Options) (*dialect, error) {
 			cmd(modeShow, "show version", sbShowVersion(v)),
 			cmd(modeShow, "show qos", sbShowQoS),
 			cmd(modeShow, "show qos map dscp-queue", sbShowMap),
+			cmd(modeShow, "show qos interface queuing", v.showQueuing),
 			cmd(modePriv, "show running-config", func(x *session, _ []string) error {
 				x.println(v.config(x.sw.Running())...)
 				return nil
@@ -208,6 +209,26 @@ func sbShowQoS(x *session, _ []string) error {
 		return nil
 	}
 	x.println("Qos: Basic mode", "Basic trust: "+c.Trust)
+	return nil
+}
+
+// showQueuing is "show qos interface queuing" for every interface: per
+// queue its WRR weight (N/A when strict) and whether it is an expedite
+// (strict) queue, in the layout of the Sx300 CLI guide's example; the
+// default WRR weights are 1, 2, 4, 8, ... by queue.
+func (v sbVariant) showQueuing(x *session, _ []string) error {
+	c := x.sw.Running()
+	for _, f := range c.Ifaces {
+		x.println(strings.ToLower(strings.Replace(f.Name, "GigabitEthernet", "gi", 1)), "", "wrr bandwidth weights and EF priority:", "qid-weights Ef - Priority")
+		for q := 1; q <= v.queues; q++ {
+			if q > v.queues-c.StrictN {
+				x.println(fmt.Sprintf("%d - N/A    ena- %d", q, q))
+			} else {
+				x.println(fmt.Sprintf("%d - %-5d  dis- %d", q, 1<<(q-1), q))
+			}
+		}
+		x.println("")
+	}
 	return nil
 }
 
