@@ -403,7 +403,7 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 	case atT:
 		where = "target"
 	}
-	t.Logf("%s: status %s, at %s, error: %s", r.Name, r.Status, where, r.Error)
+	t.Logf("%s: status %s, at %s, error [%s]: %s", r.Name, r.Status, where, r.ErrorClass, r.Error)
 	if r.Status == agent.StatusChanged {
 		if !fc.mayRecover {
 			t.Errorf("%s: faulted switch reported changed", r.Name)
@@ -419,6 +419,9 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 	}
 	if !strings.HasPrefix(r.Error, r.Name+": ") {
 		t.Errorf("%s: error does not name the switch: %q", r.Name, r.Error)
+	}
+	if r.ErrorClass == "" || r.ErrorClass == vendors.ClassOther {
+		t.Errorf("%s: error class %q; every fault here has one: %s", r.Name, r.ErrorClass, r.Error)
 	}
 	for _, w := range fc.wantErr {
 		if !strings.Contains(r.Error, w) {

@@ -134,6 +134,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 			rep.Switches[i] = baseResult(sw)
 			rep.Switches[i].Status = StatusError
 			rep.Switches[i].Error = "not started: run interrupted"
+			rep.Switches[i].ErrorClass = vendors.ClassInterrupted
 			if e.Result != nil {
 				e.Result(rep.Switches[i])
 			}
@@ -161,18 +162,18 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	defer func() {
 		res.DurationMS = time.Since(start).Milliseconds()
 		if p := recover(); p != nil {
-			res.Status, res.Error = StatusError, fmt.Sprintf("internal error: %v", p)
+			res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("internal error: %v", p), vendors.ClassOther
 		}
 		log.Debug("switch done", "status", res.Status, "ms", res.DurationMS)
 	}()
 	plat, err := e.Registry.Lookup(sw.Vendor)
 	if err != nil {
-		res.Status, res.Error = StatusError, err.Error()
+		res.Status, res.Error, res.ErrorClass = StatusError, err.Error(), vendors.ClassUnsupported
 		return res
 	}
 	a, err := plat.Open(sw)
 	if err != nil {
-		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
+		res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err), vendors.Class(err)
 		return res
 	}
 	if f, ok := a.(vendors.Focuser); ok {

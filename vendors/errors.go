@@ -30,6 +30,8 @@ var (
 	ErrVerify = errors.New("read-back differs")
 	// ErrLocked: another run holds the switch's site.
 	ErrLocked = errors.New("locked by another run")
+	// ErrDisconnected: the session ended in the middle (the device closed it).
+	ErrDisconnected = errors.New("connection lost")
 	// ErrSave: the running config could not be saved.
 	ErrSave = errors.New("save failed")
 )
@@ -46,13 +48,14 @@ const (
 	ClassVerify      = "verify"
 	ClassLocked      = "locked"
 	ClassSave        = "save"
+	ClassDisconnect  = "disconnected"
 	ClassInterrupted = "interrupted"
-	ClassOther       = "internal"
+	ClassOther       = "other"
 )
 
 // Classes lists every class Class can return, for metrics and docs.
 var Classes = []string{ClassUnreachable, ClassTimeout, ClassAuth, ClassHostKey, ClassUnsupported, ClassParse,
-	ClassRefused, ClassVerify, ClassLocked, ClassSave, ClassInterrupted, ClassOther}
+	ClassRefused, ClassVerify, ClassLocked, ClassSave, ClassDisconnect, ClassInterrupted, ClassOther}
 
 // Class names the class of err by the sentinels it wraps (errors.Is), ""
 // for nil. The order matters where an error wraps several: a write refused
@@ -74,6 +77,7 @@ func Class(err error) string {
 		{ErrSave, ClassSave},
 		{ErrLocked, ClassLocked},
 		{ErrUnreachable, ClassUnreachable},
+		{ErrDisconnected, ClassDisconnect},
 		{ErrTimeout, ClassTimeout},
 		{context.DeadlineExceeded, ClassTimeout},
 		{os.ErrDeadlineExceeded, ClassTimeout},

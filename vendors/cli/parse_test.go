@@ -88,12 +88,6 @@ var (
 		"show classofservice trust": "fastpath-trust.txt", "show interfaces cos-queue": "fastpath-cos-queue.txt"}
 )
 
-func writeTmp(t *testing.T, text string) string {
-	p := filepath.Join(t.TempDir(), "x.txt")
-	os.WriteFile(p, []byte(text), 0o600)
-	return p
-}
-
 func TestDialectsLoad(t *testing.T) {
 	ds, err := Dialects()
 	if err != nil {

@@ -2,45 +2,13 @@ package cli_test
 
 import (
 	"context"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/clisim"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors/cli"
 )
-
-// startVariant is startSwitch for a hardware variant of a dialect.
-func startVariant(t *testing.T, dialect string, o clisim.Options) simSwitch {
-	t.Helper()
-	o.Hostname = "sw1"
-	s, err := clisim.NewWithOptions(dialect, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := clisim.ListenSSH(context.Background(), "127.0.0.1:0", s, clisim.SSHConfig{User: user, Password: password, EnableSecret: enable})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	if err := os.WriteFile(kh, []byte(knownhosts.Line([]string{knownhosts.Normalize(srv.Addr())}, srv.HostKey())+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(srv.Addr())
-	p, _ := strconv.Atoi(port)
-	sw := inventory.Switch{Site: "lab", Name: "sw1-" + dialect, Vendor: dialect, Address: srv.Addr(), Host: host, Port: p,
-		SSH: inventory.SSH{Port: p, Username: user, Password: inventory.NewSecret(password, "test"),
-			EnableSecret: inventory.NewSecret(enable, "test"), KnownHosts: kh, Timeout: 5 * time.Second}}
-	return simSwitch{sim: s, srv: srv, sw: sw}
-}
 
 // The device truths the simulator variants show, through the real adapter:
 // the queue count read from the switch (7 on an M4300-like FASTPATH, 8 on
@@ -70,7 +38,9 @@ func TestVariantsAuditApplyAudit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := startVariant(t, tc.dialect, tc.opts)
+			o := tc.opts
+			o.Hostname = "sw1"
+			s := startVariant(t, tc.dialect, o, true)
 			e := engine(t, cli.Options{})
 			ctx := context.Background()
 			sws := []inventory.Switch{s.sw}

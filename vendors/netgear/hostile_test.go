@@ -10,6 +10,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors"
 )
 
 // hostileAgent answers every request with what answer returns (raw UDP
@@ -182,6 +183,10 @@ func TestHostileAgents(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v; want %q", err, tt.want)
+			}
+			// Whatever the agent did, the failure has a class, never "other".
+			if c := vendors.Class(err); c == vendors.ClassOther {
+				t.Errorf("err %v has no class", err)
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func (a *Adapter) connect(ctx context.Context) error {
 		g.Context = ctx
 		if err := redial(ctx, g); err != nil {
 			a.pool.put(g)
-			return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
+			return fmt.Errorf("connect to %s: %w: %w", a.sw.Address, vendors.ErrUnreachable, err)
 		}
 		a.g = g
 		return nil
@@ -90,7 +90,7 @@ func (a *Adapter) connect(ctx context.Context) error {
 	}
 	g.Context = ctx
 	if err := g.Connect(); err != nil {
-		return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
+		return fmt.Errorf("connect to %s: %w: %w", a.sw.Address, vendors.ErrUnreachable, err)
 	}
 	a.g = g
 	return nil
@@ -391,12 +391,12 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 			// alone orders them the same, at a fraction of the cost.
 			index := name[len(prefix):]
 			if last != "" && !oidLess(lastIndex, index) {
-				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s", name, last)
+				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s: %w", name, last, vendors.ErrParse)
 			}
 			last, lastIndex = name, index
 			rows[index] = v
 			if len(rows) > limit {
-				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on", root, limit)
+				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on: %w", root, limit, vendors.ErrParse)
 			}
 		}
 		if !more || len(rows) == limit {
@@ -566,7 +566,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 			return explain(a.sw, err)
 		}
 		if err := pduError(pkt, what[start:end]); err != nil {
-			return fmt.Errorf("SET refused: %w: %w", err, vendors.ErrRefused)
+			return fmt.Errorf("SET refused: %w", err)
 		}
 		if err := echoError(pkt, what[start:end]); err != nil {
 			return fmt.Errorf("SET not applied: %w: %w", err, vendors.ErrRefused)
@@ -596,10 +596,10 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
 	}
 	if err := pduError(pkt, []string{"agentSaveConfig"}); err != nil {
-		return fmt.Errorf("save config: %w", err)
+		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
 	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
-		return fmt.Errorf("save config: %w", err)
+		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
@@ -617,7 +617,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 		case mibs.SaveStatusComplete, mibs.SaveStatusNotInitiated:
 			return nil
 		case mibs.SaveStatusFailed:
-			return fmt.Errorf("save config: the switch reports savingFailed")
+			return fmt.Errorf("save config: the switch reports savingFailed: %w", vendors.ErrSave)
 		}
 		select {
 		case <-ctx.Done():

@@ -208,6 +208,9 @@ func TestCommitFailedNamesTheRow(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "commitFailed on varbind 2 (interface 0 DSCP 46 -> queue 3)") {
 		t.Fatalf("err = %v", err)
 	}
+	if c := vendors.Class(err); c != vendors.ClassRefused {
+		t.Errorf("class %q, want refused", c)
+	}
 }
 
 func TestNoAnswerExplains(t *testing.T) {
@@ -216,6 +219,9 @@ func TestNoAnswerExplains(t *testing.T) {
 	_, err := open(t, sw).Read(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no answer from 127.0.0.1") || !strings.Contains(err.Error(), "community") {
 		t.Fatalf("err = %v", err)
+	}
+	if c := vendors.Class(err); c != vendors.ClassTimeout {
+		t.Errorf("class %q, want timeout", c)
 	}
 }
 

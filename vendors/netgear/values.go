@@ -53,7 +53,7 @@ func pduError(pkt *gosnmp.SnmpPacket, what []string) error {
 	}
 	name := pkt.Error.String()
 	name = strings.ToLower(name[:1]) + name[1:] // RFC 3416 spelling: commitFailed
-	return fmt.Errorf("%s%s%s", name, row, advice)
+	return fmt.Errorf("%s%s%s: %w", name, row, advice, vendors.ErrRefused)
 }
 
 // echoError catches agents that answer noError but echo an exception value
