@@ -4,10 +4,12 @@
 // state, Serve runs one CLI session over any reader and writer, and
 // ListenSSH serves the CLI over real SSH.
 //
-// Only the commands qosagent sends or reads are implemented, with the
-// prompts, confirmations, paging and error markers of the real CLIs (see
-// /work/shared/reference/domain-facts.md §2, §3, §3.1). Erase and reload
-// are deliberately absent.
+// Only the commands qosagent sends or reads, and those a network engineer's
+// tools send (show version, show startup-config), are implemented, with the
+// prompts, confirmations, paging and error markers of the real CLIs as the
+// vendors' command references describe them. Options select hardware
+// variants (queue counts, port naming). Erase and reload commands are
+// deliberately absent; Switch.Reload is the power cycle.
 package clisim
 
 import (
@@ -41,10 +43,10 @@ type Options struct {
 	// always prints "priority-queue out num-of-queues N", as this simulator
 	// did before. Queues 8 implies it.
 	AllStrictFactory bool
-	// NoCosBandwidth drops the Min./Max. Bandwidth columns from
-	// netgear-fastpath's "show interfaces cos-queue", as on platforms
-	// without those features.
-	NoCosBandwidth bool
+	// NoMinBandwidth and NoMaxBandwidth drop the Min. and Max. Bandwidth
+	// columns from netgear-fastpath's "show interfaces cos-queue", as on
+	// platforms without those features.
+	NoMinBandwidth, NoMaxBandwidth bool
 }
 
 // Cell is one row of a DSCP-to-queue map. Queue numbers are the dialect's

@@ -21,9 +21,9 @@ var tc7 = [8]int{1, 0, 0, 2, 3, 4, 5, 6}
 
 // fastpathVariant is one netgear-fastpath hardware variant.
 type fastpathVariant struct {
-	queues      int    // traffic classes: 4, or 7 on M4100/M4300
-	noBandwidth bool   // show interfaces cos-queue lacks Min./Max. Bandwidth
-	unit        string // interface name prefix: "0/" or, on a stackable M4300, "1/0/"
+	queues       int    // traffic classes: 4, or 7 on M4100/M4300
+	noMin, noMax bool   // show interfaces cos-queue lacks Min. or Max. Bandwidth
+	unit         string // interface name prefix: "0/" or, on a stackable M4300, "1/0/"
 }
 
 func (v fastpathVariant) factoryQueue(dscp int) int {
@@ -70,7 +70,7 @@ var fastpathTrustNames = map[string]string{
 }
 
 func fastpathDialect(o Options) (*dialect, error) {
-	v := fastpathVariant{queues: 4, noBandwidth: o.NoCosBandwidth, unit: "0/"}
+	v := fastpathVariant{queues: 4, noMin: o.NoMinBandwidth, noMax: o.NoMaxBandwidth, unit: "0/"}
 	switch o.Queues {
 	case 0, 4:
 	case 7:
@@ -194,9 +194,11 @@ func fastpathStrict(on bool) handler {
 	}
 }
 
+// fastpathShowMap prints the rows as the FASTPATH CLI source formats them
+// ("   %-13.12s %7d" under a " -------------    -------------" rule).
 func fastpathShowMap(x *session, _ []string) error {
 	c := x.sw.Running()
-	x.println("", "IP DSCP       Traffic Class", "-------------    -------------")
+	x.println("", "IP DSCP       Traffic Class", " -------------    -------------")
 	for d, cell := range c.Map {
 		label := strconv.Itoa(d)
 		switch name, ok := dscpNames[d]; {
@@ -205,7 +207,7 @@ func fastpathShowMap(x *session, _ []string) error {
 		case ok:
 			label += "(" + name + ")"
 		}
-		x.println(fmt.Sprintf("%-13.12s %7d", label, cell.Queue))
+		x.println(fmt.Sprintf("   %-13.12s %7d", label, cell.Queue))
 	}
 	return nil
 }
@@ -246,25 +248,29 @@ func fastpathShowTrust(x *session, a []string) error {
 // columns print only on platforms with those features (M4300 CLI manual).
 func (v fastpathVariant) showCosQueue(x *session, _ []string) error {
 	c := x.sw.Running()
-	if v.noBandwidth {
-		x.println("", "Global Configuration", "",
-			"Queue Id  Scheduler Type  Queue Management Type",
-			"--------  --------------  ---------------------")
-	} else {
-		x.println("", "Global Configuration", "",
-			"Queue Id  Min. Bandwidth  Max. Bandwidth  Scheduler Type  Queue Management Type",
-			"--------  --------------  --------------  --------------  ---------------------")
+	head, dash := "Queue Id  ", "--------  "
+	if !v.noMin {
+		head, dash = head+"Min. Bandwidth  ", dash+"--------------  "
 	}
+	if !v.noMax {
+		head, dash = head+"Max. Bandwidth  ", dash+"--------------  "
+	}
+	x.println("", "Global Configuration", "",
+		head+"Scheduler Type  Queue Management Type",
+		dash+"--------------  ---------------------")
 	for q, strict := range c.Strict {
 		sched := "Weighted"
 		if strict {
 			sched = "Strict"
 		}
-		if v.noBandwidth {
-			x.println(fmt.Sprintf("%-8d  %-14s  %s", q, sched, "Tail Drop"))
-		} else {
-			x.println(fmt.Sprintf("%-8d  %-14d  %-14d  %-14s  %s", q, 0, 0, sched, "Tail Drop"))
+		row := fmt.Sprintf("%-8d  ", q)
+		if !v.noMin {
+			row += fmt.Sprintf("%-14d  ", 0)
 		}
+		if !v.noMax {
+			row += fmt.Sprintf("%-14d  ", 0)
+		}
+		x.println(row + fmt.Sprintf("%-14s  %s", sched, "Tail Drop"))
 	}
 	return nil
 }

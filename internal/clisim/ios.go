@@ -21,8 +21,9 @@ func iosPortPrefix(stack bool) string {
 }
 
 // iosFactoryCell is the Catalyst 2960/3560/3750 default egress map
-// (domain-facts §3): 0-15 Q2, 16-31 Q3, 32-39 and 48-63 Q4, 40-47 Q1, all
-// threshold 1.
+// (Catalyst 2960 software configuration guide, "Mapping DSCP or CoS
+// Values to an Egress Queue and to a Threshold ID"): 0-15 Q2, 16-31 Q3,
+// 32-39 and 48-63 Q4, 40-47 Q1, all threshold 1.
 func iosFactoryCell(dscp int) Cell {
 	q := 4
 	switch {
@@ -75,8 +76,8 @@ func iosDialect(o Options) (*dialect, error) {
 	if o.Queues != 0 && o.Queues != 4 {
 		return nil, fmt.Errorf("a Catalyst has 4 egress queues, not %d", o.Queues)
 	}
-	if o.AllStrictFactory || o.NoCosBandwidth {
-		return nil, fmt.Errorf("options AllStrictFactory and NoCosBandwidth are not for cisco-ios")
+	if o.AllStrictFactory || o.NoMinBandwidth || o.NoMaxBandwidth {
+		return nil, fmt.Errorf("options AllStrictFactory, NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
 	}
 	prefix := iosPortPrefix(o.StackPorts)
 	return &dialect{

@@ -98,8 +98,8 @@ func sbDialect(o Options) (*dialect, error) {
 	default:
 		return nil, fmt.Errorf("a small business switch has 4 or 8 queues, not %d", o.Queues)
 	}
-	if o.StackPorts || o.NoCosBandwidth {
-		return nil, fmt.Errorf("options StackPorts and NoCosBandwidth are not for cisco-sb")
+	if o.StackPorts || o.NoMinBandwidth || o.NoMaxBandwidth {
+		return nil, fmt.Errorf("options StackPorts, NoMinBandwidth and NoMaxBandwidth are not for cisco-sb")
 	}
 	q := strconv.Itoa(v.queues)
 	return &dialect{

@@ -21,7 +21,7 @@ var variantCases = []variantCase{
 		shows: []string{"show version", "show mls qos interface Gi1/0/3", "show running-config"}},
 	{dialect: "cisco-sb", name: "default", shows: []string{"show version", "show startup-config"}},
 	{dialect: "cisco-sb", name: "8-queue", opts: Options{Queues: 8},
-		shows: []string{"show version", "show qos map dscp-queue", "show running-config"}},
+		shows: []string{"show version", "show qos map dscp-queue", "show qos interface queuing", "show running-config"}},
 	{dialect: "cisco-sb", name: "all-strict-port-untrusted", opts: Options{AllStrictFactory: true},
 		setup: []step{{"interface gi1/0/5", "sb1(config-if)#"}, {"no qos trust", "sb1(config-if)#"}, {"end", "sb1#"}},
 		shows: []string{"show running-config"}},
@@ -31,7 +31,9 @@ var variantCases = []variantCase{
 			{"exit", "(NETGEAR Switch) (Config)#"}, {"exit", "(NETGEAR Switch) #"}},
 		shows: []string{"show version", "show classofservice ip-dscp-mapping", "show interfaces cos-queue",
 			"show classofservice trust 1/0/5", "show running-config"}},
-	{dialect: "netgear-fastpath", name: "no-bandwidth", opts: Options{NoCosBandwidth: true},
+	{dialect: "netgear-fastpath", name: "no-max-bandwidth", opts: Options{NoMaxBandwidth: true},
+		shows: []string{"show interfaces cos-queue"}},
+	{dialect: "netgear-fastpath", name: "no-bandwidth", opts: Options{NoMinBandwidth: true, NoMaxBandwidth: true},
 		shows: []string{"show interfaces cos-queue"}},
 }
 
@@ -311,7 +313,7 @@ func TestQueueVariants(t *testing.T) {
 		o       Options
 	}{
 		{"cisco-ios", Options{Queues: 8}}, {"cisco-sb", Options{Queues: 7}}, {"netgear-fastpath", Options{Queues: 8}},
-		{"cisco-ios", Options{NoCosBandwidth: true}}, {"netgear-fastpath", Options{StackPorts: true}},
+		{"cisco-ios", Options{NoMaxBandwidth: true}}, {"netgear-fastpath", Options{StackPorts: true}},
 	} {
 		if _, err := NewWithOptions(bad.dialect, bad.o); err == nil {
 			t.Errorf("%s %+v: accepted", bad.dialect, bad.o)
