@@ -1,11 +1,12 @@
 // Package netgear is the adapter for NetGear GS110TP smart switches over SNMP
 // (NETGEAR-QOS-COS-MIB under the smart-switch branch 4526.11).
 //
-// Queues are traffic classes 0..n-1, higher = higher priority, so n-1 is the
-// top. The adapter reads and writes the global rows (ifIndex 0) of the DSCP
-// and scheduler tables, which the agent fans out to every interface, and the
-// trust mode of the global row and of every interface, because a per-port
-// trust setting overrides the global one.
+// Queues are traffic classes 0..n-1 (n = agentCosQueueNumQueuesPerPort),
+// higher = higher priority, so n-1 is the top. The DSCP, trust and
+// scheduler tables have a global row (ifIndex 0), which a SET fans out to
+// every interface and a GET shows as the latest global setting, and each
+// interface's own rows, which can differ: the adapter reads both and
+// reports an interface with rows of its own as a scope of its own.
 package netgear
 
 import (
