@@ -450,6 +450,23 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 			}
 		}
 	}
+	if run != nil {
+		for _, p := range run.strictPorts {
+			sched := make([]vendors.Sched, n)
+			for _, q := range run.portStrict[p] {
+				r := st.Rank(q)
+				if r < 0 {
+					return st, fmt.Errorf("interface %s: strict queue %d, which this switch does not have (queues %v): %w", p, q, st.Queues, vendors.ErrParse)
+				}
+				sched[r].Strict = true
+			}
+			if sc := st.Scope(p); sc != nil {
+				sc.Sched = sched
+			} else {
+				st.Scopes = append(st.Scopes, vendors.Scope{Name: p, Sched: sched})
+			}
+		}
+	}
 	if len(st.Trusts()) == 0 {
 		return st, fmt.Errorf("no trust state read: %w", vendors.ErrParse)
 	}
