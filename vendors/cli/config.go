@@ -36,7 +36,7 @@ type ConfigSpec struct {
 	PortStrict string `yaml:"port_strict"`
 
 	iface, end, strict, portStrict *regexp.Regexp
-	qos, portTrust     []*regexp.Regexp
+	qos, portTrust                 []*regexp.Regexp
 }
 
 // trustFollows is a port whose trust follows the global mode.
