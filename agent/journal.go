@@ -12,16 +12,14 @@ import (
 // Journal keeps write-ahead intents: before the first write to a switch
 // the transaction records what it is about to do, and when it ends, how it
 // ended. A process killed between the write and the save leaves its intent
-// open, and the next run learns from Pending that the switch's running
-// config may not be what it boots with. The history implements it.
+// open, and the next run learns (through Engine.Unsaved, from the intents
+// still standing, see Pending) that the switch's running config may not be
+// what it boots with. The history implements it.
 type Journal interface {
 	// Begin records an intent; the transaction writes nothing when it fails.
 	Begin(ctx context.Context, in Intent) (id int64, err error)
 	// End records the outcome of the intent id, with a detail to show.
 	End(ctx context.Context, id int64, out Outcome, detail string) error
-	// Pending returns what an earlier run left unfinished on a switch: a
-	// write whose save did not complete, or whose outcome is unknown.
-	Pending(site, name string) (Pending, bool)
 }
 
 // Intent is what a transaction is about to write to one switch.
@@ -59,30 +57,17 @@ type Pending struct {
 	Detail  string
 }
 
-// Rules of the findings a pending intent raises.
-const (
-	RuleUnsaved = "unsaved"  // running config written but not saved
-	RuleInDoubt = "in-doubt" // an earlier run's write has an unknown outcome
-)
-
-// finding describes p for a report.
-func (p Pending) finding() Finding {
+// Reason says, for the saved rule, why the switch may boot with another
+// config than it runs, naming the run that left it so.
+func (p Pending) Reason() string {
 	when := p.Started.UTC().Format(time.RFC3339)
 	switch p.Outcome {
 	case OutcomeUnsaved:
-		return Finding{Rule: RuleUnsaved, Message: fmt.Sprintf("run %d (%s) wrote the running config but its save did not complete; the switch may boot with another config until a save succeeds (apply saves it)", p.RunID, when)}
+		return fmt.Sprintf("unsaved: run %d (%s) wrote the running config but its save did not complete", p.RunID, when)
 	case OutcomeInDoubt:
-		return Finding{Rule: RuleInDoubt, Message: fmt.Sprintf("run %d (%s) could not learn what its write left on the switch (%s); apply settles it", p.RunID, when, p.Detail)}
+		return fmt.Sprintf("in-doubt: run %d (%s) could not learn what its write left on the switch (%s)", p.RunID, when, p.Detail)
 	}
-	return Finding{Rule: RuleInDoubt, Message: fmt.Sprintf("run %d (%s) began writing this switch and never recorded how it ended (killed, or still running); apply settles it: verify and save, or restore", p.RunID, when)}
-}
-
-// pending looks up what an earlier run left on the switch of res.
-func (e *Engine) pending(res *SwitchResult) (Pending, bool) {
-	if e.Journal == nil {
-		return Pending{}, false
-	}
-	return e.Journal.Pending(res.Site, res.Name)
+	return fmt.Sprintf("in-doubt: run %d (%s) began writing this switch and never recorded how it ended (killed, or still running)", p.RunID, when)
 }
 
 // outcomeOf classifies a transaction's end for the journal.

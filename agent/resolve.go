@@ -19,10 +19,12 @@ import (
 // of a request unknown: no answer in time, or the connection cut before it.
 type outcomeUnknown interface{ OutcomeUnknown() bool }
 
-// isUnknown reports whether err leaves the outcome of a request unknown.
+// isUnknown reports whether err leaves the outcome of a request unknown:
+// no answer in time, or the session lost before the answer.
 func isUnknown(err error) bool {
 	var u outcomeUnknown
-	return errors.As(err, &u) && u.OutcomeUnknown() || errors.Is(err, context.DeadlineExceeded)
+	return errors.As(err, &u) && u.OutcomeUnknown() || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, vendors.ErrTimeout) || errors.Is(err, vendors.ErrDisconnected)
 }
 
 // requestTimeouter is implemented by adapters whose per-request timeout the

@@ -47,7 +47,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			eng.Result = rec.record
 			if rec.store != nil {
-				eng.Journal = rec
+				eng.Journal, eng.Unsaved = rec, rec.unsaved
 			}
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
@@ -106,7 +106,7 @@ func (a *app) applyCommand() *cobra.Command {
 			}
 			eng.Backups, eng.Result = rec, rec.record
 			if store != nil {
-				eng.Journal = rec
+				eng.Journal, eng.Unsaved = rec, rec.unsaved
 			}
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {

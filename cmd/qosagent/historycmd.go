@@ -200,7 +200,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err := rec.loadPending(ctx, sws); err != nil {
 				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
-			eng.Backups, eng.Result, eng.Journal = rec, rec.record, rec
+			eng.Backups, eng.Result, eng.Journal, eng.Unsaved = rec, rec.record, rec, rec.unsaved
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format, false)
 		},

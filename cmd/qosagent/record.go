@@ -143,13 +143,14 @@ func (r *recorder) End(ctx context.Context, id int64, out agent.Outcome, detail 
 	return r.store.CloseIntent(ctx, id, string(out), detail, time.Now().UTC())
 }
 
-// Pending implements agent.Journal from the intents loaded at the start.
-func (r *recorder) Pending(site, name string) (agent.Pending, bool) {
+// unsaved is agent.Engine.Unsaved: why an earlier run's intent, loaded at
+// the start, says the switch may not boot with what it runs; "" if none.
+func (r *recorder) unsaved(site, name string) string {
 	in, ok := r.intents[site+"/"+name]
 	if !ok {
-		return agent.Pending{}, false
+		return ""
 	}
-	return agent.Pending{RunID: in.RunID, Started: in.Started, Outcome: agent.Outcome(in.Outcome), Detail: in.Detail}, true
+	return agent.Pending{RunID: in.RunID, Started: in.Started, Outcome: agent.Outcome(in.Outcome), Detail: in.Detail}.Reason()
 }
 
 // record queues one switch's result; it never waits for the store, so a

@@ -43,7 +43,7 @@ func FactoryQueue(dscp int) int { return int(factoryQueue[dscp>>3]) }
 type config struct {
 	dscp  [numIfs][numDSCP]uint8
 	trust [numIfs]uint8
-	sched [numQueues]uint8
+	sched [numIfs][numQueues]uint8
 }
 
 func factoryConfig() config {
@@ -54,8 +54,10 @@ func factoryConfig() config {
 		}
 		c.trust[i] = mibs.TrustModeTrustDot1p
 	}
-	for q := range c.sched {
-		c.sched[q] = mibs.SchedulerWeighted
+	for i := range c.sched {
+		for q := range c.sched[i] {
+			c.sched[i][q] = mibs.SchedulerWeighted
+		}
 	}
 	return c
 }
@@ -86,9 +88,9 @@ type Faults struct {
 	// 0 turns it off.
 	SilentAfter int
 	// RebootAfter reboots the switch (see Reboot) right after it answered
-	// its RebootAfter-th request, once: e.g. 3 on a GS110TP apply (two
-	// GETBULKs of the read, then the SET) reboots it between the write and
-	// the read-back. 0 turns it off.
+	// its RebootAfter-th request, once: e.g. 4 on a GS110TP apply (two
+	// GETBULKs and a GET of the read, then the SET) reboots it between the
+	// write and the read-back. 0 turns it off.
 	RebootAfter int
 	// RejectSetAt makes every SET with at least that many varbinds fail
 	// with RejectStatus on varbind RejectSetAt (1-based). For commitFailed
@@ -138,6 +140,17 @@ type Faults struct {
 	// the status reads savingComplete: a save that is slow to start and
 	// slow to finish. Both 0: the save is instantaneous.
 	SaveStartsAfter, SaveTakes time.Duration
+	// SaveLag makes a save (agentSaveConfig = enable) start late: the next
+	// SaveLag reads of agentSaveConfigStatus still show the status from
+	// before (notInitiated, or savingComplete of an earlier save), the read
+	// after them savingInProcess, and only the one after that finds the
+	// save done (savingComplete), the running config of that moment
+	// copied. A manager that takes the first read for the result is fooled.
+	// 0: saves are instantaneous.
+	SaveLag int
+	// SaveFails makes every save end in savingFailed(4), after SaveLag as
+	// above, with the startup config unchanged: a full or failing flash.
+	SaveFails bool
 }
 
 // Stats counts what a switch's agent has seen. Request counters include
@@ -165,6 +178,8 @@ type GS110TP struct {
 	startup    config
 	saves      int
 	saveStatus int
+	saveWait   int  // reads of the save status left before a lagging save starts
+	saving     bool // a lagging or failing save is under way
 	faults     Faults
 	served     int        // requests served since SetFaults, for SilentAfter and RebootAfter
 	rebooted   bool       // RebootAfter has fired since SetFaults
@@ -215,12 +230,18 @@ func (s *GS110TP) Trust(ifIndex int) int {
 	return int(s.running.trust[ifIndex])
 }
 
-// Scheduler returns the raw global agentCosQueueSchedulerType of a queue.
-func (s *GS110TP) Scheduler(queue int) int {
+// Scheduler returns the raw global agentCosQueueSchedulerType of a queue:
+// the latest global setting, which an interface's own may differ from.
+func (s *GS110TP) Scheduler(queue int) int { return s.PortScheduler(0, queue) }
+
+// PortScheduler returns the raw agentCosQueueSchedulerType of a queue on
+// one interface (0 = global).
+func (s *GS110TP) PortScheduler(ifIndex, queue int) int {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return int(s.running.sched[queue])
+	return int(s.running.sched[ifIndex][queue])
 }
 
 // The setters below change the running config exactly as the matching SNMP
@@ -237,7 +258,9 @@ func (s *GS110TP) SetDSCP(dscp, queue int) {
 	s.running.setDSCP(0, dscp, uint8(checkByte(queue)))
 }
 
-// SetPortDSCP sets one interface's map entry only.
+// SetPortDSCP sets one interface's map entry only, as a console user or
+// the web UI's per-interface page would: e.g. SetPortDSCP(5, 46, 1) is "interface 5
+// maps EF to queue 1" while the global row still says otherwise.
 func (s *GS110TP) SetPortDSCP(ifIndex, dscp, queue int) {
 	checkIf(ifIndex)
 	checkDSCP(dscp)
@@ -254,12 +277,18 @@ func (s *GS110TP) SetTrust(ifIndex, mode int) {
 	s.running.setTrust(ifIndex, uint8(checkByte(mode)))
 }
 
-// SetScheduler sets the global scheduler type of a queue.
-func (s *GS110TP) SetScheduler(queue, typ int) {
+// SetScheduler sets the global scheduler type of a queue and, as a global
+// SET does, that of every interface.
+func (s *GS110TP) SetScheduler(queue, typ int) { s.SetPortScheduler(0, queue, typ) }
+
+// SetPortScheduler sets the scheduler type of a queue on one interface
+// only; ifIndex 0 sets all of them.
+func (s *GS110TP) SetPortScheduler(ifIndex, queue, typ int) {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running.sched[queue] = uint8(checkByte(typ))
+	s.running.setSched(ifIndex, queue, uint8(checkByte(typ)))
 }
 
 // Saved reports whether the running config equals the startup config.
@@ -324,6 +353,7 @@ func (s *GS110TP) reboot() {
 	s.running = s.startup
 	s.saveStatus = mibs.SaveStatusNotInitiated
 	s.saveGen++ // a save in progress is lost
+	s.saving = false
 	s.bootedAt = time.Now()
 	s.stats.reboots.Add(1)
 }
@@ -379,6 +409,16 @@ func (c *config) setDSCP(ifIndex, dscp int, q uint8) {
 	}
 }
 
+func (c *config) setSched(ifIndex, queue int, typ uint8) {
+	if ifIndex != 0 {
+		c.sched[ifIndex][queue] = typ
+		return
+	}
+	for i := range c.sched {
+		c.sched[i][queue] = typ
+	}
+}
+
 func (c *config) setTrust(ifIndex int, mode uint8) {
 	if ifIndex != 0 {
 		c.trust[ifIndex] = mode
@@ -389,22 +429,28 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 	}
 }
 
-// save copies running to startup; the caller holds s.mu. Without the
-// SaveStartsAfter and SaveTakes faults the save is instantaneous, so the
-// status goes straight to savingComplete; with them it stays as it was,
-// then reads savingInProcess, then the copy of the running config as it was when
-// the save was asked for lands and the status reads savingComplete.
+// save starts a save; the caller holds s.mu. Without Faults.SaveLag,
+// SaveFails, SaveStartsAfter and SaveTakes it is instantaneous: the status
+// goes straight to savingComplete. SaveLag and SaveFails count reads of
+// the status (saveStatusRead moves them on); SaveStartsAfter and SaveTakes
+// count time: the status stays as it was (notInitiated after a boot, the
+// savingComplete of an earlier save), then reads savingInProcess, then the
+// copy of the running config as it was when the save was asked for lands
+// and the status reads savingComplete.
 func (s *GS110TP) save() {
+	s.saves++
 	s.saveGen++
+	if s.faults.SaveLag > 0 || s.faults.SaveFails {
+		s.saving, s.saveWait = true, s.faults.SaveLag
+		return
+	}
+	s.saving = false
 	start, take := s.faults.SaveStartsAfter, s.faults.SaveTakes
 	if start == 0 && take == 0 {
 		s.startup = s.running
-		s.saves++
 		s.saveStatus = mibs.SaveStatusComplete
 		return
 	}
-	// Until the save starts, the status is the one from before: notInitiated
-	// after a boot, or the savingComplete of an earlier save.
 	gen, snap := s.saveGen, s.running
 	time.AfterFunc(start, func() {
 		s.mu.Lock()
@@ -418,10 +464,26 @@ func (s *GS110TP) save() {
 		defer s.mu.Unlock()
 		if s.saveGen == gen {
 			s.startup = snap
-			s.saves++
 			s.saveStatus = mibs.SaveStatusComplete
 		}
 	})
+}
+
+// saveStatusRead is one read of agentSaveConfigStatus: it moves a lagging
+// save on by one step and returns the status; the caller holds s.mu.
+func (s *GS110TP) saveStatusRead() int {
+	switch {
+	case !s.saving:
+	case s.saveWait > 0:
+		s.saveWait--
+	case s.saveStatus != mibs.SaveStatusInProcess:
+		s.saveStatus = mibs.SaveStatusInProcess
+	case s.faults.SaveFails:
+		s.saving, s.saveStatus = false, mibs.SaveStatusFailed
+	default:
+		s.saving, s.startup, s.saveStatus = false, s.running, mibs.SaveStatusComplete
+	}
+	return s.saveStatus
 }
 
 // The check helpers panic: a bad index in a test preset is a bug in the test.
