@@ -78,7 +78,27 @@ func (j *recJournal) End(_ context.Context, id int64, out agent.Outcome, _ strin
 	return nil
 }
 
-func (j *recJournal) Pending(string, string) (agent.Pending, bool) { return agent.Pending{}, false }
+
+// unsaved is Engine.Unsaved for the next run: the latest intent of a
+// switch that did not end saved or restored stands.
+func (j *recJournal) unsaved(_, name string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := len(j.ins) - 1; i >= 0; i-- {
+		e := j.ins[i]
+		if e.in.Switch != name {
+			continue
+		}
+		switch {
+		case e.closed && e.out == agent.OutcomeSaved:
+			return ""
+		case e.closed && e.out == agent.OutcomeRestored:
+			continue
+		}
+		return "unsaved: an earlier run left it (" + string(e.out) + ")"
+	}
+	return ""
+}
 
 func (j *recJournal) of(name string) []*journalEntry {
 	j.mu.Lock()
@@ -475,6 +495,7 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	}
 
 	policy := agent.DefaultPolicy()
+	snmpTargets := make([]vendors.State, len(l.Switches))
 	for i, s := range l.Switches {
 		now := snmpState(t, s)
 		target, err := agent.Target(policy, snmpBefore[i])
@@ -484,6 +505,7 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		if bs := backups.of(s.Name()); len(bs) > 0 && !sameState(bs[0].State, snmpBefore[i]) {
 			t.Errorf("%s: the backup is not the state before: %s", s.Name(), diffState(bs[0].State, snmpBefore[i]))
 		}
+		snmpTargets[i] = target
 		atB, atT := sameState(now, snmpBefore[i]), sameState(now, target)
 		diff := "vs backup: " + diffState(now, snmpBefore[i]) + " | vs target: " + diffState(now, target)
 		check(s.Name(), atB, atT, diff, s.Stats().Set > 0, s.SaveCount())
@@ -525,6 +547,48 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		atB, atT := reflect.DeepEqual(now, cliBefore[i]), reflect.DeepEqual(now, targetCfg)
 		diff := fmt.Sprintf("\n now    %+v\n backup %+v\n target %+v", now, cliBefore[i], targetCfg)
 		check(name, atB, atT, diff, s.ConfigLines() > 0, s.SaveCount())
+	}
+
+	// The next run, the fault gone, with what the journal kept: every
+	// switch ends at its target and saved, the unsaved ones included.
+	for _, s := range l.Switches {
+		s.SetFaults(sim.Faults{})
+	}
+	for _, s := range l.CLISwitches {
+		s.SetFaults(clisim.Faults{})
+	}
+	e2 := &agent.Engine{Registry: allPlatforms(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
+		Timeout: 30 * time.Second, Backups: backups, Journal: journal, Unsaved: journal.unsaved}
+	rep2 := e2.Apply(context.Background(), sws, false)
+	if rep2.ExitCode() != agent.ExitOK {
+		for _, r := range rep2.Switches {
+			if r.Status != agent.StatusChanged && r.Status != agent.StatusCompliant {
+				t.Errorf("next apply: %s %s: %s", r.Name, r.Status, r.Error)
+			}
+		}
+	}
+	for i, s := range l.Switches {
+		ok := sameState(snmpState(t, s), snmpTargets[i]) && s.Saved()
+		if !ok {
+			t.Errorf("next apply: %s not at target and saved", s.Name())
+		}
+		if faulted[s.Name()] {
+			matrix.next(fc.name, "netgear-gs110tp", ok)
+		}
+	}
+	for i, s := range l.CLISwitches {
+		twin := i
+		if i < 3 {
+			twin = i + 3
+		}
+		ok := reflect.DeepEqual(cliConfig(s), cliConfig(l.CLISwitches[twin])) && s.Saved()
+		name := fmt.Sprintf("lab-cli%d", i+1)
+		if !ok {
+			t.Errorf("next apply: %s not at target and saved", name)
+		}
+		if faulted[name] {
+			matrix.next(fc.name, s.Dialect(), ok)
+		}
 	}
 }
 
