@@ -78,7 +78,6 @@ func (j *recJournal) End(_ context.Context, id int64, out agent.Outcome, _ strin
 	return nil
 }
 
-
 // unsaved is Engine.Unsaved for the next run: the latest intent of a
 // switch that did not end saved or restored stands.
 func (j *recJournal) unsaved(_, name string) string {
