@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/clisim"
+	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/sim"
 )
 
@@ -175,5 +178,66 @@ func TestInvalidInputAfterInventoryReportsSkipped(t *testing.T) {
 	}
 	if requests(l) != 0 {
 		t.Error("a switch was contacted")
+	}
+}
+
+// TestKilledCLIApplyDuringSave kills a real apply while a CLI switch is
+// saving (its save takes 8 s): the switch runs its target config but
+// would boot with the old one; audit says so (the device's boot config and
+// the open intent), and the next apply saves it.
+func TestKilledCLIApplyDuringSave(t *testing.T) {
+	bin := builtQosagent(t)
+	l, err := lab.Start(context.Background(), lab.Config{CLI: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	inv := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := l.WriteInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	s := l.CLISwitches[0]
+	db := filepath.Join(t.TempDir(), "history.db")
+	s.SetFaults(clisim.Faults{SaveTakes: 8 * time.Second})
+	cmd := exec.Command(bin, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Config lines written, then the read-back and the save command: the
+	// save holds for 8 s, so two seconds after the write it is on.
+	for deadline := time.Now().Add(20 * time.Second); s.ConfigLines() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("apply never wrote\n%s", stderr.String())
+		}
+	}
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	s.SetFaults(clisim.Faults{})
+	if s.Saved() || s.SaveCount() != 0 {
+		t.Fatalf("saved before the kill (saves %d): the point was missed\n%s", s.SaveCount(), stderr.String())
+	}
+	code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json")
+	var rep agent.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("audit: %v\n%s", err, errOut)
+	}
+	saved := false
+	for _, f := range rep.Switches[0].Findings {
+		saved = saved || f.Rule == agent.RuleSaved
+	}
+	if code != agent.ExitDrift || !saved {
+		t.Fatalf("audit after the kill: exit %d, findings %+v", code, rep.Switches[0].Findings)
+	}
+	code, out, errOut = qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
+	if code != agent.ExitOK || !s.Saved() {
+		t.Fatalf("apply after the kill: exit %d, saved %v\n%s\n%s", code, s.Saved(), out, errOut)
+	}
+	if code, out, _ := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("audit after the settling apply: exit %d\n%s", code, out)
 	}
 }
