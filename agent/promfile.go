@@ -86,7 +86,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	for _, st := range []struct {
 		name string
 		n    int
-	}{{"compliant", sm.Compliant}, {"drift", sm.Drift}, {"error", sm.Error}, {"changed", sm.Changed}, {"planned", sm.Planned}} {
+	}{{"compliant", sm.Compliant}, {"drift", sm.Drift}, {"error", sm.Error}, {"changed", sm.Changed}, {"planned", sm.Planned}, {"skipped", sm.Skipped}} {
 		fmt.Fprintf(&b, "qosagent_run_switches{%s,status=\"%s\"} %d\n", cmd, st.name, st.n)
 	}
 	help("qosagent_run_switch_errors", "gauge", "Switches of the last run that failed, by class of failure.")
