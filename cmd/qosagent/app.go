@@ -94,7 +94,7 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("log-format", "text", "log format on stderr: text or json")
 	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
-	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
+	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), a.captureCommand(), versionCommand())
 	return root
 }
 
