@@ -10,23 +10,23 @@ import (
 // DecodingLayerParser overwrites them in place, so the hot path does not
 // allocate.
 type decoder struct {
-	eth      layers.Ethernet
-	sll      layers.LinuxSLL
-	sll2     layers.LinuxSLL2
-	loop     layers.Loopback
-	dot1q    layers.Dot1Q
-	ip4      layers.IPv4
-	ip6      layers.IPv6
-	udp      layers.UDP
-	tcp      layers.TCP
-	decoded  []gopacket.LayerType
-	ethP     *gopacket.DecodingLayerParser
-	sllP     *gopacket.DecodingLayerParser
-	sll2P    *gopacket.DecodingLayerParser
-	loopP    *gopacket.DecodingLayerParser
-	ip4P     *gopacket.DecodingLayerParser
-	ip6P     *gopacket.DecodingLayerParser
-	lastErr  error
+	eth     layers.Ethernet
+	sll     layers.LinuxSLL
+	sll2    layers.LinuxSLL2
+	loop    layers.Loopback
+	dot1q   layers.Dot1Q
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	udp     layers.UDP
+	tcp     layers.TCP
+	decoded []gopacket.LayerType
+	ethP    *gopacket.DecodingLayerParser
+	sllP    *gopacket.DecodingLayerParser
+	sll2P   *gopacket.DecodingLayerParser
+	loopP   *gopacket.DecodingLayerParser
+	ip4P    *gopacket.DecodingLayerParser
+	ip6P    *gopacket.DecodingLayerParser
+	lastErr error
 }
 
 func newDecoder() *decoder {

@@ -2,6 +2,8 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,11 +37,11 @@ type Report struct {
 	Policy     agent.Policy      `json:"policy"`
 	Summary    Summary           `json:"summary"`
 	Modalities []ModalitySummary `json:"modalities"`
-	Flows      []Flow            `json:"flows"`
 	Fixes      []string          `json:"fixes"`
 	Warnings   []string          `json:"warnings"`
 	Skipped    Skipped           `json:"skipped"`
 	Truncated  *Truncation       `json:"truncated,omitempty"`
+	Flows      []Flow            `json:"flows"` // last: WriteJSON streams it
 }
 
 // Summary counts packets and flows by status.
@@ -100,12 +102,36 @@ func (r *Report) ExitCode() int {
 	return ExitOK
 }
 
-// WriteJSON writes the report as indented JSON.
+// WriteJSON writes the report as one JSON document, one flow per line, so
+// a capture of many flows stays readable with grep and is not encoded
+// twice in memory.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	head := *r
+	head.Flows = nil
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	const tail = `"flows":null}`
+	if !bytes.HasSuffix(hb, []byte(tail)) {
+		return errors.New("report: flows must be the last field")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(hb[:len(hb)-len(tail)])
+	bw.WriteString(`"flows":[`)
+	for i := range r.Flows {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		fb, err := json.Marshal(&r.Flows[i])
+		if err != nil {
+			return err
+		}
+		bw.Write(fb)
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
 }
 
 // maxOtherRows bounds the "other" flows the table lists; JSON lists all.

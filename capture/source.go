@@ -246,7 +246,7 @@ func (s *fileSource) nextNg(start int64) (frame, error) {
 	// A truncated packet block leaves its first bytes in data.
 	if data != nil && (err == io.ErrUnexpectedEOF || err == io.EOF) {
 		blk, hdr, ok := s.lastBlock(start)
-		if ok && s.size > blk+int64(hdr) {
+		if ok && s.size >= blk+int64(hdr) {
 			got := min(int(s.size-blk-int64(hdr)), len(data))
 			link, _ := ci.AncillaryData[0].(layers.LinkType)
 			if !supportedLink(link) {
