@@ -65,6 +65,7 @@ func TestGolden(t *testing.T) {
 	dir := t.TempDir()
 	path := writeCapture(t, dir, "call.pcap", layers.LinkTypeEthernet, false, goldenPackets())
 	rep := checkFile(t, path, testPolicy(), Options{})
+	sameAsTshark(t, rep, path)
 	rep.File = "call.pcap"
 	golden(t, "call.json", render(t, rep, false))
 	golden(t, "call.txt", render(t, rep, true))
@@ -105,7 +106,9 @@ func TestLinkTypes(t *testing.T) {
 			name += ".pcapng"
 		}
 		t.Run(name, func(t *testing.T) {
-			rep := checkFile(t, writeCapture(t, dir, strings.ReplaceAll(name, " ", "_"), tc.link, tc.ng, flat), testPolicy(), Options{})
+			path := writeCapture(t, dir, strings.ReplaceAll(name, " ", "_"), tc.link, tc.ng, flat)
+			rep := checkFile(t, path, testPolicy(), Options{})
+			sameAsTshark(t, rep, path)
 			got := bytes.Replace(render(t, rep, false), []byte(rep.File), []byte("F"), 1)
 			if !bytes.Equal(got, want) {
 				t.Errorf("report differs from the Ethernet pcap's:\n%s\nwant:\n%s", got, want)
