@@ -4,17 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/capture"
 )
 
 func (a *app) captureCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "capture", Short: "Check packet captures against the policy's endpoints section"}
 	check := &cobra.Command{
-		Use:   "check (FILE | --live IFACE [--duration 30s]) --policy P",
+		Use:   "check (FILE | --live IFACE [--duration 30s]) (--policy P | --preset NAME)",
 		Short: "Check every flow of a pcap/pcapng file (or of a live interface) against the endpoints' modalities: exit 0 all ok, 1 mismarked or out-of-range, 3 bad input",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -30,9 +32,16 @@ func (a *app) captureCommand() *cobra.Command {
 			if live != "" && d <= 0 {
 				return invalid(fmt.Errorf("--duration %s: expected a positive duration", d))
 			}
-			p, err := a.loadPolicy(nil)
+			inv, err := a.offlineInventory(cmd, false)
 			if err != nil {
 				return err
+			}
+			src, p, ok, err := a.policySource(inv)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return invalid(fmt.Errorf("no policy with an endpoints: section given; expected --policy FILE, --preset NAME (%s) or an inventory (-i) whose policy: has one", strings.Join(agent.PresetNames(), ", ")))
 			}
 			opt := capture.Options{Modalities: a.names("modality")}
 			var rep *capture.Report
@@ -42,7 +51,7 @@ func (a *app) captureCommand() *cobra.Command {
 				rep, err = capture.CheckFile(cmd.Context(), args[0], p, opt)
 			}
 			if err != nil {
-				return captureError(err, a.v.GetString("policy"))
+				return captureError(err, src.Name)
 			}
 			if format == "json" {
 				err = rep.WriteJSON(a.stdout)
@@ -68,10 +77,7 @@ func (a *app) captureCommand() *cobra.Command {
 // stops a check before its report is bad input (3), nothing was checked.
 func captureError(err error, policy string) error {
 	if errors.Is(err, capture.ErrNoEndpoints) {
-		if policy == "" {
-			return invalid(errors.New("capture check needs a policy with an endpoints section (--policy FILE); the built-in policy has none"))
-		}
-		return invalid(fmt.Errorf("%s: %w", policy, err))
+		return invalid(fmt.Errorf("%s: %w; add one (qosagent policy show --preset lync-2014 prints an example) or use --preset", policy, err))
 	}
 	if errors.Is(err, context.Canceled) {
 		return failed(errors.New("interrupted before the end of the capture: no report"))
