@@ -221,7 +221,11 @@ func writeCapture(t testing.TB, dir, name string, link layers.LinkType, ng bool,
 	var write func(gopacket.CaptureInfo, []byte) error
 	var flush func() error = func() error { return nil }
 	if ng {
-		w, err := pcapgo.NewNgWriter(f, link)
+		// Fixed section and interface options: the defaults name the
+		// machine's OS and architecture, and the files are fixtures.
+		intf := pcapgo.DefaultNgInterface
+		intf.LinkType, intf.OS = link, "test"
+		w, err := pcapgo.NewNgWriterInterface(f, intf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Hardware: "test", OS: "test", Application: "qosagent capture tests"}})
 		if err != nil {
 			t.Fatal(err)
 		}

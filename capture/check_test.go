@@ -72,6 +72,21 @@ func TestGolden(t *testing.T) {
 	if rep.ExitCode() != ExitProblems {
 		t.Errorf("exit code %d, want %d", rep.ExitCode(), ExitProblems)
 	}
+	// The capture itself is a fixture of the command's tests.
+	b, _ := os.ReadFile(path)
+	golden(t, "call.pcap", b)
+	b, _ = os.ReadFile(writeCapture(t, dir, "ok.pcapng", layers.LinkTypeEthernet, true, okPackets()))
+	golden(t, "ok.pcapng", b)
+}
+
+// okPackets is a call marked as the policy says, and a web flow.
+func okPackets() []pkt {
+	var ps []pkt
+	for i := range 6 {
+		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6001, dport: 6002, dscp: 46, rtp: &rtpHdr{ssrc: 7, seq: uint16(i)}})
+		ps = append(ps, pkt{v6: true, vlan: 10, src: "2001:db8::9", dst: "2001:db8::5", sport: 6021, dport: 6022, dscp: 34, rtp: &rtpHdr{ssrc: 8, seq: uint16(i)}})
+	}
+	return append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.1", sport: 40000, dport: 443, tcp: true})
 }
 
 // TestLinkTypes checks that the framing does not change the verdict: the
@@ -138,13 +153,8 @@ func TestModalityFilter(t *testing.T) {
 }
 
 func TestAllOK(t *testing.T) {
-	ps := []pkt{}
-	for i := range 6 {
-		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6001, dport: 6002, dscp: 46, rtp: &rtpHdr{ssrc: 7, seq: uint16(i)}})
-	}
-	ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.1", sport: 40000, dport: 443, tcp: true})
-	rep := checkFile(t, writeCapture(t, t.TempDir(), "ok.pcap", layers.LinkTypeEthernet, false, ps), testPolicy(), Options{})
-	if rep.ExitCode() != ExitOK || rep.Summary.OK != 1 || rep.Summary.Other != 1 || len(rep.Fixes) != 0 {
+	rep := checkFile(t, writeCapture(t, t.TempDir(), "ok.pcap", layers.LinkTypeEthernet, false, okPackets()), testPolicy(), Options{})
+	if rep.ExitCode() != ExitOK || rep.Summary.OK != 2 || rep.Summary.Other != 1 || len(rep.Fixes) != 0 {
 		t.Errorf("exit %d, summary %+v, fixes %q", rep.ExitCode(), rep.Summary, rep.Fixes)
 	}
 }
