@@ -34,6 +34,7 @@ type pkt struct {
 	sport, dport int
 	dscp         int
 	vlan         uint16 // 802.1Q tag on Ethernet; 0 for none
+	qinq         uint16 // an 802.1ad service tag outside the vlan tag; 0 for none
 	rtp          *rtpHdr
 	payload      int // bytes of payload when not RTP
 	arp          bool
@@ -129,8 +130,14 @@ func frameFor(t testing.TB, link layers.LinkType, p pkt) []byte {
 		buf := gopacket.NewSerializeBuffer()
 		eth := &layers.Ethernet{SrcMAC: mac(1), DstMAC: mac(2), EthernetType: et}
 		ls := []gopacket.SerializableLayer{eth}
+		if p.qinq != 0 {
+			eth.EthernetType = layers.EthernetTypeQinQ
+			ls = append(ls, &layers.Dot1Q{VLANIdentifier: p.qinq, Type: layers.EthernetTypeDot1Q})
+		}
 		if p.vlan != 0 {
-			eth.EthernetType = layers.EthernetTypeDot1Q
+			if p.qinq == 0 {
+				eth.EthernetType = layers.EthernetTypeDot1Q
+			}
 			ls = append(ls, &layers.Dot1Q{VLANIdentifier: p.vlan, Priority: 5, Type: et})
 		}
 		ls = append(ls, gopacket.Payload(ip))

@@ -132,6 +132,22 @@ func TestLinkTypes(t *testing.T) {
 	}
 }
 
+// TestVLANTags: untagged, 802.1Q and 802.1ad (QinQ) frames of one flow are
+// one flow; tshark agrees.
+func TestVLANTags(t *testing.T) {
+	var ps []pkt
+	for _, tags := range [][2]uint16{{0, 0}, {20, 0}, {20, 100}, {0, 0}, {20, 100}} {
+		ps = append(ps, pkt{v6: true, src: "2001:db8::5", dst: "2001:db8::9", sport: 6000, dport: 6016, dscp: 46, vlan: tags[0], qinq: tags[1], payload: 20})
+		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6000, dport: 6016, dscp: 46, vlan: tags[0], qinq: tags[1], payload: 20})
+	}
+	path := writeCapture(t, t.TempDir(), "vlan.pcap", layers.LinkTypeEthernet, false, ps)
+	rep := checkFile(t, path, testPolicy(), Options{})
+	sameAsTshark(t, rep, path)
+	if rep.Summary.Flows != 2 || rep.Summary.OK != 2 || rep.Flows[0].Packets+rep.Flows[1].Packets != len(ps) {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+}
+
 func TestModalityFilter(t *testing.T) {
 	path := writeCapture(t, t.TempDir(), "call.pcap", layers.LinkTypeEthernet, false, goldenPackets())
 	rep := checkFile(t, path, testPolicy(), Options{Modalities: []string{"signaling"}})
