@@ -111,12 +111,24 @@ func CheckFile(ctx context.Context, path string, p agent.Policy, opt Options) (*
 	if err != nil {
 		return nil, err
 	}
-	src, err := openFile(path)
-	if err != nil {
-		return nil, err
+	src, err := openFile(path, false)
+	if err == nil {
+		err = a.run(ctx, src)
 	}
-	defer src.Close()
-	if err := a.run(ctx, src); err != nil {
+	if errors.Is(err, errMixedLinks) {
+		if src != nil {
+			src.Close()
+		}
+		a, _ = newAnalyzer(p, opt)
+		src, err = openFile(path, true)
+		if err == nil {
+			err = a.run(ctx, src)
+		}
+	}
+	if src != nil {
+		defer src.Close()
+	}
+	if err != nil {
 		return nil, err
 	}
 	rep := a.report(p, opt)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -97,9 +98,16 @@ type fileSource struct {
 	n      int // packets handed out
 	trunc  *Truncation
 	done   bool
+	mixed  bool // pcapng: every packet says its link type
 }
 
-func openFile(name string) (*fileSource, error) {
+// errMixedLinks says a pcapng file holds interfaces of several link types:
+// it is read again in pcapgo's mixed mode, which boxes each packet's link
+// type (an allocation per packet for types above 255, such as Linux cooked
+// v2), so files of one link type are read without it.
+var errMixedLinks = errors.New("pcapng interfaces of several link types")
+
+func openFile(name string, mixed bool) (*fileSource, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, &InputError{File: name, Offset: -1, Msg: err.Error()}
@@ -113,7 +121,7 @@ func openFile(name string) (*fileSource, error) {
 		f.Close()
 		return nil, &InputError{File: name, Offset: -1, Msg: "not a regular file; expected a pcap or pcapng capture"}
 	}
-	s := &fileSource{name: name, f: f, size: st.Size()}
+	s := &fileSource{name: name, f: f, size: st.Size(), mixed: mixed}
 	if err := s.open(); err != nil {
 		f.Close()
 		return nil, err
@@ -169,13 +177,17 @@ func (s *fileSource) open() error {
 		default:
 			return s.bad(8, "pcapng section header with a bad byte-order magic")
 		}
-		// Mixed link types: a pcapng file may hold interfaces of several
-		// kinds (dumpcap -i eth0 -i any); each packet says which.
-		r, err := pcapgo.NewNgReader(s.br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		// A pcapng file may hold interfaces of several link types
+		// (dumpcap -i eth0 -i any); pcapgo then reports a mismatch, and
+		// the file is read again in mixed mode (errMixedLinks).
+		r, err := pcapgo.NewNgReader(s.br, pcapgo.NgReaderOptions{WantMixedLinkType: s.mixed, ErrorOnMismatchingLinkType: !s.mixed})
+		if errors.Is(err, pcapgo.ErrNgLinkTypeMismatch) {
+			return errMixedLinks
+		}
 		if err != nil {
 			return s.walkError(0, err)
 		}
-		s.ng = r
+		s.ng, s.link = r, r.LinkType()
 	default:
 		return s.bad(0, "not a capture file (starts with % x); expected pcap or pcapng, as tcpdump, dumpcap or Wireshark write them", head[:4])
 	}
@@ -231,9 +243,12 @@ func (s *fileSource) nextPcap(start int64) (frame, error) {
 
 func (s *fileSource) nextNg(start int64) (frame, error) {
 	data, ci, err := s.ng.ZeroCopyReadPacketData()
+	if errors.Is(err, pcapgo.ErrNgLinkTypeMismatch) {
+		return frame{}, errMixedLinks
+	}
 	if err == nil {
 		s.n++
-		link, _ := ci.AncillaryData[0].(layers.LinkType)
+		link := s.linkOf(ci)
 		if !supportedLink(link) {
 			return frame{}, s.bad(start, "packet %d: interface %d has link type %d (%s), not supported; expected %s", s.n, ci.InterfaceIndex, link, link, supportedLinks)
 		}
@@ -248,7 +263,7 @@ func (s *fileSource) nextNg(start int64) (frame, error) {
 		blk, hdr, ok := s.lastBlock(start)
 		if ok && s.size >= blk+int64(hdr) {
 			got := min(int(s.size-blk-int64(hdr)), len(data))
-			link, _ := ci.AncillaryData[0].(layers.LinkType)
+			link := s.linkOf(ci)
 			if !supportedLink(link) {
 				return frame{}, s.bad(blk, "packet %d: interface %d has link type %d (%s), not supported; expected %s", s.n+1, ci.InterfaceIndex, link, link, supportedLinks)
 			}
@@ -256,6 +271,15 @@ func (s *fileSource) nextNg(start int64) (frame, error) {
 		}
 	}
 	return frame{}, s.walkError(start, err)
+}
+
+// linkOf is the link type of a pcapng packet.
+func (s *fileSource) linkOf(ci gopacket.CaptureInfo) layers.LinkType {
+	if !s.mixed {
+		return s.link
+	}
+	link, _ := ci.AncillaryData[0].(layers.LinkType)
+	return link
 }
 
 func (s *fileSource) truncated(off int64, data []byte, want int, link layers.LinkType, ts time.Time) (frame, error) {

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // cut writes the first n bytes of src to a new file.
@@ -192,5 +195,46 @@ func TestCutShort(t *testing.T) {
 	rep := checkFile(t, path, testPolicy(), Options{})
 	if rep.Skipped.CutShort != 1 || len(rep.Flows) != 0 || rep.Truncated != nil {
 		t.Errorf("skipped %+v, flows %d, truncated %v", rep.Skipped, len(rep.Flows), rep.Truncated)
+	}
+}
+
+// TestMixedLinkTypes: a pcapng file with an Ethernet and a Linux cooked v2
+// interface (dumpcap -i eth0 -i any) is read whole, each packet with its
+// interface's framing.
+func TestMixedLinkTypes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mixed.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	intf := pcapgo.DefaultNgInterface
+	intf.LinkType = layers.LinkTypeEthernet
+	w, err := pcapgo.NewNgWriterInterface(f, intf, pcapgo.NgWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intf.LinkType, intf.Name = layers.LinkTypeLinuxSLL2, "any"
+	id, err := w.AddInterface(intf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := goldenPackets()[:12]
+	for i, p := range ps {
+		link, iface := layers.LinkTypeEthernet, 0
+		if i%3 == 1 {
+			link, iface = layers.LinkTypeLinuxSLL2, id
+		}
+		data := frameFor(t, link, p)
+		ci := gopacket.CaptureInfo{Timestamp: goldenStart.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(data), Length: len(data), InterfaceIndex: iface}
+		if err := w.WritePacket(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	f.Close()
+	rep := checkFile(t, path, testPolicy(), Options{})
+	sameAsTshark(t, rep, path)
+	if rep.Summary.Packets != len(ps) || rep.Summary.Flows != 2 || rep.Flows[0].Packets != 6 || rep.Flows[1].Packets != 6 {
+		t.Errorf("summary %+v", rep.Summary)
 	}
 }
