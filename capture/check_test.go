@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -321,6 +322,35 @@ func TestNoAllocations(t *testing.T) {
 			a.add(fr) // creates the flow
 			if n := testing.AllocsPerRun(1000, func() { a.add(fr) }); n != 0 {
 				t.Errorf("%v %+v: %v allocations per packet", link, p, n)
+			}
+		}
+	}
+}
+
+// TestNoAllocationsPerPacket: a whole check of a file allocates no more
+// for 2000 packets than for 200, in every format and framing.
+func TestNoAllocationsPerPacket(t *testing.T) {
+	dir := t.TempDir()
+	var ps []pkt
+	for i := range 2000 {
+		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6000, dport: 6016, dscp: 46, rtp: &rtpHdr{ssrc: 1, seq: uint16(i)}})
+	}
+	for _, ng := range []bool{false, true} {
+		for _, link := range []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2} {
+			name := fmt.Sprintf("%d-%v", link, ng)
+			small := writeCapture(t, dir, name+"-small", link, ng, ps[:200])
+			large := writeCapture(t, dir, name+"-large", link, ng, ps)
+			allocs := func(path string) float64 {
+				return testing.AllocsPerRun(3, func() {
+					if _, err := CheckFile(context.Background(), path, testPolicy(), Options{}); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+			// A few allocations of slack: the race detector adds some at
+			// random; one per packet would add 1800.
+			if s, l := allocs(small), allocs(large); l > s+10 {
+				t.Errorf("%v pcapng %v: %v allocations for 200 packets, %v for 2000", link, ng, s, l)
 			}
 		}
 	}
