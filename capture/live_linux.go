@@ -149,5 +149,10 @@ func CheckLive(ctx context.Context, iface string, d time.Duration, p agent.Polic
 	rep := a.report(p, opt)
 	rep.Interface = iface
 	rep.Duration = time.Since(start).Round(time.Millisecond).String()
+	// The kernel drops what the socket buffer cannot hold; say so rather
+	// than report fewer packets as if they were all.
+	if st, err := unix.GetsockoptTpacketStats(src.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil && st.Drops > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the kernel dropped %d packets the capture could not keep up with; counts are lower than on the wire", st.Drops))
+	}
 	return rep, nil
 }

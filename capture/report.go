@@ -134,8 +134,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// maxOtherRows bounds the "other" flows the table lists; JSON lists all.
-const maxOtherRows = 10
+// maxOtherRows and maxFixRows bound the "other" flows and the fixes the
+// table lists; JSON lists all.
+const (
+	maxOtherRows = 10
+	maxFixRows   = 20
+)
 
 // WriteTable writes the report for a terminal.
 func (r *Report) WriteTable(out io.Writer) error {
@@ -194,7 +198,11 @@ func (r *Report) WriteTable(out io.Writer) error {
 	}
 	if len(r.Fixes) > 0 {
 		fmt.Fprintln(w, "\nWhat to fix:")
-		for _, f := range r.Fixes {
+		for i, f := range r.Fixes {
+			if i == maxFixRows {
+				fmt.Fprintf(w, "  ... and %d more (--format json lists them all)\n", len(r.Fixes)-maxFixRows)
+				break
+			}
 			fmt.Fprintln(w, "  - "+f)
 		}
 	}
