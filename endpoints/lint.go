@@ -210,19 +210,29 @@ func Check(in Input, targets ...string) (*Report, error) {
 			}
 		}
 	}
-	if slices.Contains(targets, TargetSkype) {
-		for _, name := range []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer} {
+	serverRanges := func(cmdlet string, names []string, why string) {
+		var missing []string
+		for _, name := range names {
 			if _, ok := e.Modality(name); !ok {
-				add(SevWarning, RuleServerDefault, "endpoints.modalities", "no %s modality: Set-CsConferencingConfiguration leaves its range at the default (5350, 40 ports), which overlaps the default of every other modality left unset", name)
+				missing = append(missing, name)
 			}
+		}
+		if len(missing) == len(names) {
+			// Enabling the ranges with none set would move every modality
+			// onto the same default ports.
+			add(SevError, RuleServerDefault, "endpoints.modalities", "none of %s: %s would enable client port ranges with nothing to set", strings.Join(names, ", "), cmdlet)
+			return
+		}
+		for _, name := range missing {
+			add(SevWarning, RuleServerDefault, "endpoints.modalities", "no %s modality: %s leaves its range at the default%s", name, cmdlet, why)
 		}
 	}
+	if slices.Contains(targets, TargetSkype) {
+		serverRanges("Set-CsConferencingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer},
+			" (5350, 40 ports), which overlaps the default of every other modality left unset")
+	}
 	if slices.Contains(targets, TargetTeams) {
-		for _, name := range []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing} {
-			if _, ok := e.Modality(name); !ok {
-				add(SevWarning, RuleServerDefault, "endpoints.modalities", "no %s modality: Set-CsTeamsMeetingConfiguration leaves its range at the default", name)
-			}
-		}
+		serverRanges("Set-CsTeamsMeetingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing}, "")
 		for _, d := range []int{46, 34} {
 			if _, ok := placed[d]; !ok {
 				add(SevWarning, RuleTeamsMacFixed, "", "Teams on macOS marks %s whatever the policy says, and no class of the switch policy (%s) lists it", dscpName(d), swFrom)

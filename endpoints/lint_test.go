@@ -99,6 +99,8 @@ func TestLintRules(t *testing.T) {
 		{RuleServerDefault, SevWarning, []string{TargetSkype},
 			mods(audio, video), mods(audio, video, "    - { name: app-sharing, class: default, protocol: tcp, source_ports: 6051-6075 }\n", "    - { name: file-transfer, class: default, protocol: tcp, source_ports: 6076-6100 }\n"),
 			"no app-sharing modality"},
+		{RuleServerDefault + " (none)", SevError, []string{TargetTeams},
+			mods(sig), mods(audio, video, "    - { name: app-sharing, class: default, protocol: tcp, source_ports: 6051-6075 }\n"), "none of audio, video, app-sharing: Set-CsTeamsMeetingConfiguration would enable client port ranges with nothing to set"},
 		{RuleUnmarked, SevNote, []string{TargetGPO},
 			mods(audio, "    - { name: app-sharing, class: default, protocol: tcp, source_ports: 6051-6075 }\n"), clean, "no Windows policy is written for it"},
 		{RuleFirewall, SevNote, nil, clean, mods(sig), "open UDP 6000-6024, 6026-6050 between clients"},

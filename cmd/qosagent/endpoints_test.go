@@ -161,3 +161,15 @@ func TestEndpointsExplain(t *testing.T) {
 		t.Fatalf("check against the inventory's switches: exit %d, %s", code, out)
 	}
 }
+
+// --preset works wherever --policy does.
+func TestPresetForFleetCommands(t *testing.T) {
+	_, inv := startLab(t, 1)
+	code, out, errOut := qosagent(t, nil, "inventory", "validate", "-i", inv, "--preset", "rfc4594")
+	if code != agent.ExitOK || !strings.Contains(out, "policy with 4 classes") {
+		t.Fatalf("exit %d, %q %q", code, out, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--preset", "nope"); code != agent.ExitInvalid || !strings.Contains(errOut, `--preset "nope" is unknown; known: lync-2014, rfc4594, teams`) {
+		t.Fatalf("unknown preset: exit %d, %q", code, errOut)
+	}
+}
