@@ -207,10 +207,11 @@ func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 				ms.Mismarked++
 			}
 		}
-		rep.add(fl)
 		if fix := a.fix(f, fl); fix != "" {
 			rep.Fixes = append(rep.Fixes, fix)
+			fl.Filter = displayFilter(f.key)
 		}
+		rep.add(fl)
 	}
 	for i, ms := range mods {
 		if want(i) {

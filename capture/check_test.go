@@ -67,6 +67,7 @@ func TestGolden(t *testing.T) {
 	path := writeCapture(t, dir, "call.pcap", layers.LinkTypeEthernet, false, goldenPackets())
 	rep := checkFile(t, path, testPolicy(), Options{})
 	sameAsTshark(t, rep, path)
+	filtersSelectFlows(t, rep, path)
 	rep.File = "call.pcap"
 	golden(t, "call.json", render(t, rep, false))
 	golden(t, "call.txt", render(t, rep, true))

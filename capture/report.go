@@ -91,6 +91,9 @@ type Flow struct {
 	Mismarked    int        `json:"mismarked_packets,omitempty"`
 	FirstSeen    string     `json:"first_seen"`
 	LastSeen     string     `json:"last_seen"`
+	// Filter is a Wireshark display filter for the flow, given for
+	// mismarked and out-of-range flows: the packets to look at.
+	Filter string `json:"wireshark_filter,omitempty"`
 }
 
 // ExitCode is 0 when every matched flow is ok and no media runs outside
@@ -206,6 +209,16 @@ func (r *Report) WriteTable(out io.Writer) error {
 			fmt.Fprintln(w, "  - "+f)
 		}
 	}
+	if filters := r.problemFilters(); len(filters) > 0 {
+		fmt.Fprintln(w, "\nIn Wireshark:")
+		for i, f := range filters {
+			if i == maxFixRows {
+				fmt.Fprintf(w, "  ... and %d more (--format json lists them all)\n", len(filters)-maxFixRows)
+				break
+			}
+			fmt.Fprintln(w, "  "+f)
+		}
+	}
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nNotes:")
 		for _, f := range r.Warnings {
@@ -213,6 +226,27 @@ func (r *Report) WriteTable(out io.Writer) error {
 		}
 	}
 	return w.Flush()
+}
+
+func (r *Report) problemFilters() []string {
+	var out []string
+	for _, f := range r.Flows {
+		if f.Filter != "" {
+			out = append(out, f.Filter)
+		}
+	}
+	return out
+}
+
+// displayFilter is the Wireshark display filter that selects one flow.
+func displayFilter(k flowKey) string {
+	ip := "ip"
+	if k.v6 {
+		ip = "ipv6"
+	}
+	p := k.protocol()
+	return fmt.Sprintf("%s.src == %s && %s.srcport == %d && %s.dst == %s && %s.dstport == %d",
+		ip, k.addr(k.src), p, k.sport, ip, k.addr(k.dst), p, k.dport)
 }
 
 // seen renders a histogram as "46 EF x500, 0 BE x3".

@@ -115,3 +115,27 @@ func sameAsTshark(t *testing.T, rep *Report, file string) {
 		}
 	}
 }
+
+// filtersSelectFlows checks that each flow's Wireshark display filter
+// selects exactly its packets, in tshark.
+func filtersSelectFlows(t *testing.T, rep *Report, file string) {
+	t.Helper()
+	bin := needTool(t, "tshark", "tshark")
+	n := 0
+	for _, f := range rep.Flows {
+		if f.Filter == "" {
+			continue
+		}
+		n++
+		out, err := exec.Command(bin, "-n", "-r", file, "-Y", f.Filter, "-T", "fields", "-e", "frame.number").Output()
+		if err != nil {
+			t.Fatalf("tshark -Y %q: %v", f.Filter, err)
+		}
+		if got := strings.Count(string(out), "\n"); got != f.Packets {
+			t.Errorf("%s: filter %q selects %d packets, the flow has %d", flowID(f), f.Filter, got, f.Packets)
+		}
+	}
+	if n == 0 {
+		t.Error("no flow has a filter")
+	}
+}
