@@ -133,10 +133,13 @@ func CheckFile(ctx context.Context, path string, p agent.Policy, opt Options) (*
 	}
 	rep := a.report(p, opt)
 	rep.File = path
-	if src.trunc != nil {
-		rep.Truncated = src.trunc
-		rep.Warnings = append([]string{fmt.Sprintf("the last packet (number %d, at byte %d) is cut short: %d of its %d bytes are in the file, as a capture stopped in the middle of a write leaves it; it is counted",
-			src.trunc.Packet, src.trunc.Offset, src.trunc.Captured, src.trunc.Expected)}, rep.Warnings...)
+	if t := src.trunc; t != nil {
+		rep.Truncated = t
+		msg := fmt.Sprintf("the last packet (number %d, at byte %d) is cut short: %d of its %d bytes are in the file, as a capture stopped in the middle of a write leaves it; it is counted", t.Packet, t.Offset, t.Captured, t.Expected)
+		if t.Captured == t.Expected {
+			msg = fmt.Sprintf("the block of the last packet (number %d, at byte %d) is cut short after the packet's %d bytes, as a capture stopped in the middle of a write leaves it; the packet is counted", t.Packet, t.Offset, t.Captured)
+		}
+		rep.Warnings = append([]string{msg}, rep.Warnings...)
 	}
 	return rep, nil
 }

@@ -278,6 +278,9 @@ func (s *fileSource) linkOf(ci gopacket.CaptureInfo) layers.LinkType {
 	if !s.mixed {
 		return s.link
 	}
+	if len(ci.AncillaryData) == 0 {
+		return 0
+	}
 	link, _ := ci.AncillaryData[0].(layers.LinkType)
 	return link
 }
