@@ -309,7 +309,7 @@ func (a *analyzer) fix(f *flow, fl Flow) string {
 	}
 	var why string
 	switch {
-	case f.dscp[exp] > 0:
+	case len(f.dscp.values()) > 1:
 		why = "the marks change within the flow: a switch or router port on the path that does not trust DSCP re-marks some packets, or the sender marks only part of the call"
 	case f.byDest && mod.SourcePorts != nil:
 		why = fmt.Sprintf("the sender uses port %d, outside %s's %s, so a policy by source port does not cover it — configure the sender's (phone's or client's) media port range to %s",
