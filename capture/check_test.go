@@ -356,3 +356,54 @@ func TestNoAllocationsPerPacket(t *testing.T) {
 		}
 	}
 }
+
+// TestFixes: each kind of problem gets its own advice.
+func TestFixes(t *testing.T) {
+	a, err := newAnalyzer(testPolicy(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(proto uint8, sport, dport uint16, marks map[int]int) (*flow, Flow) {
+		f := &flow{key: flowKey{proto: proto, sport: sport, dport: dport}}
+		copy(f.key.src[:], []byte{10, 0, 0, 5})
+		copy(f.key.dst[:], []byte{10, 0, 0, 9})
+		for d, n := range marks {
+			f.dscp[d] += n
+			f.packets += n
+		}
+		f.mod, f.byDest = a.m.match(f.key.protocol(), int(sport), int(dport))
+		fl := Flow{Src: f.key.srcString(), Dst: f.key.dstString(), Protocol: f.key.protocol(), Status: StatusMismarked}
+		if f.mod < 0 {
+			fl.Status = StatusOutOfRange
+		} else {
+			fl.Mismarked = f.packets - f.dscp[a.m.expected[f.mod]]
+		}
+		return f, fl
+	}
+	for _, tc := range []struct {
+		name         string
+		proto        uint8
+		sport, dport uint16
+		marks        map[int]int
+		want         []string
+	}{
+		{"unmarked at the source", protoUDP, 6001, 40000, map[int]int{0: 10}, []string{"audio from 10.0.0.5:6001 to 10.0.0.9:40000 is unmarked (DSCP 0 on all 10 packets; expected 46 EF)", "uses audio's ports 6000-6019 but does not mark"}},
+		{"wrong class", protoUDP, 6001, 40000, map[int]int{34: 10}, []string{"is marked 34 AF41 instead of 46 EF", "set audio to DSCP 46"}},
+		{"partly re-marked", protoUDP, 6021, 40000, map[int]int{34: 8, 0: 2}, []string{"video from", "has 2 of 10 packets marked 0 BE instead of 34 AF41", "marks change within the flow"}},
+		{"all wrong, several values", protoUDP, 6001, 40000, map[int]int{0: 3, 34: 3}, []string{"is marked 0 BE and 34 AF41 instead of 46 EF", "marks change within the flow"}},
+		{"sender outside the range", protoUDP, 2230, 6018, map[int]int{0: 5}, []string{"the sender uses port 2230, outside audio's 6000-6019", "media port range to 6000-6019"}},
+		{"destination modality unmarked", protoTCP, 50000, 5061, map[int]int{0: 4}, []string{"signaling from 10.0.0.5:50000 to 10.0.0.9:5061 is unmarked", "does not mark TCP to port 5061"}},
+		{"media out of range", protoUDP, 7000, 7002, map[int]int{46: 5}, []string{"media (RTP) from 10.0.0.5:7000 to 10.0.0.9:7002 uses ports outside every modality of the policy (audio 6000-6019, video 6020-6039) and is marked 46 EF"}},
+	} {
+		f, fl := mk(tc.proto, tc.sport, tc.dport, tc.marks)
+		got := a.fix(f, fl)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tc.name, got, w)
+			}
+		}
+	}
+	if f, fl := mk(protoUDP, 6001, 40000, map[int]int{46: 3}); a.fix(f, Flow{Status: StatusOK, Src: fl.Src}) != "" {
+		t.Error("an ok flow has a fix")
+	}
+}
