@@ -29,7 +29,12 @@ type liveSource struct {
 	buf      []byte
 	sa       unix.RawSockaddrLinklayer
 	pfd      [1]unix.PollFd
+	drain    int // packets still taken from the socket buffer after the end; -1 before it
 }
+
+// maxDrain bounds how many packets already queued in the socket are still
+// read once the capture ends, so that a busy interface cannot prolong it.
+const maxDrain = 1 << 16
 
 // linkNotIP marks a live packet whose protocol is neither IPv4 nor IPv6.
 const linkNotIP = layers.LinkType(0xffff)
@@ -44,7 +49,7 @@ const pollInterval = 100 * time.Millisecond
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 func openLive(ctx context.Context, iface string, d time.Duration) (*liveSource, error) {
-	s := &liveSource{ctx: ctx, fd: -1, loopback: map[int]bool{}, buf: make([]byte, liveBuffer)}
+	s := &liveSource{ctx: ctx, fd: -1, loopback: map[int]bool{}, buf: make([]byte, liveBuffer), drain: -1}
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("list interfaces: %w", err)
@@ -92,8 +97,16 @@ func (s *liveSource) Close() error {
 
 func (s *liveSource) next() (frame, error) {
 	for {
-		if s.ctx.Err() != nil || !time.Now().Before(s.deadline) {
+		// At the end, what the kernel already queued was seen during the
+		// capture: read it, then stop.
+		if s.drain < 0 && (s.ctx.Err() != nil || !time.Now().Before(s.deadline)) {
+			s.drain = maxDrain
+		}
+		if s.drain == 0 {
 			return frame{}, io.EOF
+		}
+		if s.drain > 0 {
+			s.drain--
 		}
 		salen := uint32(unsafe.Sizeof(s.sa))
 		// recvfrom by hand: unix.Recvfrom allocates a Sockaddr per packet.
@@ -102,6 +115,9 @@ func (s *liveSource) next() (frame, error) {
 		switch errno {
 		case 0:
 		case unix.EAGAIN, unix.EINTR:
+			if s.drain >= 0 {
+				return frame{}, io.EOF
+			}
 			wait := min(pollInterval, time.Until(s.deadline))
 			if _, err := unix.Poll(s.pfd[:], int(max(wait/time.Millisecond, 1))); err != nil && err != unix.EINTR {
 				return frame{}, fmt.Errorf("live capture: poll: %w", err)
