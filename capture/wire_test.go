@@ -3,7 +3,6 @@
 package capture
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -245,8 +244,9 @@ func bindTraffic(t *testing.T, base int) (func(), error) {
 // tcpdump runs Debian's tcpdump on an interface until stopped; it is
 // ready when it says it listens.
 type tcpdump struct {
-	cmd  *exec.Cmd
-	file string
+	cmd    *exec.Cmd
+	file   string
+	stderr *peer.SyncBuffer
 }
 
 func startTcpdump(t *testing.T, iface, link, file, filter string) *tcpdump {
@@ -264,28 +264,19 @@ func startTcpdump(t *testing.T, iface, link, file, filter string) *tcpdump {
 		bin = "sudo"
 	}
 	cmd := exec.Command(bin, args...)
-	stderr, _ := cmd.StderrPipe()
+	out := &peer.SyncBuffer{}
+	cmd.Stderr = out // exec copies it until tcpdump ends, so Wait sees all of it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan string, 1)
-	var out peer.SyncBuffer
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			fmt.Fprintln(&out, sc.Text())
-			if strings.Contains(sc.Text(), "listening on") {
-				ready <- sc.Text()
-			}
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "listening on"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("tcpdump -i %s did not start: %s", iface, out.String())
 		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("tcpdump -i %s did not start: %s", iface, out.String())
+		time.Sleep(20 * time.Millisecond)
 	}
-	return &tcpdump{cmd: cmd, file: file}
+	return &tcpdump{cmd: cmd, file: file, stderr: out}
 }
 
 // stop waits until the file holds want UDP packets of the test, then stops
@@ -303,13 +294,20 @@ func (d *tcpdump) stop(t *testing.T, p agent.Policy, want int) {
 				}
 			}
 		}
-		if n >= want || time.Now().After(deadline) {
+		if n >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Logf("%s: %d of the %d UDP packets sent after 20 s (err %v)", d.file, n, want, err)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	d.cmd.Process.Signal(os.Interrupt)
 	d.cmd.Wait()
+	if t.Failed() || time.Now().After(deadline) {
+		t.Logf("tcpdump for %s said: %s", d.file, d.stderr.String())
+	}
 }
 
 // needCapture makes sure tcpdump can capture: as root, or through
