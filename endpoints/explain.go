@@ -128,14 +128,22 @@ func land(sw agent.Policy, pu PlatformUse, d, ci int, placed bool) Landing {
 		l.Note = "the policy does not fit this platform's factory queues: " + err.Error()
 		return l
 	}
-	q := want.DSCP[d]
+	q := want.GlobalMap()[d]
 	rank := want.Rank(q)
 	l.Queue = f.Name(q)
 	l.Rank = fmt.Sprintf("%d of %d", rank+1, len(want.Queues))
 	if rank == len(want.Queues)-1 {
 		l.Rank += " (top)"
 	}
-	if rank >= 0 && want.Queues[rank].Strict {
+	// Strict only where every scope with scheduling serves it strictly.
+	strict, seen := rank >= 0, false
+	for i := range want.Scopes {
+		if sched := want.Scopes[i].Sched; sched != nil && rank >= 0 {
+			seen = true
+			strict = strict && sched[rank].Strict
+		}
+	}
+	if strict && seen {
 		l.Queue += " (strict)"
 	}
 	l.Note = "after apply on a factory-default switch"
