@@ -227,6 +227,7 @@ func writeCapture(t testing.TB, dir, name string, link layers.LinkType, ng bool,
 	defer f.Close()
 	var write func(gopacket.CaptureInfo, []byte) error
 	var flush func() error = func() error { return nil }
+	var ngw *pcapgo.NgWriter
 	if ng {
 		// Fixed section and interface options: the defaults name the
 		// machine's OS and architecture, and the files are fixtures.
@@ -236,7 +237,7 @@ func writeCapture(t testing.TB, dir, name string, link layers.LinkType, ng bool,
 		if err != nil {
 			t.Fatal(err)
 		}
-		write, flush = w.WritePacket, w.Flush
+		write, flush, ngw = w.WritePacket, w.Flush, w
 	} else {
 		w := pcapgo.NewWriter(f)
 		if err := w.WriteFileHeader(65535, link); err != nil {
@@ -248,6 +249,12 @@ func writeCapture(t testing.TB, dir, name string, link layers.LinkType, ng bool,
 		data := frameFor(t, link, p)
 		ci := gopacket.CaptureInfo{Timestamp: goldenStart.Add(time.Duration(i) * 20 * time.Millisecond), CaptureLength: len(data), Length: len(data)}
 		if err := write(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ngw != nil {
+		// dumpcap ends a file with the statistics of each interface.
+		if err := ngw.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{LastUpdate: goldenStart, PacketsReceived: uint64(len(ps)), PacketsDropped: 0}); err != nil {
 			t.Fatal(err)
 		}
 	}

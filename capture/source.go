@@ -254,12 +254,14 @@ func (s *fileSource) nextNg(start int64) (frame, error) {
 		}
 		return frame{data: data, link: link, ts: ci.Timestamp}, nil
 	}
-	if err == io.EOF && s.consumed() == start {
+	// pcapgo says io.EOF only at a block boundary (after any trailing
+	// statistics or name blocks); a cut inside a block is ErrUnexpectedEOF.
+	if err == io.EOF {
 		s.done = true
 		return frame{}, io.EOF
 	}
 	// A truncated packet block leaves its first bytes in data.
-	if data != nil && (err == io.ErrUnexpectedEOF || err == io.EOF) {
+	if data != nil && err == io.ErrUnexpectedEOF {
 		blk, hdr, ok := s.lastBlock(start)
 		if ok && s.size >= blk+int64(hdr) {
 			got := min(int(s.size-blk-int64(hdr)), len(data))
