@@ -256,23 +256,37 @@ func startTcpdump(t *testing.T, iface, link, file, filter string) *tcpdump {
 	if link != "" {
 		args = append(args, "-y", link)
 	}
-	args = append(args, filter)
+	return startCapture(t, bin, append(args, filter), "listening on", file)
+}
+
+// startDumpcap runs Wireshark's dumpcap on lo and on any at once: one
+// pcapng file with an Ethernet and a Linux cooked interface, ending with
+// their statistics blocks.
+func startDumpcap(t *testing.T, file, filter string) *tcpdump {
+	t.Helper()
+	bin := needTool(t, "dumpcap", "tshark")
+	return startCapture(t, bin, []string{"-i", "lo", "-f", filter, "-i", "any", "-f", filter, "-B", "8", "-w", file}, "Capturing on", file)
+}
+
+// startCapture starts a capture program and waits until it says ready.
+func startCapture(t *testing.T, bin string, args []string, ready, file string) *tcpdump {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		// CI may run as a user with passwordless sudo; sudo passes
-		// the Ctrl-C of stop on to tcpdump.
+		// the Ctrl-C of stop on to the capture.
 		args = append([]string{"-n", bin}, args...)
 		bin = "sudo"
 	}
 	cmd := exec.Command(bin, args...)
 	out := &peer.SyncBuffer{}
-	cmd.Stderr = out // exec copies it until tcpdump ends, so Wait sees all of it
+	cmd.Stderr = out // exec copies it until the program ends, so Wait sees all of it
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "listening on"); {
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), ready); {
 		if time.Now().After(deadline) {
-			t.Fatalf("tcpdump -i %s did not start: %s", iface, out.String())
+			t.Fatalf("%s did not start: %s", cmd, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -280,10 +294,11 @@ func startTcpdump(t *testing.T, iface, link, file, filter string) *tcpdump {
 }
 
 // stop waits until the file holds want UDP packets of the test, then stops
-// tcpdump the way an admin does, with Ctrl-C.
-func (d *tcpdump) stop(t *testing.T, p agent.Policy, want int) {
+// the capture the way an admin does, with Ctrl-C. dumpcap buffers its
+// writes, so for it the wait ends at the deadline given.
+func (d *tcpdump) stop(t *testing.T, p agent.Policy, want int, wait time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		rep, err := CheckFile(context.Background(), d.file, p, Options{})
 		n := 0
@@ -298,7 +313,7 @@ func (d *tcpdump) stop(t *testing.T, p agent.Policy, want int) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Logf("%s: %d of the %d UDP packets sent after 20 s (err %v)", d.file, n, want, err)
+			t.Logf("%s: %d of the %d UDP packets sent after %s (err %v)", d.file, n, want, wait, err)
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -336,19 +351,21 @@ func TestRealCaptures(t *testing.T) {
 		"sll.pcap":  startTcpdump(t, "any", "LINUX_SLL", filepath.Join(dir, "sll.pcap"), filter),
 		"sll2.pcap": startTcpdump(t, "any", "LINUX_SLL2", filepath.Join(dir, "sll2.pcap"), filter),
 	}
+	dumpcap := startDumpcap(t, filepath.Join(dir, "dumpcap.pcapng"), filter)
 	send()
 	udp := 0
 	for _, f := range wireFlows() {
 		udp += f.packets()
 	}
 	for _, d := range dumps {
-		d.stop(t, p, udp)
+		d.stop(t, p, udp, 20*time.Second)
 	}
+	dumpcap.stop(t, p, 2*udp, time.Second) // every packet on lo and again on any
 	ng := filepath.Join(dir, "lo.pcapng")
 	if out, err := exec.Command(editcap, "-F", "pcapng", filepath.Join(dir, "lo.pcap"), ng).CombinedOutput(); err != nil {
 		t.Fatalf("editcap: %v\n%s", err, out)
 	}
-	for name, link := range map[string]uint32{"lo.pcap": 1, "sll.pcap": 113, "sll2.pcap": 276, "lo.pcapng": 1} {
+	for name, link := range map[string]uint32{"lo.pcap": 1, "sll.pcap": 113, "sll2.pcap": 276, "lo.pcapng": 1, "dumpcap.pcapng": 0} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name)
 			if !strings.HasSuffix(name, ".pcapng") {
@@ -358,7 +375,11 @@ func TestRealCaptures(t *testing.T) {
 			}
 			rep := checkFile(t, path, p, Options{})
 			sameAsTshark(t, rep, path)
-			checkWireReport(t, rep, base)
+			times := 1
+			if name == "dumpcap.pcapng" {
+				times = 2
+			}
+			checkWireReport(t, rep, base, times)
 		})
 	}
 }
@@ -372,7 +393,8 @@ func pcapLinkType(t *testing.T, path string) uint32 {
 }
 
 // checkWireReport checks the verdict on the traffic the test sent.
-func checkWireReport(t *testing.T, rep *Report, base int) {
+// Each packet is in the capture times times (once per interface).
+func checkWireReport(t *testing.T, rep *Report, base, times int) {
 	t.Helper()
 	byID := map[string]Flow{}
 	for _, f := range rep.Flows {
@@ -386,15 +408,15 @@ func checkWireReport(t *testing.T, rep *Report, base int) {
 		}
 		hist := map[int]int{}
 		for _, d := range w.dscps {
-			hist[d] += w.n
+			hist[d] += w.n * times
 		}
 		got := map[int]int{}
 		for _, d := range f.DSCP.values() {
 			got[d] = f.DSCP[d]
 		}
-		if f.Status != w.want || f.Modality != w.mod || f.MatchedBy != w.by || f.RTP != w.rtp || f.Packets != w.packets() || fmt.Sprint(got) != fmt.Sprint(hist) {
+		if f.Status != w.want || f.Modality != w.mod || f.MatchedBy != w.by || f.RTP != w.rtp || f.Packets != w.packets()*times || fmt.Sprint(got) != fmt.Sprint(hist) {
 			t.Errorf("%s: %s %q by %q rtp %v, %d packets %v; want %s %q by %q rtp %v, %d packets %v",
-				w.key(base), f.Status, f.Modality, f.MatchedBy, f.RTP, f.Packets, got, w.want, w.mod, w.by, w.rtp, w.packets(), hist)
+				w.key(base), f.Status, f.Modality, f.MatchedBy, f.RTP, f.Packets, got, w.want, w.mod, w.by, w.rtp, w.packets()*times, hist)
 		}
 	}
 	// Signaling: the client's flows to the server port.
@@ -448,7 +470,7 @@ func TestLive(t *testing.T) {
 		}
 	}
 	rep.Flows = mine
-	checkWireReport(t, rep, base)
+	checkWireReport(t, rep, base, 1)
 	if rep.Interface != "lo" || rep.Duration == "" {
 		t.Errorf("interface %q, duration %q", rep.Interface, rep.Duration)
 	}
