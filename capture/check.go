@@ -33,12 +33,13 @@ const ctxEvery = 1 << 14
 // analyzer is the streaming part of a check: it sees every packet once and
 // keeps only the flow table.
 type analyzer struct {
-	m       matcher
-	dec     *decoder
-	flows   map[flowKey]*flow
-	pkt     packet
-	packets int
-	skipped [4]int // by skipKind
+	m        matcher
+	dec      *decoder
+	flows    map[flowKey]*flow
+	pkt      packet
+	packets  int
+	skipped  [4]int // by skipKind
+	cutFinal bool   // the file's truncated last packet is among skipped[cutShort]
 }
 
 func newAnalyzer(p agent.Policy, opt Options) (*analyzer, error) {
@@ -61,6 +62,10 @@ func newAnalyzer(p agent.Policy, opt Options) (*analyzer, error) {
 func (a *analyzer) add(fr frame) {
 	a.packets++
 	a.dec.decode(fr.link, fr.data, &a.pkt)
+	if a.pkt.kind != inFlow && fr.cut {
+		a.pkt.kind = cutShort // whatever it was, too little of it is there
+		a.cutFinal = true
+	}
 	if a.pkt.kind != inFlow {
 		a.skipped[a.pkt.kind]++
 		return
@@ -224,7 +229,11 @@ func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 	if matched == 0 {
 		rep.Warnings = append(rep.Warnings, "no flow matches a modality of the policy: this capture says nothing about how endpoints mark (capture during a call, on an interface the media crosses)")
 	}
-	if n := rep.Skipped.CutShort; n > 0 {
+	n := rep.Skipped.CutShort
+	if a.cutFinal {
+		n-- // the truncated last packet has its own warning
+	}
+	if n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d packets were captured too short to read their IP and port headers (a small snap length?); they are in no flow", n))
 	}
 	return rep

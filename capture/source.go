@@ -45,6 +45,7 @@ type frame struct {
 	data []byte
 	link layers.LinkType
 	ts   time.Time
+	cut  bool // the final packet, cut short in the file
 }
 
 // source yields packets until io.EOF.
@@ -231,7 +232,7 @@ func (s *fileSource) nextPcap(start int64) (frame, error) {
 		return frame{}, io.EOF
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		if end-start < pcapRecordHeader {
-			return frame{}, s.bad(start, "the file ends in the middle of the record header of packet %d (%d of %d bytes)", s.n+1, end-start, pcapRecordHeader)
+			return frame{}, s.bad(start, "the file ends in the middle of the record header of packet %d (%d of %d bytes)%s", s.n+1, end-start, pcapRecordHeader, keepWhole(s.name, start))
 		}
 		got := int(end - start - pcapRecordHeader)
 		got = min(got, len(data))
@@ -291,7 +292,7 @@ func (s *fileSource) truncated(off int64, data []byte, want int, link layers.Lin
 	s.n++
 	s.done = true
 	s.trunc = &Truncation{Packet: s.n, Offset: off, Captured: len(data), Expected: want}
-	return frame{data: data, link: link, ts: ts}, nil
+	return frame{data: data, link: link, ts: ts, cut: true}, nil
 }
 
 // lastBlock finds, from a block boundary, the pcapng block that runs past
@@ -342,7 +343,7 @@ func (s *fileSource) walkError(from int64, err error) error {
 	for off < s.size {
 		n, _ := s.f.ReadAt(b[:12], off)
 		if n < 8 {
-			return s.bad(off, "the file ends in the middle of a pcapng block header (%d of 8 bytes)", n)
+			return s.bad(off, "the file ends in the middle of a pcapng block header (%d of 8 bytes)%s", n, keepWhole(s.name, off))
 		}
 		typ, length := order.Uint32(b[:4]), int64(order.Uint32(b[4:8]))
 		if typ == pcapngBlockSHB && n >= 12 {
@@ -358,7 +359,7 @@ func (s *fileSource) walkError(from int64, err error) error {
 			return s.bad(off, "pcapng block of type %#x with an invalid length %d", typ, length)
 		}
 		if off+length > s.size {
-			return s.bad(off, "the file ends in the middle of a pcapng block of type %#x (%d of %d bytes; the file has %d)", typ, s.size-off, length, s.size)
+			return s.bad(off, "the file ends in the middle of a pcapng block of type %#x (%d of %d bytes; the file has %d)%s", typ, s.size-off, length, s.size, keepWhole(s.name, off))
 		}
 		if off+length >= end {
 			return s.bad(off, "pcapng block of type %#x: %v", typ, ngErr(err))
@@ -366,6 +367,11 @@ func (s *fileSource) walkError(from int64, err error) error {
 		off += length
 	}
 	return s.bad(off, "pcapng: %v", ngErr(err))
+}
+
+// keepWhole says how to check the whole packets before a cut header.
+func keepWhole(name string, off int64) string {
+	return fmt.Sprintf("; the capture was cut while being written: its first %d bytes hold whole packets (head -c %d %s > whole.pcap, then check that)", off, off, name)
 }
 
 func ngErr(err error) error {

@@ -70,8 +70,15 @@ func TestTruncatedPcap(t *testing.T) {
 			for _, f := range rep.Flows {
 				inFlow += f.Packets
 			}
-			if wantIn := len(ps) - 1 + btoi(keep >= 42); inFlow != wantIn {
-				t.Errorf("keep %d: %d packets in flows, want %d", keep, inFlow, wantIn)
+			wantIn, wantCut := len(ps), 0
+			if keep < 42 {
+				wantIn, wantCut = len(ps)-1, 1
+			}
+			if inFlow != wantIn || rep.Skipped.CutShort != wantCut {
+				t.Errorf("keep %d: %d packets in flows, %d cut short; want %d and %d", keep, inFlow, rep.Skipped.CutShort, wantIn, wantCut)
+			}
+			if len(rep.Warnings) > 1 && strings.Contains(rep.Warnings[1], "snap length") {
+				t.Errorf("keep %d: the truncated packet is blamed on the snap length: %q", keep, rep.Warnings)
 			}
 		}
 	})
@@ -98,13 +105,6 @@ func TestTruncatedPcap(t *testing.T) {
 			t.Errorf("truncated %+v, packets %d", rep.Truncated, rep.Summary.Packets)
 		}
 	})
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func TestTruncatedPcapng(t *testing.T) {
