@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -371,7 +372,7 @@ func (s *fileSource) walkError(from int64, err error) error {
 
 // keepWhole says how to check the whole packets before a cut header.
 func keepWhole(name string, off int64) string {
-	return fmt.Sprintf("; the capture was cut while being written: its first %d bytes hold whole packets (head -c %d %s > whole.pcap, then check that)", off, off, name)
+	return fmt.Sprintf("; the capture was cut while being written: its first %d bytes hold whole packets (head -c %d %s > whole%s, then check that)", off, off, name, filepath.Ext(name))
 }
 
 func ngErr(err error) error {
