@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Switch statuses, as in the JSON report (DESIGN.md section 5).
+// Switch statuses, as in the JSON report (README "Reports").
 const (
 	StatusCompliant = "compliant"
 	StatusDrift     = "drift"

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/record"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -40,7 +41,7 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
-			eng.Result = rec.record
+			eng.Result = rec.Record
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},
@@ -91,7 +92,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			eng.Backups, eng.Result = rec, rec.Record
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
@@ -110,11 +111,11 @@ func (a *app) applyCommand() *cobra.Command {
 // that have --prom-textfile, the metrics; and sets the exit code. A restore
 // of one switch must not replace an audit's metrics with its own, even when
 // prom-textfile comes from the environment or the config file.
-func (a *app) finishRun(rec *recorder, rep *agent.Report, format string, withMetrics bool) error {
+func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
 	a.exitCode = rep.ExitCode()
-	rec.finish(rep, a.exitCode)
+	rec.Finish(rep, a.exitCode)
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
-		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.started, Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
+		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
 			a.log.Error("write metrics", "path", path, "err", err)
 			a.exitCode = max(a.exitCode, exitFailed)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
-	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/agent/record"
 )
 
 func (a *app) historyCommand() *cobra.Command {
@@ -170,19 +170,12 @@ func (a *app) restoreCommand() *cobra.Command {
 				return invalid(errors.New("--history none: restore reads its backup from the history"))
 			}
 			defer store.Close()
-			b, err := store.Backup(ctx, sws[0].Site, name, runID)
-			if errors.Is(err, history.ErrNotFound) {
-				return invalid(fmt.Errorf("run %d took no backup of %s at site %s (see `qosagent history --switch %s`)", runID, name, sws[0].Site, name))
+			state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
+			if errors.Is(err, record.ErrNoBackup) {
+				return invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name))
 			}
 			if err != nil {
-				return failed(fmt.Errorf("history: %w", err))
-			}
-			var state vendors.State
-			if err := json.Unmarshal(b.State, &state); err != nil {
-				return failed(fmt.Errorf("backup of %s in run %d is unreadable: %w", name, runID, err))
-			}
-			if len(state.Queues) == 0 {
-				return failed(fmt.Errorf("backup of %s in run %d holds no queues; it cannot be written back", name, runID))
+				return failed(err)
 			}
 			dry := a.v.GetBool("dry-run")
 			if !dry {
@@ -196,7 +189,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			eng.Backups, eng.Result = rec, rec.Record
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format, false)
 		},

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/lab"
+	"github.com/qosagent/qosagent/internal/lab/demo"
 )
 
 func (a *app) labCommand() *cobra.Command {
@@ -93,70 +92,16 @@ func (a *app) labConfig(limit int) (lab.Config, error) {
 	return cfg, nil
 }
 
-// demo runs the whole story against a fresh lab, through the same inventory
-// loader and engine as real runs.
 func (a *app) demo(ctx context.Context, cfg lab.Config) error {
-	n := cfg.SNMP + cfg.CLI
 	format, err := a.format()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "qosagent-demo-")
+	code, err := demo.Run(ctx, demo.Options{Lab: cfg, Registry: a.registry, Logger: a.log, Out: a.stdout,
+		Report: func(rep *agent.Report) error { return a.writeReport(rep, format) }})
+	a.exitCode = code
 	if err != nil {
 		return failed(err)
 	}
-	defer os.RemoveAll(dir)
-	l, err := lab.Start(ctx, cfg)
-	if err != nil {
-		return failed(err)
-	}
-	defer l.Close()
-	sws, err := l.Inventory(filepath.Join(dir, "lab.yaml"), a.registry.Transports())
-	if err != nil {
-		return failed(err)
-	}
-	eng := &agent.Engine{Registry: a.registry, Policy: agent.DefaultPolicy(), Timeout: 30 * time.Second,
-		Logger: a.log, Backups: agent.FileBackups{Dir: filepath.Join(dir, "backups")}}
-
-	step := func(s string) { fmt.Fprintf(a.stdout, "\n== %s\n", s) }
-	step(fmt.Sprintf("1. started %d simulated GS110TPs (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults: GS110TP EF and AF41 share queue 2, CS3 and BE queue 1, ports trust 802.1p; Catalyst QoS off; SG CS3 ties AF41",
-		cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", ")))
-	step("2. qosagent audit   (read only)")
-	rep := eng.Audit(ctx, sws)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	if rep.Summary.Drift != n {
-		return failed(fmt.Errorf("demo: expected drift on all %d switches, got %+v", n, rep.Summary))
-	}
-	step("3. qosagent apply --all   (plan, back up, one SET PDU or one config session per switch, read back, verify, save)")
-	rep = eng.Apply(ctx, sws, false)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	if rep.Summary.Changed != n {
-		return failed(fmt.Errorf("demo: apply changed %d of %d switches", rep.Summary.Changed, n))
-	}
-	step("4. qosagent audit   (again)")
-	rep = eng.Audit(ctx, sws)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	a.exitCode = rep.ExitCode()
-	if a.exitCode != exitOK {
-		return failed(fmt.Errorf("demo: the fleet is not compliant after apply"))
-	}
-	saved := 0
-	for _, sw := range l.Switches {
-		if sw.Saved() {
-			saved++
-		}
-	}
-	for _, sw := range l.CLISwitches {
-		if sw.Saved() {
-			saved++
-		}
-	}
-	step(fmt.Sprintf("done: %d/%d switches compliant, %d saved to startup config. Keep a lab running with: qosagent lab --switches 3 --cli-switches 3 --inventory-out lab.yaml", rep.Summary.Compliant, n, saved))
 	return nil
 }

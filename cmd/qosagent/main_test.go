@@ -13,6 +13,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
+	"github.com/qosagent/qosagent/agent/record"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/sim"
 )
@@ -161,7 +162,7 @@ func TestApplyLockedSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	unlock, err := store.Lock(context.Background(), applyLockKey("lab"), 0)
+	unlock, err := store.Lock(context.Background(), record.LockKey("lab"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@
 // ListenSSH serves the CLI over real SSH.
 //
 // Only the commands qosagent sends or reads are implemented, with the
-// prompts, confirmations, paging and error markers of the real CLIs (see
-// /work/shared/reference/domain-facts.md §2, §3, §3.1). Erase and reload
+// prompts, confirmations, paging and error markers of the real CLIs (Cisco
+// IOS 12.2(55)SE QoS configuration guide for the Catalyst 2960/3560/3750,
+// the Cisco Small Business 300 Series administration guide, the NETGEAR
+// FASTPATH CLI command reference). Erase and reload
 // are deliberately absent.
 package clisim
 

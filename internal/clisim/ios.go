@@ -11,7 +11,8 @@ import (
 const iosPorts = 8
 
 // iosFactoryCell is the Catalyst 2960/3560/3750 default egress map
-// (domain-facts §3): 0-15 Q2, 16-31 Q3, 32-39 and 48-63 Q4, 40-47 Q1, all
+// (Catalyst 3750 Software Configuration Guide, 12.2(55)SE, "Configuring
+// QoS", default egress queue configuration): 0-15 Q2, 16-31 Q3, 32-39 and 48-63 Q4, 40-47 Q1, all
 // threshold 1.
 func iosFactoryCell(dscp int) Cell {
 	q := 4

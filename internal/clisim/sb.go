@@ -6,7 +6,8 @@ import (
 )
 
 // sbFactoryQueue is the 4-queue default of a Cisco small business switch
-// (domain-facts §3.1): 0-15 1, 16-23 2, 24-39 3, 40-47 4, 48-63 3.
+// (Cisco Small Business 300 Series Managed Switch Administration Guide,
+// "Quality of Service", default DSCP-to-queue table): 0-15 1, 16-23 2, 24-39 3, 40-47 4, 48-63 3.
 func sbFactoryQueue(dscp int) int {
 	switch {
 	case dscp < 16:
