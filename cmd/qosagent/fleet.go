@@ -107,20 +107,26 @@ func (a *app) applyCommand() *cobra.Command {
 	return cmd
 }
 
-// finishRun writes the report, the history and, for the fleet commands
-// that have --prom-textfile, the metrics; and sets the exit code. A restore
-// of one switch must not replace an audit's metrics with its own, even when
-// prom-textfile comes from the environment or the config file.
+// finishRun writes the metrics (for the fleet commands that have
+// --prom-textfile) and the report, sets the exit code and then closes the
+// run in the history with that same code, so the history says what the
+// process returned. A restore of one switch must not replace an audit's
+// metrics with its own, even when prom-textfile comes from the environment
+// or the config file.
 func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
 	a.exitCode = rep.ExitCode()
-	rec.Finish(rep, a.exitCode)
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
 			a.log.Error("write metrics", "path", path, "err", err)
 			a.exitCode = max(a.exitCode, exitFailed)
 		}
 	}
-	return a.writeReport(rep, format)
+	err := a.writeReport(rep, format)
+	if err != nil {
+		a.exitCode = exitFailed
+	}
+	rec.Finish(rep, a.exitCode)
+	return err
 }
 
 // fleetFlags are the scope and pacing flags shared by audit and apply.
