@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/qosagent/qosagent/vendors"
@@ -54,11 +53,16 @@ type SwitchResult struct {
 	TrustChanges     []vendors.TrustChange         `json:"trust_changes,omitempty"`
 	PortSchedChanges []vendors.PortSchedulerChange `json:"port_scheduler_changes,omitempty"`
 	SchedulerChanges []vendors.SchedulerChange     `json:"scheduler_changes,omitempty"`
-	Backup           string                        `json:"backup,omitempty"`
-	Error            string                        `json:"error"`
-	DurationMS       int64                         `json:"duration_ms"`
-	Requests         int64                         `json:"requests,omitempty"` // SNMP requests sent, retries included
-	Retries          int64                         `json:"retries,omitempty"`
+	// Commands are the exact lines (CLI) or SET varbinds (SNMP) the change
+	// sends, then those that save it; RollbackCommands are what restoring
+	// the backup would send. Set when the adapter can preview its writes.
+	Commands         []string `json:"commands,omitempty"`
+	RollbackCommands []string `json:"rollback_commands,omitempty"`
+	Backup           string   `json:"backup,omitempty"`
+	Error            string   `json:"error"`
+	DurationMS       int64    `json:"duration_ms"`
+	Requests         int64    `json:"requests,omitempty"` // SNMP requests sent, retries included
+	Retries          int64    `json:"retries,omitempty"`
 }
 
 // Summary counts switches by status.
@@ -244,99 +248,73 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// WriteTable writes a human-readable report: one row per switch, then the
-// findings, changes and errors of those that are not compliant.
-func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tSTATUS\tEF\tAF41\tCS3\tBE\tORDER\tFINDINGS\tCHANGES")
-	for _, s := range r.Switches {
-		q := func(d int) string {
-			if d < len(s.DSCPMap) {
-				return strconv.Itoa(s.DSCPMap[d])
-			}
-			return "-"
-		}
-		order := string(s.Order)
-		if order == "" {
-			order = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
-			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
-			s.ChangeCount())
+// detailLines are the findings, planned or made changes, commands and
+// errors of one switch, one line each, as the table and HTML reports show
+// them.
+func detailLines(s *SwitchResult) []string {
+	var lines []string
+	if s.Error != "" {
+		lines = append(lines, "error: "+s.Error)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, s := range r.Switches {
-		if s.Status == StatusCompliant && s.Error == "" {
+	var trustPorts []string
+	for _, f := range s.Findings {
+		if f.Rule == RuleTrust && f.GotTrust != "" {
+			trustPorts = append(trustPorts, f.Port)
 			continue
 		}
-		var lines []string
-		if s.Error != "" {
-			lines = append(lines, "error: "+s.Error)
-		}
-		var trustPorts []string
-		for _, f := range s.Findings {
-			if f.Rule == RuleTrust && f.GotTrust != "" {
-				trustPorts = append(trustPorts, f.Port)
-				continue
-			}
-			lines = append(lines, fmt.Sprintf("%s: %s", f.Rule, f.Message))
-		}
-		if len(trustPorts) > 0 {
-			lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
-		}
-		verb := "change"
-		if s.Status == StatusPlanned || s.Status == StatusDrift {
-			verb = "plan"
-		}
-		for _, c := range s.Changes {
-			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d", verb, c.DSCP, dscpName(c.DSCP), c.From, c.To))
-		}
-		if s.QoSEnable != nil {
-			lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
-		}
-		for _, c := range s.SchedulerChanges {
-			if c.FromStrict != c.ToStrict {
-				lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
-			}
-			if c.FromWeight != c.ToWeight {
-				lines = append(lines, fmt.Sprintf("%s: queue %d share weight %d -> %d", verb, c.Queue, c.FromWeight, c.ToWeight))
-			}
-		}
-		if n := len(s.PortSchedChanges); n > 0 {
-			ports := make([]string, n)
-			for i, c := range s.PortSchedChanges {
-				ports[i] = c.Port
-			}
-			lines = append(lines, fmt.Sprintf("%s: scheduler (expedite queue, share weights) on %s", verb, portList(ports)))
-		}
-		// One line per (from, to) pair: a switch has dozens of ports.
-		byMove := map[string][]string{}
-		var moves []string
-		for _, c := range s.TrustChanges {
-			k := fmt.Sprintf("trust %s -> %s", c.From, c.To)
-			if byMove[k] == nil {
-				moves = append(moves, k)
-			}
-			byMove[k] = append(byMove[k], c.Port)
-		}
-		for _, k := range moves {
-			lines = append(lines, fmt.Sprintf("%s: %s on %s", verb, k, portList(byMove[k])))
-		}
-		if s.Backup != "" {
-			lines = append(lines, "backup: "+s.Backup)
-		}
-		if len(lines) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+		lines = append(lines, fmt.Sprintf("%s: %s", f.Rule, f.Message))
 	}
-	fmt.Fprintf(w, "\n%s\n", r.Summary)
-	if r.Interrupted {
-		fmt.Fprintln(w, "run interrupted: switches not started are reported as errors")
+	if len(trustPorts) > 0 {
+		lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
 	}
-	return nil
+	verb := "change"
+	if s.Status == StatusPlanned || s.Status == StatusDrift {
+		verb = "plan"
+	}
+	for _, c := range s.Changes {
+		lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d", verb, c.DSCP, dscpName(c.DSCP), c.From, c.To))
+	}
+	if s.QoSEnable != nil {
+		lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
+	}
+	for _, c := range s.SchedulerChanges {
+		if c.FromStrict != c.ToStrict {
+			lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
+		}
+		if c.FromWeight != c.ToWeight {
+			lines = append(lines, fmt.Sprintf("%s: queue %d share weight %d -> %d", verb, c.Queue, c.FromWeight, c.ToWeight))
+		}
+	}
+	if n := len(s.PortSchedChanges); n > 0 {
+		ports := make([]string, n)
+		for i, c := range s.PortSchedChanges {
+			ports[i] = c.Port
+		}
+		lines = append(lines, fmt.Sprintf("%s: scheduler (expedite queue, share weights) on %s", verb, portList(ports)))
+	}
+	// One line per (from, to) pair: a switch has dozens of ports.
+	byMove := map[string][]string{}
+	var moves []string
+	for _, c := range s.TrustChanges {
+		k := fmt.Sprintf("trust %s -> %s", c.From, c.To)
+		if byMove[k] == nil {
+			moves = append(moves, k)
+		}
+		byMove[k] = append(byMove[k], c.Port)
+	}
+	for _, k := range moves {
+		lines = append(lines, fmt.Sprintf("%s: %s on %s", verb, k, portList(byMove[k])))
+	}
+	if s.Backup != "" {
+		lines = append(lines, "backup: "+s.Backup)
+	}
+	for _, c := range s.Commands {
+		lines = append(lines, "send: "+c)
+	}
+	for _, c := range s.RollbackCommands {
+		lines = append(lines, "rollback: "+c)
+	}
+	return lines
 }
 
 // portList names ports compactly: "global setting and ports 1, 2, 3".

@@ -40,6 +40,7 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		}
 		return nil
 	}
+	e.preview(a, res, ch, before, target)
 	if dryRun {
 		res.Status = StatusPlanned
 		return nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,7 +90,7 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("config", "", "config file (YAML); default $XDG_CONFIG_HOME/qosagent/config.yaml when it exists")
 	pf.StringP("inventory", "i", "inventory.yaml", "inventory file")
 	pf.String("policy", "", "policy file; overrides the inventory's policy:, default the built-in policy")
-	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
+	pf.String("format", "", "output format: table or json (default table on a terminal, json otherwise); audit, apply and restore also write html (one self-contained page) and csv (one row per switch)")
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
 	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
@@ -191,7 +192,19 @@ func (a *app) loadPolicy(inv *inventory.Inventory) (agent.Policy, error) {
 }
 
 // format resolves --format: table on a terminal, json in pipes and cron.
+// html and csv are for the run reports (audit, apply, restore) only.
 func (a *app) format() (string, error) {
+	return a.formatOf("table", "json")
+}
+
+// reportFormat is format for the commands that write a run report.
+func (a *app) reportFormat() (string, error) {
+	return a.formatOf(reportFormats...)
+}
+
+var reportFormats = []string{"table", "json", "html", "csv"}
+
+func (a *app) formatOf(allowed ...string) (string, error) {
 	f := a.v.GetString("format")
 	if f == "" {
 		if term.IsTerminal(int(a.stdout.Fd())) {
@@ -199,17 +212,37 @@ func (a *app) format() (string, error) {
 		}
 		return "json", nil
 	}
-	if f != "table" && f != "json" {
-		return "", invalid(fmt.Errorf("--format %q: expected table or json", f))
+	if !slices.Contains(allowed, f) {
+		return "", invalid(fmt.Errorf("--format %q: expected %s", f, orList(allowed)))
 	}
 	return f, nil
 }
 
+// orList renders [a b c] as "a, b or c".
+func orList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+
+// writeReport writes the run report in format; with --summary only the
+// counts per site and overall (table and json).
 func (a *app) writeReport(rep *agent.Report, format string) error {
 	var err error
-	if format == "json" {
+	summary := a.v.GetBool("summary")
+	switch {
+	case format == "json" && summary:
+		err = rep.WriteSummaryJSON(a.stdout)
+	case format == "json":
 		err = rep.WriteJSON(a.stdout)
-	} else {
+	case format == "html":
+		err = rep.WriteHTML(a.stdout)
+	case format == "csv":
+		err = rep.WriteCSV(a.stdout)
+	case summary:
+		err = rep.WriteSummaryTable(a.stdout)
+	default:
 		err = rep.WriteTable(a.stdout)
 	}
 	if err != nil {

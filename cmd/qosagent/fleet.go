@@ -18,7 +18,7 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Read every switch in scope and report drift from the policy (writes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
@@ -56,7 +56,7 @@ func (a *app) applyCommand() *cobra.Command {
 		Short: "Bring switches in scope to the policy: plan, back up, write, verify, roll back on failure, save",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
@@ -136,6 +136,7 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
 	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
+	fs.Bool("summary", false, "print only the counts per site and overall (table and json), not every switch")
 	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }
 

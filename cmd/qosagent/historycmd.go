@@ -137,7 +137,7 @@ func (a *app) restoreCommand() *cobra.Command {
 		Short: "Write back the backup a run took of a switch (same transaction as apply: backup, write, verify, rollback, save)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}

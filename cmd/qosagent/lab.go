@@ -93,7 +93,7 @@ func (a *app) labConfig(limit int) (lab.Config, error) {
 }
 
 func (a *app) demo(ctx context.Context, cfg lab.Config) error {
-	format, err := a.format()
+	format, err := a.reportFormat()
 	if err != nil {
 		return err
 	}

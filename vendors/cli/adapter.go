@@ -206,6 +206,23 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	return failed
 }
 
+// Commands implements vendors.Previewer: the lines Write types for ch,
+// entering and leaving config mode included, in order.
+func (a *Adapter) Commands(ch vendors.Change) ([]string, error) {
+	if !a.read {
+		return nil, errors.New("preview before read")
+	}
+	lines, err := a.d.configLines(a.cur, ch, a.det)
+	if err != nil || len(lines) == 0 {
+		return nil, err
+	}
+	out := append([]string{a.d.ConfigEnter}, lines...)
+	return append(out, a.d.ConfigExit), nil
+}
+
+// SaveCommands implements vendors.Previewer.
+func (a *Adapter) SaveCommands() []string { return []string{a.d.Save.Command} }
+
 // leaveConfig returns to privileged mode from any config sub-mode.
 func (a *Adapter) leaveConfig(ctx context.Context, c *sshconn.Channel) error {
 	for i := 0; i < 4 && a.d.config.MatchString(c.LastPrompt()); i++ {

@@ -264,40 +264,9 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
-	var vbs []gosnmp.SnmpPDU
-	var what []string
-	for _, m := range ch.Map {
-		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || m.To < 0 || m.To >= a.numQueues {
-			return fmt.Errorf("refusing to send dscp %d -> traffic class %d: valid classes are 0..%d", m.DSCP, m.To, a.numQueues-1)
-		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosMapIpDscpTrafficClass, m.DSCP), Type: gosnmp.Gauge32, Value: uint(m.To)})
-		what = append(what, fmt.Sprintf("DSCP %d -> queue %d", m.DSCP, m.To))
-	}
-	for _, s := range ch.Scheduler {
-		if s.Queue < 0 || s.Queue >= a.numQueues {
-			return fmt.Errorf("refusing to set scheduler of queue %d: valid queues are 0..%d", s.Queue, a.numQueues-1)
-		}
-		mode := mibs.SchedulerWeighted
-		if s.ToStrict {
-			mode = mibs.SchedulerStrict
-		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosQueueSchedulerType, s.Queue), Type: gosnmp.Integer, Value: mode})
-		what = append(what, fmt.Sprintf("queue %d scheduler %s", s.Queue, schedName(mode)))
-	}
-	// Trust goes last: if a map row fails, ports keep classifying the old way.
-	for _, t := range ch.Trust {
-		mode, ok := trustMode(t.To)
-		if !ok {
-			return fmt.Errorf("trust mode %q is not supported on this platform", t.To)
-		}
-		idx := t.Port
-		if idx == vendors.GlobalPort {
-			idx = "0"
-		} else if _, err := strconv.Atoi(idx); err != nil {
-			return fmt.Errorf("port %q is not an ifIndex", t.Port)
-		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: mibs.AgentCosMapIntfTrustMode + "." + idx, Type: gosnmp.Integer, Value: mode})
-		what = append(what, fmt.Sprintf("port %s trust %s", t.Port, t.To))
+	vbs, what, err := a.varbinds(ch)
+	if err != nil {
+		return err
 	}
 	for start := 0; start < len(vbs); start += maxSetVarbinds {
 		end := min(start+maxSetVarbinds, len(vbs))
@@ -315,6 +284,76 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	return nil
 }
 
+// varbinds renders ch as the SET varbinds Write sends, in order, with a
+// description of each for error messages.
+func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error) {
+	var vbs []gosnmp.SnmpPDU
+	var what []string
+	for _, m := range ch.Map {
+		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || m.To < 0 || m.To >= a.numQueues {
+			return nil, nil, fmt.Errorf("refusing to send dscp %d -> traffic class %d: valid classes are 0..%d", m.DSCP, m.To, a.numQueues-1)
+		}
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosMapIpDscpTrafficClass, m.DSCP), Type: gosnmp.Gauge32, Value: uint(m.To)})
+		what = append(what, fmt.Sprintf("DSCP %d -> queue %d", m.DSCP, m.To))
+	}
+	for _, s := range ch.Scheduler {
+		if s.Queue < 0 || s.Queue >= a.numQueues {
+			return nil, nil, fmt.Errorf("refusing to set scheduler of queue %d: valid queues are 0..%d", s.Queue, a.numQueues-1)
+		}
+		mode := mibs.SchedulerWeighted
+		if s.ToStrict {
+			mode = mibs.SchedulerStrict
+		}
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosQueueSchedulerType, s.Queue), Type: gosnmp.Integer, Value: mode})
+		what = append(what, fmt.Sprintf("queue %d scheduler %s", s.Queue, schedName(mode)))
+	}
+	// Trust goes last: if a map row fails, ports keep classifying the old way.
+	for _, t := range ch.Trust {
+		mode, ok := trustMode(t.To)
+		if !ok {
+			return nil, nil, fmt.Errorf("trust mode %q is not supported on this platform", t.To)
+		}
+		idx := t.Port
+		if idx == vendors.GlobalPort {
+			idx = "0"
+		} else if _, err := strconv.Atoi(idx); err != nil {
+			return nil, nil, fmt.Errorf("port %q is not an ifIndex", t.Port)
+		}
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: mibs.AgentCosMapIntfTrustMode + "." + idx, Type: gosnmp.Integer, Value: mode})
+		what = append(what, fmt.Sprintf("port %s trust %s", t.Port, t.To))
+	}
+	return vbs, what, nil
+}
+
+// Commands implements vendors.Previewer: one "SET OID TYPE VALUE" line per
+// varbind Write would send, in order.
+func (a *Adapter) Commands(ch vendors.Change) ([]string, error) {
+	if a.numQueues == 0 {
+		return nil, fmt.Errorf("preview before read: the queue count is unknown")
+	}
+	vbs, _, err := a.varbinds(ch)
+	if err != nil {
+		return nil, err
+	}
+	return setLines(vbs), nil
+}
+
+// SaveCommands implements vendors.Previewer.
+func (a *Adapter) SaveCommands() []string {
+	return setLines(saveVarbinds)
+}
+
+// saveVarbinds is what Save sets to copy the running config to NVRAM.
+var saveVarbinds = []gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}}
+
+func setLines(vbs []gosnmp.SnmpPDU) []string {
+	out := make([]string, len(vbs))
+	for i, vb := range vbs {
+		out[i] = fmt.Sprintf("SET %s %s %v", vb.Name, vb.Type, vb.Value)
+	}
+	return out
+}
+
 // Save copies the running config to NVRAM and waits for the agent to report
 // the outcome. Agents that never leave notInitiated (simulators, some
 // firmware) are taken at their word that the SET succeeded.
@@ -322,7 +361,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
-	pkt, err := a.g.Set([]gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}})
+	pkt, err := a.g.Set(saveVarbinds)
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
 	}
