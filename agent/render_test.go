@@ -41,19 +41,19 @@ func fixedReport() *agent.Report {
 	}
 	ok[46], ok[34], ok[24] = 1, 2, 3
 	rep := &agent.Report{GeneratedAt: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), Command: "apply", DryRun: true,
-		Policy: agent.DefaultPolicy(),
+		Policy:  agent.DefaultPolicy(),
 		Summary: agent.Summary{Switches: 3, Compliant: 1, Error: 1, Planned: 1},
 		Switches: []agent.SwitchResult{
 			{Site: "hq", Name: "hq-sw1", Vendor: "netgear-gs110tp", Address: "192.0.2.10", Status: agent.StatusPlanned,
 				Queues: []int{0, 1, 2, 3}, DSCPMap: m, TopQueue: intp(3), Order: vendors.OrderStrict,
-				Findings: []agent.Finding{{Rule: "ef-top", DSCP: intp(46), WantQueue: intp(3), GotQueue: intp(2), Message: "EF (46) is on queue 2, not the top queue 3"}},
-				Changes: []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 24, From: 1, To: 1}, {DSCP: 34, From: 2, To: 2}, {DSCP: 46, From: 2, To: 3}},
-				Commands: []string{"SET 1.3.6.1.4.1.4526.11.3.1.7.1.2.0.46 Gauge32 3", "SET 1.3.6.1.4.1.4526.11.1.1.1.3.0 Integer 1"},
+				Findings:         []agent.Finding{{Rule: "ef-top", DSCP: intp(46), WantQueue: intp(3), GotQueue: intp(2), Message: "EF (46) is on queue 2, not the top queue 3"}},
+				Changes:          []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 24, From: 1, To: 1}, {DSCP: 34, From: 2, To: 2}, {DSCP: 46, From: 2, To: 3}},
+				Commands:         []string{"SET 1.3.6.1.4.1.4526.11.3.1.7.1.2.0.46 Gauge32 3", "SET 1.3.6.1.4.1.4526.11.1.1.1.3.0 Integer 1"},
 				RollbackCommands: []string{"SET 1.3.6.1.4.1.4526.11.3.1.7.1.2.0.46 Gauge32 2"}},
 			{Site: "hq", Name: "hq-core", Vendor: "cisco-ios", Address: "192.0.2.11", Status: agent.StatusCompliant,
 				Queues: []int{4, 3, 2, 1}, DSCPMap: ok, TopQueue: intp(1), Order: vendors.OrderWeighted,
 				OrderPairs: []agent.OrderPair{{Above: "audio", Below: "video", Kind: vendors.OrderStrict}, {Above: "video", Below: "signaling", Kind: vendors.OrderWeighted}},
-				Findings: []agent.Finding{}, Changes: []vendors.MapChange{}},
+				Findings:   []agent.Finding{}, Changes: []vendors.MapChange{}},
 			{Site: "branch", Name: "br-sw1", Vendor: "cisco-sb", Address: "192.0.2.20", Status: agent.StatusError,
 				Error: "192.0.2.20:22: dial: connection refused", Findings: []agent.Finding{}, Changes: []vendors.MapChange{}},
 		}}

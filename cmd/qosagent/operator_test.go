@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/lab"
 )
 
 // TestHistoryRecordsTheProcessExitCode: a metrics file that cannot be
@@ -29,5 +32,47 @@ func TestHistoryRecordsTheProcessExitCode(t *testing.T) {
 	}
 	if *runs[0].ExitCode != agent.ExitError {
 		t.Fatalf("history says exit %d, the process returned %d", *runs[0].ExitCode, code)
+	}
+}
+
+// TestDryRunListsTheExactCommands: a dry run's JSON carries, per switch,
+// the CLI lines or SNMP varbinds apply would send, and the rollback's; the
+// table lists them too.
+func TestDryRunListsTheExactCommands(t *testing.T) {
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: 1, CLI: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	inv := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := l.WriteInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--dry-run", "--format", "json")
+	if code != agent.ExitDrift {
+		t.Fatalf("dry run: exit %d\n%s", code, errOut)
+	}
+	var rep agent.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"netgear-gs110tp": {"SET 1.3.6.1.4.1.4526.11.", "Gauge32 3"},
+		"cisco-ios":       {"configure terminal", "mls qos", "srr-queue", "end", "copy running-config startup-config"},
+	}
+	for _, sw := range rep.Switches {
+		all := strings.Join(sw.Commands, "\n")
+		for _, w := range want[sw.Vendor] {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: commands lack %q:\n%s", sw.Name, w, all)
+			}
+		}
+		if len(sw.RollbackCommands) == 0 {
+			t.Errorf("%s: no rollback commands", sw.Name)
+		}
+	}
+	_, table, _ := qosagent(t, nil, "apply", "-i", inv, "--all", "--dry-run", "--format", "table")
+	if !strings.Contains(table, "send: mls qos") || !strings.Contains(table, "rollback: ") {
+		t.Errorf("the dry-run table does not list the commands:\n%s", table)
 	}
 }
