@@ -140,6 +140,9 @@ func parseYAML(data []byte) (root *yaml.Node, line int, err error) {
 			return nil, 0, errors.New("the inventory is empty; expected a mapping with a sites: key")
 		}
 		line, msg := syntaxPlace(err)
+		if hl, hint := syntaxHint(data); hl > 0 {
+			return nil, hl, fmt.Errorf("YAML syntax: %s (the parser noticed at line %d: %s)", hint, line, msg)
+		}
 		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
 	}
 	var extra yaml.Node
