@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/suggest"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 	"github.com/qosagent/qosagent/vendors/cli"
@@ -114,7 +116,10 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if bindErr != nil {
 		return invalid(bindErr)
 	}
-	if err := a.readConfig(); err != nil {
+	if err := a.readConfig(cmd); err != nil {
+		return invalid(err)
+	}
+	if err := a.checkTyped(cmd); err != nil {
 		return invalid(err)
 	}
 	var level slog.Level
@@ -136,7 +141,76 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	return a.buildRegistry()
 }
 
-func (a *app) readConfig() error {
+// source names where a setting's value comes from, for messages: the
+// flag, the environment variable or the config file.
+func (a *app) source(cmd *cobra.Command, key string) string {
+	if f := cmd.Flags().Lookup(key); f != nil && f.Changed {
+		return "--" + key
+	}
+	env := "QOSAGENT_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+	if _, ok := os.LookupEnv(env); ok {
+		return env
+	}
+	if a.v.InConfig(key) {
+		return fmt.Sprintf("%s in %s", key, a.v.ConfigFileUsed())
+	}
+	return "--" + key
+}
+
+// checkTyped refuses a number, duration or boolean setting from the
+// environment or the config file that does not parse, naming the source
+// and the value; viper would read it as zero.
+func (a *app) checkTyped(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			return // pflag parsed it already
+		}
+		var parse func(string) error
+		switch f.Value.Type() {
+		case "int", "int64":
+			parse = func(s string) error { _, err := strconv.ParseInt(s, 10, 64); return err }
+		case "uint64":
+			parse = func(s string) error { _, err := strconv.ParseUint(s, 10, 64); return err }
+		case "float64":
+			parse = func(s string) error { _, err := strconv.ParseFloat(s, 64); return err }
+		case "bool":
+			parse = func(s string) error { _, err := strconv.ParseBool(s); return err }
+		case "duration":
+			parse = func(s string) error { _, err := time.ParseDuration(s); return err }
+		default:
+			return
+		}
+		raw := a.v.Get(f.Name)
+		if raw == nil {
+			return
+		}
+		val := fmt.Sprint(raw)
+		if _, isDur := raw.(time.Duration); isDur {
+			return
+		}
+		if err := parse(val); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a valid %s (e.g. %s)", a.source(cmd, f.Name), val, f.Value.Type(), example(f.Value.Type())))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func example(typ string) string {
+	switch typ {
+	case "duration":
+		return "30s, 5m"
+	case "bool":
+		return "true, false"
+	case "float64":
+		return "0.5"
+	}
+	return "64"
+}
+
+// readConfig reads the config file; a key that is no setting of qosagent
+// is an error with the closest name, as in the inventory.
+func (a *app) readConfig(cmd *cobra.Command) error {
 	path := a.v.GetString("config")
 	if path == "" {
 		dir, err := os.UserConfigDir()
@@ -153,7 +227,35 @@ func (a *app) readConfig() error {
 	if err := a.v.ReadInConfig(); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
-	return nil
+	known := settingNames(cmd.Root())
+	var errs []error
+	for _, k := range a.v.AllKeys() {
+		if !a.v.InConfig(k) {
+			continue
+		}
+		top, _, _ := strings.Cut(k, ".")
+		if !slices.Contains(known, top) {
+			errs = append(errs, fmt.Errorf("config %s: %s: unknown setting%s; settings are the long flag names (inventory, history, concurrency, ...)", path, top, suggest.Closest(top, known)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settingNames are the long names of every flag of every command: the
+// keys a config file may set.
+func settingNames(root *cobra.Command) []string {
+	var names []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // loadInventory loads and validates the inventory; any error is invalid input.
@@ -298,18 +400,18 @@ func (a *app) switchEngine(p agent.Policy) (*agent.Engine, error) {
 
 // engine is an engine for a fleet, paced by --concurrency and
 // --site-concurrency.
-func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
+func (a *app) engine(cmd *cobra.Command, p agent.Policy) (*agent.Engine, error) {
 	eng, err := a.switchEngine(p)
 	if err != nil {
 		return nil, err
 	}
 	c := a.v.GetInt("concurrency")
 	if c < 1 || c > 4096 {
-		return nil, invalid(fmt.Errorf("--concurrency %d: expected 1..4096", c))
+		return nil, invalid(fmt.Errorf("%s %d: expected 1..4096", a.source(cmd, "concurrency"), c))
 	}
 	sc := a.v.GetInt("site-concurrency")
 	if sc < 0 || sc > c {
-		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
+		return nil, invalid(fmt.Errorf("%s %d: expected 0..%d (the concurrency)", a.source(cmd, "site-concurrency"), sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
 	return eng, nil
@@ -332,7 +434,7 @@ func (a *app) names(key string) []string {
 
 // fleet loads inventory and policy, selects the switches in scope and builds
 // the engine; every error is invalid input and nothing is contacted.
-func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
+func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, error) {
 	inv, err := a.loadInventory()
 	if err != nil {
 		return nil, nil, err
@@ -348,6 +450,6 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	if len(sws) == 0 {
 		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
-	eng, err := a.engine(p)
+	eng, err := a.engine(cmd, p)
 	return sws, eng, err
 }

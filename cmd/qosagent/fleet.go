@@ -22,7 +22,7 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return err
 			}
@@ -65,7 +65,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if all == scoped {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return err
 			}

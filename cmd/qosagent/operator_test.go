@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,5 +75,36 @@ func TestDryRunListsTheExactCommands(t *testing.T) {
 	_, table, _ := qosagent(t, nil, "apply", "-i", inv, "--all", "--dry-run", "--format", "table")
 	if !strings.Contains(table, "send: mls qos") || !strings.Contains(table, "rollback: ") {
 		t.Errorf("the dry-run table does not list the commands:\n%s", table)
+	}
+}
+
+// TestBadSettingsNameTheirSource: a setting that does not parse names the
+// environment variable or config file it came from and the value, and an
+// unknown config key is refused with the closest name.
+func TestBadSettingsNameTheirSource(t *testing.T) {
+	_, inv := startLab(t, 1)
+	dir := t.TempDir()
+	lots := filepath.Join(dir, "lots.yaml")
+	os.WriteFile(lots, []byte("concurrency: lots\n"), 0o600)
+	typo := filepath.Join(dir, "typo.yaml")
+	os.WriteFile(typo, []byte("concurrncy: 3\n"), 0o600)
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"env", map[string]string{"QOSAGENT_CONCURRENCY": "abc"}, []string{"audit", "-i", inv}, `QOSAGENT_CONCURRENCY: "abc" is not a valid int`},
+		{"env range", map[string]string{"QOSAGENT_CONCURRENCY": "0"}, []string{"audit", "-i", inv}, `QOSAGENT_CONCURRENCY 0: expected 1..4096`},
+		{"file", nil, []string{"audit", "-i", inv, "--config", lots}, `concurrency in ` + lots + `: "lots" is not a valid int`},
+		{"unknown key", nil, []string{"audit", "-i", inv, "--config", typo}, `concurrncy: unknown setting (did you mean "concurrency"?)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := qosagent(t, c.env, c.args...)
+			if code != agent.ExitInvalid || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d, stderr %q; want 3 and %q", code, errOut, c.want)
+			}
+		})
 	}
 }
