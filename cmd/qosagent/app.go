@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/progress"
 	"github.com/qosagent/qosagent/internal/suggest"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
@@ -53,6 +55,7 @@ type app struct {
 	v              *viper.Viper
 	log            *slog.Logger
 	registry       *vendors.Registry
+	bar            *progress.Bar // on a terminal: logs go through it so they never overwrite it
 	exitCode       int
 }
 
@@ -127,11 +130,16 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		return invalid(fmt.Errorf("--log-level %q: expected debug, info, warn or error", a.v.GetString("log-level")))
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var logOut io.Writer = a.stderr
+	if term.IsTerminal(int(a.stderr.Fd())) {
+		a.bar = progress.New(a.stderr)
+		logOut = a.bar.Writer()
+	}
 	switch a.v.GetString("log-format") {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewTextHandler(logOut, opts))
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewJSONHandler(logOut, opts))
 	default:
 		return invalid(fmt.Errorf("--log-format %q: expected text or json", a.v.GetString("log-format")))
 	}
@@ -353,40 +361,13 @@ func (a *app) writeReport(rep *agent.Report, format string) error {
 	return nil
 }
 
-// progress draws a progress bar on stderr when it is a terminal: switches
-// done of total, errors so far, ETA. Redraws are throttled so a fleet of
-// thousands does not flood the terminal; off a terminal it draws nothing.
+// progress is the progress bar's update function when stderr is a
+// terminal (setup made the bar), nil otherwise.
 func (a *app) progress() func(done, total, failed int) {
-	if !term.IsTerminal(int(a.stderr.Fd())) {
+	if a.bar == nil {
 		return nil
 	}
-	start := time.Now()
-	var last time.Time
-	return func(done, total, failedN int) {
-		if done < total && time.Since(last) < 100*time.Millisecond {
-			return
-		}
-		last = time.Now()
-		fmt.Fprint(a.stderr, "\r\033[K"+progressLine(done, total, failedN, time.Since(start)))
-		if done == total {
-			fmt.Fprintln(a.stderr)
-		}
-	}
-}
-
-// progressLine renders "[#####.....] 50/100 switches, 2 errors, ETA 3s".
-func progressLine(done, total, failed int, elapsed time.Duration) string {
-	const width = 30
-	filled := 0
-	if total > 0 {
-		filled = done * width / total
-	}
-	eta := ""
-	if done > 0 && done < total {
-		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
-		eta = ", ETA " + left.Round(time.Second).String()
-	}
-	return fmt.Sprintf("[%s%s] %d/%d switches, %d errors%s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, failed, eta)
+	return a.bar.Update
 }
 
 // switchEngine is an engine for one switch (restore): no fleet pacing.

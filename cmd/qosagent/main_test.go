@@ -283,17 +283,6 @@ func TestNameListsFromEnvAndFile(t *testing.T) {
 	}
 }
 
-func TestProgressLine(t *testing.T) {
-	if got := progressLine(50, 100, 2, 10*time.Second); got != "[###############...............] 50/100 switches, 2 errors, ETA 10s" {
-		t.Errorf("got %q", got)
-	}
-	if got := progressLine(3, 3, 0, time.Second); got != "[##############################] 3/3 switches, 0 errors" {
-		t.Errorf("got %q", got)
-	}
-}
-
-// TestHistoryDoesNotCreateADatabase: reading a history that is not there is
-// an error naming the path, and leaves no empty database behind.
 func TestHistoryDoesNotCreateADatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "typo", "histroy.db")
 	for _, args := range [][]string{{"history", "--history", db}, {"history", "--switch", "sw1", "--history", db}} {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/lab"
+	"github.com/qosagent/qosagent/internal/ptytest"
 )
 
 // TestHistoryRecordsTheProcessExitCode: a metrics file that cannot be
@@ -106,5 +109,41 @@ func TestBadSettingsNameTheirSource(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want 3 and %q", code, errOut, c.want)
 			}
 		})
+	}
+}
+
+// TestProgressBarAndLogsOnATerminal: with stderr on a terminal, no log
+// line is written onto the progress bar's line.
+func TestProgressBarAndLogsOnATerminal(t *testing.T) {
+	master, tty, err := ptytest.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer master.Close()
+	var got bytes.Buffer
+	read := make(chan struct{})
+	go func() { io.Copy(&got, master); close(read) }()
+
+	_, inv := startLab(t, 12)
+	out, _ := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	defer out.Close()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	code := run([]string{"apply", "-i", inv, "--all", "--format", "json", "--log-level", "debug", "--concurrency", "2"}, out, tty)
+	tty.Close()
+	<-read
+	if code != agent.ExitOK {
+		t.Fatalf("apply: exit %d\n%s", code, got.String())
+	}
+	screen := got.String()
+	if !strings.Contains(screen, "switches, 0 errors") || !strings.Contains(screen, "msg=writing") {
+		t.Fatalf("expected both the bar and log lines on the terminal:\n%q", screen)
+	}
+	for _, line := range strings.Split(screen, "\n") {
+		// What stays visible of a line is what follows its last carriage
+		// return (the bar is redrawn after "\r" and an erase).
+		visible := line[strings.LastIndex(line, "\r")+1:]
+		if strings.Contains(visible, "switches, ") && strings.Contains(visible, "level=") {
+			t.Fatalf("a log line shares the bar's line: %q", visible)
+		}
 	}
 }
