@@ -28,6 +28,9 @@ type Run struct {
 	DryRun    bool
 	Scope     string // e.g. "site=lab", "all"
 	Inventory string // absolute path of the inventory file
+	// Retention, when positive, prunes the history of runs older than
+	// this once the run is recorded (history.Store.Prune).
+	Retention time.Duration
 }
 
 // Recorder records one run in a history store. Switch results are stored
@@ -40,6 +43,8 @@ type Recorder struct {
 	id      int64
 	started time.Time
 	log     *slog.Logger
+	// retention prunes runs older than this after the run; 0 keeps all.
+	retention time.Duration
 
 	mu      sync.Mutex
 	pending []finished
@@ -67,7 +72,7 @@ func Start(ctx context.Context, store history.Store, run Run, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Recorder{store: store, started: time.Now(), log: log}
+	r := &Recorder{store: store, started: time.Now(), log: log, retention: run.Retention}
 	if store == nil {
 		return r, nil
 	}
@@ -156,7 +161,12 @@ func (r *Recorder) write(batch []finished) {
 	recs := make([]history.SwitchRecord, 0, len(batch))
 	for _, f := range batch {
 		sw := &f.res
-		result, err := json.Marshal(sw)
+		// The history keeps what was found, not how long it took: without
+		// the per-run timings an unchanged switch's result is the same
+		// from run to run, and the store keeps it once.
+		kept := *sw
+		kept.DurationMS, kept.Requests, kept.Retries = 0, 0, 0
+		result, err := json.Marshal(&kept)
 		if err != nil {
 			r.log.Warn("history: record switch", "switch", sw.Name, "err", err)
 			continue
@@ -185,6 +195,14 @@ func (r *Recorder) Finish(rep *agent.Report, exitCode int) {
 	summary, _ := json.Marshal(rep.Summary)
 	if err := r.store.FinishRun(ctx, r.id, time.Now().UTC(), exitCode, rep.Interrupted, summary); err != nil {
 		r.log.Warn("history: finish run", "run", r.id, "err", err)
+	}
+	if r.retention > 0 {
+		p, err := r.store.Prune(ctx, time.Now().Add(-r.retention))
+		if err != nil {
+			r.log.Warn("history: prune", "older-than", r.retention, "err", err)
+		} else if p.Runs > 0 {
+			r.log.Info("history: pruned", "runs", p.Runs, "records", p.Records, "backups", p.Backups, "kept-for-backups", p.Kept)
+		}
 	}
 }
 

@@ -55,6 +55,7 @@ type app struct {
 	v              *viper.Viper
 	log            *slog.Logger
 	registry       *vendors.Registry
+	retention      time.Duration // --history-retention; 0 keeps every run
 	bar            *progress.Bar // on a terminal: logs go through it so they never overwrite it
 	exitCode       int
 }
@@ -99,6 +100,7 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
 	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
+	pf.String("history-retention", "", "after each audit, apply or restore, prune runs older than this (90d, 2160h) from the history; the run holding a switch's newest backup is always kept")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
 	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
 	return root
@@ -123,6 +125,9 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		return invalid(err)
 	}
 	if err := a.checkTyped(cmd); err != nil {
+		return invalid(err)
+	}
+	if err := a.checkRetention(cmd); err != nil {
 		return invalid(err)
 	}
 	var level slog.Level

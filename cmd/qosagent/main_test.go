@@ -148,7 +148,7 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	if l.Switches[0].DSCPMap()[46] != 2 || l.Switches[0].DSCPMap() != sim.NewGS110TP("x").DSCPMap() || !l.Switches[0].Saved() {
 		t.Fatal("restore did not bring lab-sw1 back to its backup")
 	}
-	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw2", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 took no backup of lab-sw2") {
+	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw2", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 does not exist") {
 		t.Fatalf("restore unknown run: %d %s", code, errOut)
 	}
 }

@@ -147,3 +147,58 @@ func TestProgressBarAndLogsOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryShowPruneAndRestoreOfAMissingRun: history show prints a run
+// and which switches it backed up, history --switch marks the runs that
+// hold a backup, restore of a run that does not exist says so, and prune
+// keeps the run that holds a switch's newest backup.
+func TestHistoryShowPruneAndRestoreOfAMissingRun(t *testing.T) {
+	_, inv := startLab(t, 2)
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--format", "json"); code != 0 {
+		t.Fatalf("apply: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json"); code != 0 {
+		t.Fatalf("audit: exit %d %s", code, errOut)
+	}
+	code, out, errOut := qosagent(t, nil, "history", "show", "1", "--format", "table")
+	if code != 0 || !strings.Contains(out, "apply") || !strings.Contains(out, "lab-sw2") || !strings.Contains(out, "yes (restore --run 1)") {
+		t.Fatalf("history show 1: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = qosagent(t, nil, "history", "show", "1", "--format", "json")
+	var shown struct {
+		Run      struct{ ID int64 }
+		Switches []struct {
+			Switch string
+			Backup bool
+			Result json.RawMessage
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil || shown.Run.ID != 1 || len(shown.Switches) != 2 || !shown.Switches[0].Backup || len(shown.Switches[0].Result) == 0 {
+		t.Fatalf("history show 1 --format json: exit %d\n%s", code, out)
+	}
+	code, out, _ = qosagent(t, nil, "history", "--switch", "lab-sw1", "--format", "table")
+	if code != 0 || strings.Count(out, "yes (restore --run 1)") != 1 {
+		t.Fatalf("history --switch:\n%s", out)
+	}
+	if code, _, errOut := qosagent(t, nil, "history", "show", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 does not exist") {
+		t.Fatalf("history show 999: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 does not exist") {
+		t.Fatalf("restore --run 999: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "history", "prune"); code != agent.ExitInvalid || !strings.Contains(errOut, "--older-than") {
+		t.Fatalf("prune without --older-than: exit %d %s", code, errOut)
+	}
+	// Everything is older than 0s... but a negative or zero age is refused;
+	// 1ns prunes every run but the apply that holds the newest backups.
+	code, out, errOut = qosagent(t, nil, "history", "prune", "--older-than", "1ns")
+	if code != 0 || !strings.Contains(out, "pruned 1 runs") || !strings.Contains(out, "kept 1 older runs") {
+		t.Fatalf("prune: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", "1", "--dry-run", "--format", "json"); code != agent.ExitDrift {
+		t.Fatalf("restore from the kept run: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json", "--history-retention", "lots"); code != agent.ExitInvalid || !strings.Contains(errOut, `--history-retention "lots"`) {
+		t.Fatalf("bad retention: exit %d %s", code, errOut)
+	}
+}

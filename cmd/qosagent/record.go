@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/agent/record"
@@ -29,9 +32,24 @@ func (a *app) openHistory(ctx context.Context, existing bool) (history.Store, er
 }
 
 // startRun records the start of a run in store (nil: nothing is recorded).
+// With --history-retention set, the history is pruned after the run.
 func (a *app) startRun(ctx context.Context, store history.Store, command string, dryRun bool, scope string) (*record.Recorder, error) {
 	inv, _ := filepath.Abs(a.v.GetString("inventory"))
-	return record.Start(ctx, store, record.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv}, a.log)
+	return record.Start(ctx, store, record.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv, Retention: a.retention}, a.log)
+}
+
+// checkRetention reads --history-retention (setup: before anything runs).
+func (a *app) checkRetention(cmd *cobra.Command) error {
+	s := a.v.GetString("history-retention")
+	if s == "" {
+		return nil
+	}
+	d, err := parseAge(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%s %q: expected a positive age such as 90d or 2160h", a.source(cmd, "history-retention"), s)
+	}
+	a.retention = d
+	return nil
 }
 
 // scopeString describes the run's scope for the history.
