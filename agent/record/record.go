@@ -31,6 +31,8 @@ type Run struct {
 	// Retention, when positive, prunes the history of runs older than
 	// this once the run is recorded (history.Store.Prune).
 	Retention time.Duration
+	// Now stamps the run and its records; nil is time.Now.
+	Now func() time.Time
 }
 
 // Recorder records one run in a history store. Switch results are stored
@@ -43,6 +45,7 @@ type Recorder struct {
 	id      int64
 	started time.Time
 	log     *slog.Logger
+	now func() time.Time
 	// retention prunes runs older than this after the run; 0 keeps all.
 	retention time.Duration
 
@@ -72,7 +75,10 @@ func Start(ctx context.Context, store history.Store, run Run, log *slog.Logger) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Recorder{store: store, started: time.Now(), log: log, retention: run.Retention}
+	if run.Now == nil {
+		run.Now = time.Now
+	}
+	r := &Recorder{store: store, started: run.Now(), now: run.Now, log: log, retention: run.Retention}
 	if store == nil {
 		return r, nil
 	}
@@ -119,7 +125,7 @@ func (r *Recorder) Record(sw agent.SwitchResult) {
 		return
 	}
 	r.mu.Lock()
-	r.pending = append(r.pending, finished{time.Now().UTC(), sw})
+	r.pending = append(r.pending, finished{r.now().UTC(), sw})
 	full := len(r.pending) >= Batch
 	r.mu.Unlock()
 	if full {
@@ -193,11 +199,11 @@ func (r *Recorder) Finish(rep *agent.Report, exitCode int) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	summary, _ := json.Marshal(rep.Summary)
-	if err := r.store.FinishRun(ctx, r.id, time.Now().UTC(), exitCode, rep.Interrupted, summary); err != nil {
+	if err := r.store.FinishRun(ctx, r.id, r.now().UTC(), exitCode, rep.Interrupted, summary); err != nil {
 		r.log.Warn("history: finish run", "run", r.id, "err", err)
 	}
 	if r.retention > 0 {
-		p, err := r.store.Prune(ctx, time.Now().Add(-r.retention))
+		p, err := r.store.Prune(ctx, r.now().Add(-r.retention))
 		if err != nil {
 			r.log.Warn("history: prune", "older-than", r.retention, "err", err)
 		} else if p.Runs > 0 {
