@@ -45,7 +45,7 @@ type Recorder struct {
 	id      int64
 	started time.Time
 	log     *slog.Logger
-	now func() time.Time
+	now     func() time.Time
 	// retention prunes runs older than this after the run; 0 keeps all.
 	retention time.Duration
 
