@@ -202,3 +202,28 @@ func TestHistoryShowPruneAndRestoreOfAMissingRun(t *testing.T) {
 		t.Fatalf("bad retention: exit %d %s", code, errOut)
 	}
 }
+
+// TestLabSNMPv3: a lab started with SNMP version 3 answers only its v3
+// user at authPriv, and qosagent audits and fixes it through the
+// inventory the lab writes.
+func TestLabSNMPv3(t *testing.T) {
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: 2, SNMPVersion: "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	inv := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := l.WriteInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := qosagent(t, nil, "inventory", "list", "-i", inv, "--format", "table")
+	if code != 0 || !strings.Contains(out, "v3 user "+lab.V3User+" authPriv") {
+		t.Fatalf("inventory list: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json"); code != agent.ExitDrift {
+		t.Fatalf("audit over v3: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("apply over v3: exit %d %s", code, errOut)
+	}
+}
