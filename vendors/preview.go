@@ -1,5 +1,7 @@
 package vendors
 
+import "context"
+
 // Previewer is an Adapter that can say, before writing, exactly what it
 // would send: for a CLI the lines in the order the session types them, for
 // SNMP one "SET OID TYPE VALUE" per varbind. It renders with the same code
@@ -10,4 +12,13 @@ type Previewer interface {
 	Commands(ch Change) ([]string, error)
 	// SaveCommands is what Save would send.
 	SaveCommands() []string
+}
+
+// Prober is an Adapter that can check, read-only and without changing
+// anything, that the switch is reachable with the inventory's settings:
+// for SNMP a GET of sysObjectID with the credentials, for SSH the server's
+// identification and host key checked against known_hosts (no login). It
+// says what it found.
+type Prober interface {
+	Probe(ctx context.Context) (string, error)
 }

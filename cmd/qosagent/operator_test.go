@@ -227,3 +227,51 @@ func TestLabSNMPv3(t *testing.T) {
 		t.Fatalf("apply over v3: exit %d %s", code, errOut)
 	}
 }
+
+// TestInventoryValidateFilesAndConnect: validate refuses a known_hosts or
+// key file that is missing, and --connect reaches every switch read-only
+// and reports per switch, exit 2 when one is not reached.
+func TestInventoryValidateFilesAndConnect(t *testing.T) {
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: 1, CLI: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "lab.yaml")
+	if err := l.WriteInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	before := requests(l)
+	code, out, errOut := qosagent(t, nil, "inventory", "validate", "-i", inv, "--connect", "--format", "json")
+	var res []agent.ProbeResult
+	if code != 0 || json.Unmarshal([]byte(out[strings.Index(out, "["):]), &res) != nil || len(res) != 2 || !res[0].OK || !res[1].OK {
+		t.Fatalf("validate --connect: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(res[0].Detail, "1.3.6.1.4.1.4526.100.4.19 (GS110TP)") || !strings.Contains(res[1].Detail, "host key ssh-ed25519 SHA256:") {
+		t.Fatalf("details: %+v", res)
+	}
+	if st := l.Switches[0].Stats(); st.Set != 0 || requests(l)-before != 1 {
+		t.Fatalf("probe sent %d requests (%d SETs); want one GET", requests(l)-before, st.Set)
+	}
+	// A known_hosts without the switch's key: not reached, exit 2.
+	kh := strings.TrimSuffix(inv, ".yaml") + ".known_hosts"
+	os.WriteFile(kh, nil, 0o600)
+	code, out, _ = qosagent(t, nil, "inventory", "validate", "-i", inv, "--connect", "--format", "table")
+	if code != agent.ExitError || !strings.Contains(out, "NO") || !strings.Contains(out, "1 of 2 switches reached") {
+		t.Fatalf("unknown host key: exit %d\n%s", code, out)
+	}
+	// No known_hosts at all, or a missing key file: invalid input, nothing contacted.
+	os.Remove(kh)
+	code, _, errOut = qosagent(t, nil, "inventory", "validate", "-i", inv)
+	if code != agent.ExitInvalid || !strings.Contains(errOut, "ssh.known_hosts "+kh) || !strings.Contains(errOut, "does not exist") {
+		t.Fatalf("missing known_hosts: exit %d %s", code, errOut)
+	}
+	data, _ := os.ReadFile(inv)
+	os.WriteFile(inv, []byte(strings.Replace(string(data), "  ssh:\n", "  ssh:\n    key_file: missing_ed25519\n", 1)), 0o600)
+	os.WriteFile(kh, nil, 0o600)
+	code, _, errOut = qosagent(t, nil, "inventory", "validate", "-i", inv)
+	if code != agent.ExitInvalid || !strings.Contains(errOut, "ssh.key_file "+filepath.Join(dir, "missing_ed25519")) {
+		t.Fatalf("missing key file: exit %d %s", code, errOut)
+	}
+}

@@ -354,6 +354,31 @@ func setLines(vbs []gosnmp.SnmpPDU) []string {
 	return out
 }
 
+// Probe implements vendors.Prober: one GET of sysObjectID with the
+// inventory's credentials, which proves the address, port, version and
+// credentials without reading or writing QoS.
+func (a *Adapter) Probe(ctx context.Context) (string, error) {
+	if err := a.connect(ctx); err != nil {
+		return "", err
+	}
+	pkt, err := a.g.Get([]string{mibs.SysObjectID})
+	if err != nil {
+		return "", explain(a.sw, err)
+	}
+	if err := pduError(pkt, []string{"sysObjectID"}); err != nil {
+		return "", err
+	}
+	if len(pkt.Variables) != 1 {
+		return "", fmt.Errorf("sysObjectID: %d varbinds in the answer", len(pkt.Variables))
+	}
+	oid, _ := pkt.Variables[0].Value.(string)
+	what := "not a GS110TP"
+	if strings.TrimPrefix(oid, ".") == mibs.ProductGS110TP {
+		what = "GS110TP"
+	}
+	return fmt.Sprintf("SNMP v%s, sysObjectID %s (%s)", a.sw.SNMP.Version, strings.TrimPrefix(oid, "."), what), nil
+}
+
 // Save copies the running config to NVRAM and waits for the agent to report
 // the outcome. Agents that never leave notInitiated (simulators, some
 // firmware) are taken at their word that the SET succeeded.
