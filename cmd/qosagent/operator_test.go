@@ -275,3 +275,43 @@ func TestInventoryValidateFilesAndConnect(t *testing.T) {
 		t.Fatalf("missing key file: exit %d %s", code, errOut)
 	}
 }
+
+// TestExamplesValidate: the commented examples load as they are, cover
+// every platform and both SNMP versions.
+func TestExamplesValidate(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "qosagent_ed25519")
+	kh := filepath.Join(dir, "known_hosts")
+	os.WriteFile(key, []byte("not read by validate\n"), 0o600)
+	os.WriteFile(kh, nil, 0o600)
+	community := "/etc/qosagent/hq.community"
+	data, err := os.ReadFile("../../examples/inventory.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Files the example names live elsewhere on a real host; point them here.
+	text := strings.NewReplacer("~/.ssh/qosagent_ed25519", key, "~/.ssh/qosagent_known_hosts", kh,
+		community, filepath.Join(dir, "hq.community"), "policy: policy.yaml", "policy: "+filepath.Join(must(filepath.Abs("../../examples")), "policy.yaml")).Replace(string(data))
+	os.WriteFile(filepath.Join(dir, "hq.community"), []byte("example\n"), 0o600)
+	inv := filepath.Join(dir, "inventory.yaml")
+	os.WriteFile(inv, []byte(text), 0o600)
+	env := map[string]string{"QOSAGENT_SNMP_AUTH": "auth-secret", "QOSAGENT_SNMP_PRIV": "priv-secret",
+		"QOSAGENT_ENABLE_SECRET": "enable", "QOSAGENT_SB_PASSWORD": "pw"}
+	code, out, errOut := qosagent(t, env, "inventory", "validate", "-i", inv)
+	if code != 0 || !strings.Contains(out, "ok: 2 sites, 5 switches, policy with 4 classes") {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = qosagent(t, env, "inventory", "list", "-i", inv, "--format", "table")
+	for _, want := range []string{"netgear-gs110tp", "cisco-ios", "cisco-sb", "netgear-fastpath", "v3 user qosagent authPriv", "v2c community"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("the example lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
