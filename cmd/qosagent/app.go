@@ -103,6 +103,12 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("history-retention", "", "after each audit, apply or restore, prune runs older than this (90d, 2160h) from the history; the run holding a switch's newest backup is always kept")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
 	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
+	root.SetOut(a.stdout) // help and completions
+	root.SetErr(a.stderr)
+	documentAll(root)
+	if err := addCompletions(root); err != nil {
+		panic(err) // a flag registered twice: a programming error the tests catch
+	}
 	return root
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/ptytest"
@@ -314,4 +316,61 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestHelpHasExamplesAndExitCodes: every command's --help shows examples
+// (version aside) and its exit codes.
+func TestHelpHasExamplesAndExitCodes(t *testing.T) {
+	root := newApp(os.Stdout, os.Stderr).rootCommand()
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		n++
+		if !strings.Contains(c.Long, "Exit codes:") {
+			t.Errorf("%s: --help shows no exit codes", c.CommandPath())
+		}
+		if c.Example == "" && c.Name() != "version" {
+			t.Errorf("%s: --help shows no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if n < 12 {
+		t.Fatalf("only %d commands", n)
+	}
+	code, out, _ := qosagent(t, nil, "history", "prune", "--help")
+	if code != 0 || !strings.Contains(out, "--older-than 90d") || !strings.Contains(out, "Exit codes:") {
+		t.Fatalf("history prune --help: exit %d\n%s", code, out)
+	}
+}
+
+// TestCompletion: site and switch names come from the inventory, and the
+// values of --format and --log-level are offered.
+func TestCompletion(t *testing.T) {
+	_, inv := startLab(t, 3)
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "audit", "-i", inv, "--switch", "lab-sw"}, []string{"lab-sw1", "lab-sw2", "lab-sw3"}},
+		{[]string{"__complete", "apply", "-i", inv, "--site", ""}, []string{"lab"}},
+		{[]string{"__complete", "audit", "--format", ""}, []string{"table", "json", "html", "csv"}},
+		{[]string{"__complete", "history", "--log-level", ""}, []string{"debug", "info", "warn", "error"}},
+	}
+	for _, c := range cases {
+		code, out, errOut := qosagent(t, nil, c.args...)
+		got := strings.Split(strings.TrimSpace(out), "\n")
+		if code != 0 || len(got) != len(c.want)+1 {
+			t.Errorf("%v: exit %d\n%s%s", c.args, code, out, errOut)
+			continue
+		}
+		for i, w := range c.want {
+			if got[i] != w {
+				t.Errorf("%v: got %q, want %q", c.args, got, c.want)
+				break
+			}
+		}
+	}
 }
