@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 )
 
 // Select returns the switches in scope, in inventory order. With no sites
@@ -81,7 +83,7 @@ func closest[V any](name string, known map[string]V) string {
 	names := slices.Sorted(maps.Keys(known))
 	dist := make(map[string]int, len(names))
 	for _, n := range names {
-		dist[n] = editDistance(strings.ToLower(name), strings.ToLower(n))
+		dist[n] = yamlwalk.EditDistance(strings.ToLower(name), strings.ToLower(n))
 	}
 	slices.SortStableFunc(names, func(a, b string) int { return dist[a] - dist[b] })
 	return fmt.Sprintf("closest of %d known: %s", len(known), strings.Join(names[:maxKnown], ", "))

@@ -31,6 +31,18 @@ const (
   0  done (demo: the fleet ended compliant; lab: stopped by Ctrl-C)
   2  the lab could not start, or the demo did not end as it should
   3  invalid flags`
+	exitsLint = `Exit codes:
+  0  clean
+  1  warnings only
+  3  errors (or invalid input)`
+	exitsRender = `Exit codes:
+  0  written
+  2  the output could not be written
+  3  a lint error or invalid input; nothing is written`
+	exitsShow = `Exit codes:
+  0  done
+  2  a file could not be read or written
+  3  invalid input (flags, policy, inventory)`
 	exitsPlain = `Exit codes:
   0  done
   3  invalid flags`
@@ -188,6 +200,32 @@ var helpOf = map[string]struct {
 	"qosagent lab": {exitsLab, []string{
 		"qosagent lab --switches 3 --cli-switches 3",
 		"qosagent lab --snmp-version 3 --dir /tmp/lab",
+	}},
+	"qosagent policy": {exitsShow, []string{
+		"qosagent policy show --preset teams > policy.yaml",
+	}},
+	"qosagent policy show": {exitsShow, []string{
+		"qosagent policy show --preset teams > policy.yaml",
+		"qosagent policy show --policy policy.yaml",
+		"qosagent policy show -i inventory.yaml",
+	}},
+	"qosagent endpoints": {exitsLint, []string{
+		"qosagent endpoints check --preset teams",
+		"qosagent endpoints render powershell --policy policy.yaml --out qos.ps1",
+		"qosagent endpoints explain -i inventory.yaml",
+	}},
+	"qosagent endpoints check": {exitsLint, []string{
+		"qosagent endpoints check --policy policy.yaml",
+		"qosagent endpoints check --preset lync-2014 --target skype --format json",
+	}},
+	"qosagent endpoints render": {exitsRender, []string{
+		"qosagent endpoints render powershell --policy policy.yaml --out qos.ps1",
+		"qosagent endpoints render gpo --policy policy.yaml --out Registry.pol",
+		"qosagent endpoints render polycom --preset lync-2014 > polycom-qos.cfg",
+	}},
+	"qosagent endpoints explain": {exitsShow, []string{
+		"qosagent endpoints explain --preset teams",
+		"qosagent endpoints explain -i inventory.yaml --format json",
 	}},
 	"qosagent version": {exitsPlain, nil},
 }

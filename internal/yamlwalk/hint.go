@@ -1,4 +1,4 @@
-package inventory
+package yamlwalk
 
 import (
 	"fmt"
