@@ -42,6 +42,7 @@ func (a *app) auditCommand() *cobra.Command {
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
 			eng.Result = rec.Record
+			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},

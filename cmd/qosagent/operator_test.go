@@ -374,3 +374,24 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLAndCSVReports: audit and apply write a self-contained HTML page
+// and a CSV with one row per switch; the audit's page lists the commands.
+func TestHTMLAndCSVReports(t *testing.T) {
+	_, inv := startLab(t, 2)
+	code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "html")
+	if code != agent.ExitDrift || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "lab/lab-sw2") || !strings.Contains(out, "send: SET 1.3.6.1.4.1.4526.11.3.3.1.2.1.3.0.46 Gauge32 3") {
+		t.Fatalf("audit --format html: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = qosagent(t, nil, "apply", "-i", inv, "--all", "--dry-run", "--format", "csv")
+	if code != agent.ExitDrift || strings.Count(strings.TrimSpace(out), "\n") < 2 || !strings.HasPrefix(out, "site,switch,vendor") {
+		t.Fatalf("apply --dry-run --format csv: exit %d\n%s", code, out)
+	}
+	code, out, _ = qosagent(t, nil, "audit", "-i", inv, "--summary", "--format", "table")
+	if code != agent.ExitDrift || strings.Contains(out, "lab-sw1") || !strings.Contains(out, "site lab: 2 switches") {
+		t.Fatalf("audit --summary: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := qosagent(t, nil, "history", "--format", "html"); code != agent.ExitInvalid || !strings.Contains(errOut, "expected table or json") {
+		t.Fatalf("history --format html: exit %d %s", code, errOut)
+	}
+}
