@@ -203,7 +203,12 @@ func (r *Recorder) Finish(rep *agent.Report, exitCode int) {
 		r.log.Warn("history: finish run", "run", r.id, "err", err)
 	}
 	if r.retention > 0 {
-		p, err := r.store.Prune(ctx, r.now().Add(-r.retention))
+		// Never the run just recorded, however short the retention.
+		before := r.now().Add(-r.retention)
+		if limit := r.started.Add(-time.Second); before.After(limit) {
+			before = limit
+		}
+		p, err := r.store.Prune(ctx, before)
 		if err != nil {
 			r.log.Warn("history: prune", "older-than", r.retention, "err", err)
 		} else if p.Runs > 0 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -393,5 +394,31 @@ func TestHTMLAndCSVReports(t *testing.T) {
 	}
 	if code, _, errOut := qosagent(t, nil, "history", "--format", "html"); code != agent.ExitInvalid || !strings.Contains(errOut, "expected table or json") {
 		t.Fatalf("history --format html: exit %d %s", code, errOut)
+	}
+}
+
+// TestHistoryRetention: --history-retention prunes after the run, never
+// the run itself nor the run holding a switch's newest backup.
+func TestHistoryRetention(t *testing.T) {
+	_, inv := startLab(t, 1)
+	for _, args := range [][]string{{"apply", "--all"}, {"audit"}, {"audit"}} {
+		if code, _, errOut := qosagent(t, nil, append(args, "-i", inv, "--format", "json")...); code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // the runs so far are over a second old
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json", "--history-retention", "1s"); code != 0 {
+		t.Fatalf("audit with retention: exit %d %s", code, errOut)
+	}
+	code, out, _ := qosagent(t, nil, "history", "--format", "json")
+	var runs []struct {
+		ID      int64  `json:"id"`
+		Command string `json:"command"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil {
+		t.Fatalf("history: %d %s", code, out)
+	}
+	if len(runs) != 2 || runs[0].ID != 4 || runs[1].ID != 1 || runs[1].Command != "apply" {
+		t.Fatalf("after retention: %+v; want the new audit (4) and the apply holding the backup (1)", runs)
 	}
 }
