@@ -1,8 +1,12 @@
 package yamlwalk
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // syntaxHint looks for the line that holds a YAML mistake once the parser
@@ -57,8 +61,8 @@ func syntaxHint(data []byte) (int, string) {
 				if len(stack) > 0 {
 					near = fmt.Sprintf(", the block it would belong to is at %d", stack[len(stack)-1].indent)
 				}
-				return n, fmt.Sprintf("%s%s: indented by %d spaces, which lines up with no block above (the line before is at %d%s)",
-					key, parent, indent, prev.indent, near)
+				return n, fmt.Sprintf("%s%s: indented by %s, which lines up with no block above (the line before is at %d%s)",
+					key, parent, spaces(indent), prev.indent, near)
 			}
 			stack = stack[:len(stack)-1]
 		}
@@ -81,6 +85,28 @@ func syntaxHint(data []byte) (int, string) {
 		prev = l
 	}
 	return 0, ""
+}
+
+// confirmHint checks a hint against the parser: with line n blanked out,
+// the document must parse. Otherwise the hint guessed wrong (or there is
+// more than one mistake) and the parser's own message is the better one.
+func confirmHint(data []byte, n int) bool {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return false
+	}
+	lines[n-1] = ""
+	dec := yaml.NewDecoder(strings.NewReader(strings.Join(lines, "\n")))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	return err == nil || errors.Is(err, io.EOF)
+}
+
+func spaces(n int) string {
+	if n == 1 {
+		return "1 space"
+	}
+	return fmt.Sprintf("%d spaces", n)
 }
 
 // keyOf is the key of a "key: value" line, or "this line" when it has none.

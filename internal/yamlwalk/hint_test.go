@@ -15,6 +15,21 @@ func TestSyntaxHintLeavesValidYAMLAlone(t *testing.T) {
 	}
 }
 
+// TestHintConfirmedByTheParser: a hint is used only when blanking its
+// line lets the parser get past it.
+func TestHintConfirmedByTheParser(t *testing.T) {
+	// The hint blames line 3 (indented to no block), but the real mistake
+	// is the unclosed flow list of line 1, which stays broken without it.
+	data := []byte("a: [1,\n  2\n   b: c\nd: {\n")
+	if _, _, err := ParseOne(data); err == nil || strings.Contains(err.Error(), "lines up with no block") {
+		t.Fatalf("unconfirmed hint used: %v", err)
+	}
+	good := []byte("a:\n  b: 1\n c: 2\n")
+	if _, line, err := ParseOne(good); err == nil || line != 3 || !strings.Contains(err.Error(), "c under a: indented by 1 space,") {
+		t.Fatalf("confirmed hint not used: line %d, %v", line, err)
+	}
+}
+
 func FuzzSyntaxHint(f *testing.F) {
 	f.Add([]byte("sites:\n  lab:\n    switches:\n      - name: a\n       x: 1\n"))
 	f.Add([]byte("a: 'it''s'\nb: \"q\\\"\"\n"))
