@@ -305,7 +305,11 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = qosagent(t, env, "inventory", "list", "-i", inv, "--format", "table")
-	for _, want := range []string{"netgear-gs110tp", "cisco-ios", "cisco-sb", "netgear-fastpath", "v3 user qosagent authPriv", "v2c community"} {
+	a := newApp(os.Stdout, os.Stderr)
+	if err := a.buildRegistry(); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range append(a.registry.Names(), "v3 user qosagent authPriv", "v2c community") {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("the example lacks %q:\n%s", want, out)
 		}
