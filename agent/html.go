@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/qosagent/qosagent/vendors"
 )
 
 //go:embed report.html.tmpl
@@ -69,8 +71,8 @@ func queuePictures(p Policy, s *SwitchResult) (before, after []queueView) {
 	other := slices.Clone(read)
 	applied := s.Status == StatusChanged
 	for _, c := range s.Changes {
-		if c.DSCP < 0 || c.DSCP >= len(other) {
-			continue
+		if c.DSCP < 0 || c.DSCP >= len(other) || !isGlobal(c.Scope) {
+			continue // the picture is of the global map, as dscp_map is
 		}
 		if applied {
 			other[c.DSCP] = c.From
@@ -91,6 +93,9 @@ func queuePictures(p Policy, s *SwitchResult) (before, after []queueView) {
 		otherSched[q] = k
 	}
 	for _, c := range s.SchedulerChanges {
+		if !isGlobal(c.Scope) {
+			continue
+		}
 		from, to := schedName(c.FromStrict), schedName(c.ToStrict)
 		if applied {
 			readSched[c.Queue], otherSched[c.Queue] = to, from
@@ -125,3 +130,7 @@ func picture(p Policy, s *SwitchResult, m []int, sched map[int]string) []queueVi
 	}
 	return out
 }
+
+// isGlobal says a change is to the switch-wide setting ("" in reports
+// written before changes carried their scope).
+func isGlobal(scope string) bool { return scope == "" || scope == vendors.GlobalPort }

@@ -16,7 +16,12 @@ import (
 	"github.com/qosagent/qosagent/vendors"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// updating says -update was given: the package's internal tests define
+// the flag (report_golden_test.go), for both test packages.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func intp(v int) *int { return &v }
 
@@ -63,7 +68,7 @@ func fixedReport() *agent.Report {
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

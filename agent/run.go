@@ -34,7 +34,12 @@ type Engine struct {
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
-	Now    func() time.Time
+	// Unsaved, when set, is asked after each read whether the switch has
+	// writes whose save did not complete (the history knows; the switch
+	// may not be able to tell): a non-empty reason breaks the saved rule,
+	// and apply saves the switch.
+	Unsaved func(site, switchName string) string
+	Now     func() time.Time
 	// AuditCommands makes audits list, for each switch apply would change,
 	// the exact commands it would send (apply and dry runs always do):
 	// for change tickets, at a cost in memory a fleet-wide audit need not pay.
@@ -133,6 +138,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 			rep.Switches[i] = baseResult(sw)
 			rep.Switches[i].Status = StatusError
 			rep.Switches[i].Error = "not started: run interrupted"
+			rep.Switches[i].ErrorClass = vendors.ClassInterrupted
 			if e.Result != nil {
 				e.Result(rep.Switches[i])
 			}
@@ -160,19 +166,22 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	defer func() {
 		res.DurationMS = time.Since(start).Milliseconds()
 		if p := recover(); p != nil {
-			res.Status, res.Error = StatusError, fmt.Sprintf("internal error: %v", p)
+			res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("internal error: %v", p), vendors.ClassOther
 		}
 		log.Debug("switch done", "status", res.Status, "ms", res.DurationMS)
 	}()
 	plat, err := e.Registry.Lookup(sw.Vendor)
 	if err != nil {
-		res.Status, res.Error = StatusError, err.Error()
+		res.Status, res.Error, res.ErrorClass = StatusError, err.Error(), vendors.ClassUnsupported
 		return res
 	}
 	a, err := plat.Open(sw)
 	if err != nil {
-		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
+		res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err), vendors.Class(err)
 		return res
+	}
+	if f, ok := a.(vendors.Focuser); ok {
+		f.Focus(e.Policy.focus())
 	}
 	defer func() {
 		if sr, ok := a.(vendors.StatsReporter); ok {
@@ -192,6 +201,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	if err := do(sctx, a, &res); err != nil {
 		res.Status = StatusError
 		res.Error = fmt.Sprintf("%s: %v", sw.Name, err)
+		res.ErrorClass = vendors.Class(err)
 		log.Warn("switch failed", "err", err)
 	}
 	return res
@@ -209,8 +219,14 @@ func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult)
 	if err != nil {
 		return st, fmt.Errorf("read: %w", err)
 	}
+	if e.Unsaved != nil && st.Unsaved == "" {
+		st.Unsaved = e.Unsaved(res.Site, res.Name)
+	}
 	res.setState(e.Policy, st)
 	fs, err := Check(e.Policy, st)
+	if errors.Is(err, vendors.ErrParse) {
+		return st, err // a state not read whole is never written to
+	}
 	if err != nil {
 		return st, misfitError{err}
 	}

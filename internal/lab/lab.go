@@ -48,6 +48,10 @@ type Config struct {
 	// SiteRTT, when set, overrides RTT for the switches of site n (0-based)
 	// where SiteRTT[n] > 0: a site behind a slow WAN link.
 	SiteRTT []time.Duration
+	// CLIVariants picks the hardware variant of each CLI dialect (7-queue
+	// FASTPATH, 8-queue small business, stacked Catalyst port names, ...);
+	// a dialect not named runs its default variant.
+	CLIVariants map[string]clisim.Options
 	// SNMPVersion is "2c" (the default when empty: a community) or "3":
 	// the GS110TPs then answer only an SNMPv3 user at authPriv (SHA, AES).
 	SNMPVersion string
@@ -139,7 +143,9 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	for i := 1; i <= cfg.CLI; i++ {
 		dialect := CLIDialects[(i-1)%len(CLIDialects)]
-		sw, err := clisim.New(dialect, fmt.Sprintf("lab-cli%d", i))
+		o := cfg.CLIVariants[dialect]
+		o.Hostname = fmt.Sprintf("lab-cli%d", i)
+		sw, err := clisim.NewWithOptions(dialect, o)
 		if err != nil {
 			l.Close()
 			return nil, err

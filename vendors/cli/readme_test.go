@@ -29,7 +29,7 @@ func TestREADMENamesEveryCommand(t *testing.T) {
 		w := d.Write
 		cmds = append(cmds, w.QoSEnable.On...)
 		cmds = append(cmds, w.PortEnter, w.PortExit, w.Map.Line)
-		for _, l := range w.Trust.Line {
+		for _, l := range append(append([]string{}, w.Trust.Global...), w.Trust.Port...) {
 			cmds = append(cmds, strings.ReplaceAll(l, "{mode}", w.Trust.Modes["dscp"]))
 		}
 		cmds = append(cmds, w.Strict.On...)
