@@ -276,13 +276,23 @@ func LockSites(ctx context.Context, store history.Store, sws []inventory.Switch,
 }
 
 // ErrNoBackup is returned by LoadBackup when the run took no backup of the
-// switch, or does not exist.
-var ErrNoBackup = errors.New("no backup")
+// switch; ErrNoRun when there is no such run.
+var (
+	ErrNoBackup = errors.New("no backup")
+	ErrNoRun    = errors.New("no such run")
+)
 
 // LoadBackup reads the state that run runID backed up of switch site/name,
 // ready to be written back.
 func LoadBackup(ctx context.Context, store history.Store, site, name string, runID int64) (vendors.State, error) {
 	var state vendors.State
+	runs, err := store.Runs(ctx, history.Filter{RunID: runID, Limit: 1})
+	if err != nil {
+		return state, fmt.Errorf("history: %w", err)
+	}
+	if len(runs) == 0 {
+		return state, fmt.Errorf("run %d does not exist in the history: %w", runID, ErrNoRun)
+	}
 	b, err := store.Backup(ctx, site, name, runID)
 	if errors.Is(err, history.ErrNotFound) {
 		return state, fmt.Errorf("run %d took no backup of %s at site %s: %w", runID, name, site, ErrNoBackup)

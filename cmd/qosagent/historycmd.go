@@ -271,13 +271,8 @@ func (a *app) restoreCommand() *cobra.Command {
 				return invalid(errors.New("--history none: restore reads its backup from the history"))
 			}
 			defer store.Close()
-			if runs, err := store.Runs(ctx, history.Filter{RunID: runID, Limit: 1}); err != nil {
-				return failed(err)
-			} else if len(runs) == 0 {
-				return invalid(fmt.Errorf("run %d does not exist in the history (see `qosagent history --switch %s`)", runID, name))
-			}
 			state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
-			if errors.Is(err, record.ErrNoBackup) {
+			if errors.Is(err, record.ErrNoBackup) || errors.Is(err, record.ErrNoRun) {
 				return invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name))
 			}
 			if err != nil {
