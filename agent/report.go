@@ -130,7 +130,8 @@ func (r *Report) ExitCode() int {
 
 // DSCPMap holds the native queue of each DSCP value 0..63, indexed by the
 // value; nil when the switch could not be read. In JSON it is the object
-// DESIGN §5 gives, keyed by the value in decimal, in DSCP order.
+// the README's report contract gives, keyed by the value in decimal, in
+// DSCP order.
 type DSCPMap []int
 
 // MarshalJSON writes {"0":q0,"1":q1,...} without reflection: a fleet report
