@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/ptytest"
+	"github.com/qosagent/qosagent/mibs"
 )
 
 // TestHistoryRecordsTheProcessExitCode: a metrics file that cannot be
@@ -424,5 +427,76 @@ func TestHistoryRetention(t *testing.T) {
 	}
 	if len(runs) != 2 || runs[0].ID != 4 || runs[1].ID != 1 || runs[1].Command != "apply" {
 		t.Fatalf("after retention: %+v; want the new audit (4) and the apply holding the backup (1)", runs)
+	}
+}
+
+// TestPreviewIsWhatApplySends: the commands a dry run lists are what apply
+// then sends. On the GS110TP every previewed SET's value is what the
+// switch holds afterwards; on each CLI switch the session typed exactly as
+// many config-mode lines as the preview lists between entering config mode
+// and saving.
+func TestPreviewIsWhatApplySends(t *testing.T) {
+	l, err := lab.Start(context.Background(), lab.Config{SNMP: 1, CLI: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	inv := filepath.Join(t.TempDir(), "lab.yaml")
+	if err := l.WriteInventory(inv); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--dry-run", "--format", "json")
+	var rep agent.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	preview := map[string][]string{}
+	for _, sw := range rep.Switches {
+		preview[sw.Name] = sw.Commands
+	}
+	if code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--format", "json"); code != agent.ExitOK {
+		t.Fatalf("apply: exit %d %s", code, errOut)
+	}
+	gs := l.Switches[0]
+	sets := 0
+	for _, c := range preview[gs.Name()] {
+		var oid, typ string
+		var val int
+		if _, err := fmt.Sscanf(c, "SET %s %s %d", &oid, &typ, &val); err != nil {
+			t.Fatalf("%q: %v", c, err)
+		}
+		sets++
+		idx := strings.Split(oid, ".")
+		n := func(i int) int { v, _ := strconv.Atoi(idx[len(idx)-i]); return v }
+		var got int
+		switch {
+		case strings.HasPrefix(oid, mibs.AgentCosMapIpDscpTrafficClass+"."):
+			got = gs.PortDSCPMap(n(2))[n(1)]
+		case strings.HasPrefix(oid, mibs.AgentCosQueueSchedulerType+"."):
+			got = gs.PortScheduler(n(2), n(1))
+		case strings.HasPrefix(oid, mibs.AgentCosMapIntfTrustMode+"."):
+			got = gs.Trust(n(1))
+		case oid == mibs.AgentSaveConfig:
+			got = val
+			if !gs.Saved() {
+				t.Error("previewed save, switch not saved")
+			}
+		default:
+			t.Fatalf("unexpected OID in the preview: %s", c)
+		}
+		if got != val {
+			t.Errorf("%s: the switch holds %d after apply", c, got)
+		}
+	}
+	if sets < 3 {
+		t.Fatalf("GS110TP preview: %q", preview[gs.Name()])
+	}
+	for i, cs := range l.CLISwitches {
+		name := fmt.Sprintf("lab-cli%d", i+1)
+		// The preview: config enter, the config-mode lines (leaving config
+		// mode included), the save command.
+		if want := len(preview[name]) - 2; cs.ConfigLines() != want || want < 2 {
+			t.Errorf("%s (%s): %d config-mode lines sent, the preview lists %d: %q", name, cs.Dialect(), cs.ConfigLines(), want, preview[name])
+		}
 	}
 }
