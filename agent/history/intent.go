@@ -96,10 +96,14 @@ func (s *sqlStore) CloseIntent(ctx context.Context, id int64, outcome, detail st
 	return nil
 }
 
+// standingIntent selects, over intents i, those that still stand: open,
+// unsaved or in doubt, and not followed by a saved one on the switch.
+const standingIntent = `(i.outcome IS NULL OR i.outcome IN ('` + OutcomeUnsaved + `', '` + OutcomeInDoubt + `'))` +
+	` AND NOT EXISTS (SELECT 1 FROM intents j WHERE j.site = i.site AND j.switch = i.switch AND j.id > i.id AND j.outcome = '` + OutcomeSaved + `')`
+
 func (s *sqlStore) PendingIntents(ctx context.Context, f Filter) ([]Intent, error) {
 	var w where
-	w.add("(i.outcome IS NULL OR i.outcome IN ('" + OutcomeUnsaved + "', '" + OutcomeInDoubt + "'))")
-	w.add("NOT EXISTS (SELECT 1 FROM intents j WHERE j.site = i.site AND j.switch = i.switch AND j.id > i.id AND j.outcome = '" + OutcomeSaved + "')")
+	w.add(standingIntent)
 	if f.Site != "" {
 		w.add("i.site = ?", f.Site)
 	}

@@ -88,6 +88,14 @@ func testIntents(t *testing.T, s Store) {
 		t.Errorf("latest pending of lab/sw1 = %+v", got)
 	}
 
+	// Pruning every run keeps those whose intent stands.
+	if _, err := s.Prune(ctx, at(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingOf(t, s, Filter{}); len(got) != 2 || got["lab/sw1"].ID != u || got["other/sw1"].RunID != run1 {
+		t.Errorf("pending after pruning every run = %+v", got)
+	}
+
 	if err := s.CloseIntent(ctx, 999999, OutcomeSaved, "", at(3)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("close of a missing intent = %v, want ErrNotFound", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/record"
 	"github.com/qosagent/qosagent/inventory"
 )
 
@@ -18,11 +19,11 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Read every switch in scope and report drift from the policy (writes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return a.skipAll("audit", false, sws, format, err)
 			}
@@ -41,13 +42,14 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
-			if err := rec.loadPending(ctx, sws); err != nil {
+			if err := rec.LoadPending(ctx, sws); err != nil {
 				// Without it an unsaved switch may look compliant: say so.
 				a.log.Error("audit cannot tell switches left unsaved by earlier runs", "err", err)
 			}
-			eng.Result = rec.record
-			if rec.store != nil {
-				eng.Journal, eng.Unsaved = rec, rec.unsaved
+			eng.Result = rec.Record
+			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
+			if store != nil {
+				eng.Unsaved = rec.Unsaved
 			}
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
@@ -63,7 +65,7 @@ func (a *app) applyCommand() *cobra.Command {
 		Short: "Bring switches in scope to the policy: plan, back up, write, verify, roll back on failure, save",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
@@ -73,7 +75,7 @@ func (a *app) applyCommand() *cobra.Command {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}
 			dry := a.v.GetBool("dry-run")
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return a.skipAll("apply", dry, sws, format, err)
 			}
@@ -99,14 +101,14 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return a.skipAll("apply", dry, sws, format, failed(err))
 			}
-			if err := rec.loadPending(ctx, sws); err != nil {
+			if err := rec.LoadPending(ctx, sws); err != nil {
 				// Intents cannot be read, so they cannot be written
 				// either: no write without its intent.
 				return a.skipAll("apply", dry, sws, format, failed(err))
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			eng.Backups, eng.Result = rec, rec.Record
 			if store != nil {
-				eng.Journal, eng.Unsaved = rec, rec.unsaved
+				eng.Journal, eng.Unsaved = rec, rec.Unsaved
 			}
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
@@ -122,20 +124,26 @@ func (a *app) applyCommand() *cobra.Command {
 	return cmd
 }
 
-// finishRun writes the report, the history and, for the fleet commands
-// that have --prom-textfile, the metrics; and sets the exit code. A restore
-// of one switch must not replace an audit's metrics with its own, even when
-// prom-textfile comes from the environment or the config file.
-func (a *app) finishRun(rec *recorder, rep *agent.Report, format string, withMetrics bool) error {
+// finishRun writes the metrics (for the fleet commands that have
+// --prom-textfile) and the report, sets the exit code and then closes the
+// run in the history with that same code, so the history says what the
+// process returned. A restore of one switch must not replace an audit's
+// metrics with its own, even when prom-textfile comes from the environment
+// or the config file.
+func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
 	a.exitCode = rep.ExitCode()
-	rec.finish(rep, a.exitCode)
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
-		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.started, Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
+		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
 			a.log.Error("write metrics", "path", path, "err", err)
 			a.exitCode = max(a.exitCode, exitFailed)
 		}
 	}
-	return a.writeReport(rep, format)
+	err := a.writeReport(rep, format)
+	if err != nil {
+		a.exitCode = exitFailed
+	}
+	rec.Finish(rep, a.exitCode)
+	return err
 }
 
 // skipAll prints the report of a run stopped before it contacted any
@@ -166,6 +174,7 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
 	fs.Duration("patience", 0, "budget of the re-reads that settle a write, rollback or save whose answer was late or lost (0: the inventory's patience, default 1m)")
 	fs.Duration("save-timeout", 0, "bound of one save to the startup config (0: the inventory's save_timeout, else the platform's, default 2m)")
+	fs.Bool("summary", false, "print only the counts per site and overall (table and json), not every switch")
 	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }
 
