@@ -113,7 +113,7 @@ func TestSettleUnknownOutcomes(t *testing.T) {
 	refused := fmt.Errorf("SET refused: %w", vendors.ErrRefused)
 	tests := []struct {
 		name   string
-		sw     scripted
+		sw     *scripted
 		status Status
 		end    string // "target", "backup" or "half"
 		saved  bool
@@ -121,31 +121,31 @@ func TestSettleUnknownOutcomes(t *testing.T) {
 		out    Outcome
 		saves  int // Save calls; -1: any
 	}{
-		{name: "write answered late but landed", sw: scripted{writes: []writeStep{{-1, errNoAnswer}}},
+		{name: "write answered late but landed", sw: &scripted{writes: []writeStep{{-1, errNoAnswer}}},
 			status: StatusChanged, end: "target", saved: true, out: OutcomeSaved, saves: 1},
-		{name: "write lost, switch at its backup", sw: scripted{writes: []writeStep{{0, errNoAnswer}}},
+		{name: "write lost, switch at its backup", sw: &scripted{writes: []writeStep{{0, errNoAnswer}}},
 			status: StatusError, end: "backup", errHas: []string{"write:", "switch unchanged"}, out: OutcomeRestored},
-		{name: "write refused half-way", sw: scripted{writes: []writeStep{{1, refused}, {-1, nil}}},
+		{name: "write refused half-way", sw: &scripted{writes: []writeStep{{1, refused}, {-1, nil}}},
 			status: StatusError, end: "backup", errHas: []string{"refused", "rolled back to backup (1 edits undone)"}, out: OutcomeRestored},
-		{name: "half written, rollback answer lost", sw: scripted{writes: []writeStep{{1, errNoAnswer}, {-1, errNoAnswer}}},
+		{name: "half written, rollback answer lost", sw: &scripted{writes: []writeStep{{1, errNoAnswer}, {-1, errNoAnswer}}},
 			status: StatusError, end: "backup", errHas: []string{"rolled back to backup", "the rollback's answer was lost"}, out: OutcomeRestored},
-		{name: "half written, rollback loses a row once", sw: scripted{writes: []writeStep{{2, errNoAnswer}, {1, nil}, {-1, nil}}},
+		{name: "half written, rollback loses a row once", sw: &scripted{writes: []writeStep{{2, errNoAnswer}, {1, nil}, {-1, nil}}},
 			status: StatusError, end: "backup", errHas: []string{"rolled back to backup (2 edits undone)"}, out: OutcomeRestored},
-		{name: "unreadable after the write", sw: scripted{reads: []error{nil, errNoAnswer}, writes: []writeStep{{-1, errNoAnswer}}},
+		{name: "unreadable after the write", sw: &scripted{reads: []error{nil, errNoAnswer}, writes: []writeStep{{-1, errNoAnswer}}},
 			status: StatusError, end: "target", errHas: []string{"cannot read the switch", "no full read in", "may be half-written"}, out: OutcomeInDoubt},
-		{name: "read-back late, then the switch answers", sw: scripted{reads: []error{nil, errNoAnswer, errNoAnswer, nil}},
+		{name: "read-back late, then the switch answers", sw: &scripted{reads: []error{nil, errNoAnswer, errNoAnswer, nil}},
 			status: StatusChanged, end: "target", saved: true, out: OutcomeSaved, saves: 1},
-		{name: "save answer lost, asked again", sw: scripted{saves: []error{errNoAnswer, nil}},
+		{name: "save answer lost, asked again", sw: &scripted{saves: []error{errNoAnswer, nil}},
 			status: StatusChanged, end: "target", saved: true, out: OutcomeSaved, saves: 2},
-		{name: "save refused: not asked again", sw: scripted{saves: []error{fmt.Errorf("flash full: %w", vendors.ErrSave)}},
+		{name: "save refused: not asked again", sw: &scripted{saves: []error{fmt.Errorf("flash full: %w", vendors.ErrSave)}},
 			status: StatusError, end: "target", errHas: []string{"saving to startup config failed", "flash full"}, out: OutcomeUnsaved, saves: 1},
-		{name: "save never answers", sw: scripted{saves: []error{errNoAnswer}},
+		{name: "save never answers", sw: &scripted{saves: []error{errNoAnswer}},
 			status: StatusError, end: "target", errHas: []string{"saving to startup config failed", "tries"}, out: OutcomeUnsaved, saves: -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sw := &tc.sw
+			sw := tc.sw
 			sw.st = gs110tpFactory()
 			before := sw.st.Clone()
 			target, err := Target(DefaultPolicy(), before)
