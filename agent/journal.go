@@ -14,7 +14,7 @@ import (
 // ended. A process killed between the write and the save leaves its intent
 // open, and the next run learns (through Engine.Unsaved, from the intents
 // still standing, see Pending) that the switch's running config may not be
-// what it boots with. The history implements it.
+// what it boots with. agent/record.Recorder keeps it in the history.
 type Journal interface {
 	// Begin records an intent; the transaction writes nothing when it fails.
 	Begin(ctx context.Context, in Intent) (id int64, err error)
@@ -26,7 +26,7 @@ type Journal interface {
 type Intent struct {
 	Site, Switch, Vendor, Address string
 	Backup                        vendors.State  // the state before the write
-	Plan                          vendors.Change // the edits to write (empty: a save only)
+	Plan                          vendors.Change // the edits to write (only Save: a save alone)
 }
 
 // Outcome is how a transaction ended, as the journal keeps it.
