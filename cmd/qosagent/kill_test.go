@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/internal/clisim"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/sim"
@@ -131,6 +132,15 @@ func TestUnsavedSwitchIsSavedByTheNextApply(t *testing.T) {
 	if s.DSCPMap()[46] != 3 || s.Saved() {
 		t.Fatalf("EF on queue %d, saved %v: want written and unsaved", s.DSCPMap()[46], s.Saved())
 	}
+	// history --pending names the switch and the run that left it unsaved.
+	code, out, _ = qosagent(t, nil, "history", "--history", db, "--pending", "--format", "json")
+	var pending []history.Intent
+	if err := json.Unmarshal([]byte(out), &pending); err != nil || code != agent.ExitOK {
+		t.Fatalf("history --pending: exit %d, %v\n%s", code, err, out)
+	}
+	if len(pending) != 1 || pending[0].Switch != "lab-sw1" || pending[0].RunID != 1 || pending[0].Outcome != history.OutcomeUnsaved {
+		t.Fatalf("history --pending = %+v", pending)
+	}
 	code, out, _ = qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json")
 	var rep agent.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
@@ -146,6 +156,12 @@ func TestUnsavedSwitchIsSavedByTheNextApply(t *testing.T) {
 	}
 	if code, out, _ := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
 		t.Fatalf("audit after the save: exit %d\n%s", code, out)
+	}
+	if _, out, _ := qosagent(t, nil, "history", "--history", db, "--pending", "--format", "json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("history --pending after the save = %s, want []", out)
+	}
+	if code, out, _ := qosagent(t, nil, "history", "--history", db, "--pending", "--format", "table"); code != agent.ExitOK || !strings.Contains(out, "RUN") {
+		t.Fatalf("history --pending table: exit %d\n%s", code, out)
 	}
 }
 
