@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,15 @@ func TestKilledApplyIsSettledByTheNextRuns(t *testing.T) {
 			if code, out, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
 				t.Fatalf("audit after the settling apply: exit %d\n%s\n%s", code, out, errOut)
 			}
+			left, said := "backup (nothing written)", "drift (the policy's findings)"
+			if tc.written {
+				left, said = "target, unsaved", "drift, saved rule: in-doubt, run 1"
+			}
+			point := map[string]string{"set-applied-answer-pending": "its SET, applied, waits for its answer", "reading-back": "reading back"}[tc.name]
+			if point == "" {
+				point = tc.name
+			}
+			killRow(t, point, "netgear-gs110tp", left, said)
 		})
 	}
 }
@@ -255,5 +265,26 @@ func TestKilledCLIApplyDuringSave(t *testing.T) {
 	}
 	if code, out, _ := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitOK {
 		t.Fatalf("audit after the settling apply: exit %d\n%s", code, out)
+	}
+	killRow(t, "saving", "cisco-ios", "target, unsaved", "drift, saved rule: the startup config differs")
+}
+
+// killRow adds a row to the SIGKILL table of the fault matrix when
+// QOSAGENT_FAULT_MATRIX names it (bench/faults.sh): where the killed run
+// left the switch, what the next audit said, and that the next apply left
+// it at its target and saved (the test fails otherwise).
+func killRow(t *testing.T, point, vendor, left, audit string) {
+	t.Helper()
+	path := os.Getenv("QOSAGENT_FAULT_MATRIX")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("fault matrix: %v", err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "| while %s | %s | %s | %s ✓ | target+saved ✓ |\n", point, vendor, left, audit); err != nil {
+		t.Fatalf("fault matrix: %v", err)
 	}
 }
