@@ -36,13 +36,6 @@ type Options struct {
 	// as a stacked or stackable Catalyst 2960S/2960X/3750 does, instead of
 	// GigabitEthernet0/N.
 	StackPorts bool
-	// AllStrictFactory gives cisco-sb its real factory scheduler: every
-	// queue strict, and no priority-queue line in the running config (it
-	// prints only when the count differs from the default). Without it, and
-	// with 4 queues, the factory has no strict queue and the running config
-	// always prints "priority-queue out num-of-queues N", as this simulator
-	// did before. Queues 8 implies it.
-	AllStrictFactory bool
 	// NoMinBandwidth and NoMaxBandwidth drop the Min. and Max. Bandwidth
 	// columns from netgear-fastpath's "show interfaces cos-queue", as on
 	// platforms without those features.

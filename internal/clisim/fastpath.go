@@ -78,8 +78,8 @@ func fastpathDialect(o Options) (*dialect, error) {
 	default:
 		return nil, fmt.Errorf("a FASTPATH switch here has 4 or 7 traffic classes, not %d", o.Queues)
 	}
-	if o.StackPorts || o.AllStrictFactory {
-		return nil, fmt.Errorf("options StackPorts and AllStrictFactory are not for netgear-fastpath")
+	if o.StackPorts {
+		return nil, fmt.Errorf("option StackPorts is not for netgear-fastpath")
 	}
 	top := strconv.Itoa(v.queues - 1)
 	queues := "<0-" + top + ">*" + strconv.Itoa(v.queues)

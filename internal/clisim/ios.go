@@ -76,8 +76,8 @@ func iosDialect(o Options) (*dialect, error) {
 	if o.Queues != 0 && o.Queues != 4 {
 		return nil, fmt.Errorf("a Catalyst has 4 egress queues, not %d", o.Queues)
 	}
-	if o.AllStrictFactory || o.NoMinBandwidth || o.NoMaxBandwidth {
-		return nil, fmt.Errorf("options AllStrictFactory, NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
+	if o.NoMinBandwidth || o.NoMaxBandwidth {
+		return nil, fmt.Errorf("options NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
 	}
 	prefix := iosPortPrefix(o.StackPorts)
 	return &dialect{

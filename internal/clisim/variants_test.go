@@ -22,7 +22,7 @@ var variantCases = []variantCase{
 	{dialect: "cisco-sb", name: "default", shows: []string{"show version", "show startup-config"}},
 	{dialect: "cisco-sb", name: "8-queue", opts: Options{Queues: 8},
 		shows: []string{"show version", "show qos map dscp-queue", "show qos interface queuing", "show running-config"}},
-	{dialect: "cisco-sb", name: "all-strict-port-untrusted", opts: Options{AllStrictFactory: true},
+	{dialect: "cisco-sb", name: "port-untrusted",
 		setup: []step{{"interface gi1/0/5", "sb1(config-if)#"}, {"no qos trust", "sb1(config-if)#"}, {"end", "sb1#"}},
 		shows: []string{"show running-config"}},
 	{dialect: "netgear-fastpath", name: "default", shows: []string{"show version", "show startup-config"}},

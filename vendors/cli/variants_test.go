@@ -31,8 +31,12 @@ func TestVariantsAuditApplyAudit(t *testing.T) {
 			func(c *clisim.Config) { c.Ifaces[4].Trust = "dot1p" }, "0/5"},
 		{"sb-8-queues", "cisco-sb", clisim.Options{Queues: 8}, 8,
 			func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, "GigabitEthernet1/0/5"},
-		{"sb-all-strict-factory", "cisco-sb", clisim.Options{AllStrictFactory: true}, 4,
+		{"sb-factory", "cisco-sb", clisim.Options{}, 4,
 			func(c *clisim.Config) { c.Ifaces[5].Trust = "untrusted" }, "GigabitEthernet1/0/6"},
+		// An admin's "priority-queue out num-of-queues 0" (all weighted):
+		// apply writes the scheduler line back to one strict queue.
+		{"sb-weighted", "cisco-sb", clisim.Options{}, 4,
+			func(c *clisim.Config) { c.StrictN = 0 }, "global"},
 		{"ios-stack", "cisco-ios", clisim.Options{StackPorts: true}, 1,
 			func(c *clisim.Config) { c.Ports[4].Trust = "" }, "GigabitEthernet1/0/5"},
 	}
