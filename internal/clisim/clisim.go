@@ -81,12 +81,21 @@ type Iface struct {
 	// "untrusted" after "no qos trust", "" when trusted (the default,
 	// following the global trust mode).
 	Trust string `json:"trust,omitempty"`
+	// Strict is a netgear-fastpath interface's own scheduler, one flag
+	// per traffic class ("cos-queue strict" in Interface Config); nil when
+	// it follows the global one. Always nil on cisco-sb.
+	Strict []bool `json:"strict,omitempty"`
 }
 
 func (c Config) clone() Config {
 	c.Ports = append([]Port(nil), c.Ports...)
 	c.Strict = append([]bool(nil), c.Strict...)
 	c.Ifaces = append([]Iface(nil), c.Ifaces...)
+	for i := range c.Ifaces {
+		if c.Ifaces[i].Strict != nil {
+			c.Ifaces[i].Strict = append([]bool(nil), c.Ifaces[i].Strict...)
+		}
+	}
 	return c
 }
 

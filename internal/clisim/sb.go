@@ -79,7 +79,7 @@ func (v sbVariant) validate(c Config) error {
 		return fmt.Errorf("%d interfaces, want %d", len(c.Ifaces), sbPorts)
 	}
 	for i, f := range c.Ifaces {
-		if f.Name != fmt.Sprintf("GigabitEthernet1/0/%d", i+1) || f.Trust != "" && f.Trust != "untrusted" {
+		if f.Name != fmt.Sprintf("GigabitEthernet1/0/%d", i+1) || f.Trust != "" && f.Trust != "untrusted" || f.Strict != nil {
 			return fmt.Errorf("bad interface %+v", f)
 		}
 	}
