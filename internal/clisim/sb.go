@@ -4,23 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// sbFactoryQueue is the 4-queue default of a Cisco small business switch
-// (SG200 administration guide, DSCP to queue table): 0-15 1, 16-23 2,
-// 24-39 3, 40-47 4, 48-63 3.
-func sbFactoryQueue(dscp int) int {
-	switch {
-	case dscp < 16:
-		return 1
-	case dscp < 24:
-		return 2
-	case dscp >= 40 && dscp < 48:
-		return 4
-	default:
-		return 3
-	}
-}
+	"github.com/qosagent/qosagent/vendors/factory"
+)
 
 // sbFactoryQueue8 is the simulator's 8-queue default. No source at hand
 // gives the 8-queue table, so this is an assumption: the class selector
@@ -40,7 +26,7 @@ func (v sbVariant) factoryQueue(dscp int) int {
 	if v.queues == 8 {
 		return sbFactoryQueue8(dscp)
 	}
-	return sbFactoryQueue(dscp)
+	return factory.SmallBusiness4(dscp)
 }
 
 // factoryStrict is the factory "priority-queue out num-of-queues" count:

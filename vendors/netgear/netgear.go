@@ -34,7 +34,7 @@ const maxSetVarbinds = gosnmp.MaxOids
 // clients (see clientPool); Open alone makes adapters that do not.
 func Platform() vendors.Platform {
 	pool := &clientPool{}
-	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Factory: factoryModel(), Open: func(sw inventory.Switch) (vendors.Adapter, error) {
 		return open(sw, pool)
 	}}
 }
