@@ -1,6 +1,10 @@
 package netgear
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gosnmp/gosnmp"
+)
 
 func TestOIDLess(t *testing.T) {
 	tests := []struct {
@@ -19,6 +23,19 @@ func TestOIDLess(t *testing.T) {
 	for _, tt := range tests {
 		if got := oidLess(tt.a, tt.b); got != tt.want {
 			t.Errorf("oidLess(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// int64Value reads every value as gosnmp.ToBigInt does, which it replaces
+// on the read path to spare a big.Int per row.
+func TestInt64ValueIsToBigInt(t *testing.T) {
+	for _, v := range []any{0, 7, -1, int8(-8), int16(300), int32(-70000), int64(1) << 40, uint(5), ^uint(0),
+		uint8(255), uint16(65535), uint32(1) << 31, uint64(1) << 62, ^uint64(0), "42", "x", nil, []byte{1}, 3.5} {
+		got, ok := int64Value(v)
+		b := gosnmp.ToBigInt(v)
+		if ok != b.IsInt64() || ok && got != b.Int64() {
+			t.Errorf("int64Value(%#v) = %d, %v; gosnmp.ToBigInt gives %s", v, got, ok, b)
 		}
 	}
 }
