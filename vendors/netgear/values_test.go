@@ -1,9 +1,13 @@
 package netgear
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/qosagent/qosagent/mibs"
 )
 
 func TestOIDLess(t *testing.T) {
@@ -36,6 +40,39 @@ func TestInt64ValueIsToBigInt(t *testing.T) {
 		b := gosnmp.ToBigInt(v)
 		if ok != b.IsInt64() || ok && got != b.Int64() {
 			t.Errorf("int64Value(%#v) = %d, %v; gosnmp.ToBigInt gives %s", v, got, ok, b)
+		}
+	}
+}
+
+// The shared OID lists are rebuilt when the interfaces or the focus
+// differ, and name every row of every interface in order.
+func TestOIDListsShared(t *testing.T) {
+	c := &oidLists{}
+	root := mibs.AgentCosMapIpDscpTrafficClass
+	want := func(ifaces []string, focus []int) []string {
+		var out []string
+		for _, i := range ifaces {
+			for _, d := range focus {
+				out = append(out, fmt.Sprintf("%s.%s.%d", root, i, d))
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		ifaces []string
+		focus  []int
+	}{
+		{[]string{"1", "2", "10"}, []int{46, 0}},
+		{[]string{"1", "2", "10"}, []int{46, 0}},
+		{[]string{"1", "2", "11"}, []int{46, 0}},
+		{[]string{"1", "2", "11"}, []int{46, 34}},
+		{[]string{"1"}, allDSCP},
+	} {
+		if got, w := c.get(tc.ifaces, tc.focus), want(tc.ifaces, tc.focus); !slices.Equal(got, w) {
+			t.Errorf("%v %v: %q, want %q", tc.ifaces, tc.focus, got, w)
+		}
+		if got, w := (*oidLists)(nil).get(tc.ifaces, tc.focus), want(tc.ifaces, tc.focus); !slices.Equal(got, w) {
+			t.Errorf("unshared %v %v: %q, want %q", tc.ifaces, tc.focus, got, w)
 		}
 	}
 }
