@@ -52,6 +52,10 @@ func TestVariantsAuditApplyAudit(t *testing.T) {
 					t.Errorf("port 0/7 scheduler after apply %v, want its own with queue 3 strict", got)
 				}
 			}},
+		// A port whose own scheduler turned the global strict queue off
+		// ("no cos-queue strict 3" in its Interface Config).
+		{"fastpath-port-no-strict", "netgear-fastpath", clisim.Options{}, 3,
+			func(c *clisim.Config) { c.Ifaces[6].Strict = []bool{false, false, false, false} }, "0/7", nil},
 		{"ios-stack", "cisco-ios", clisim.Options{StackPorts: true}, 1,
 			func(c *clisim.Config) { c.Ports[4].Trust = "" }, "GigabitEthernet1/0/5", nil},
 	}
