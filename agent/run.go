@@ -40,6 +40,10 @@ type Engine struct {
 	// and apply saves the switch.
 	Unsaved func(site, switchName string) string
 	Now     func() time.Time
+	// AuditCommands makes audits list, for each switch apply would change,
+	// the exact commands it would send (apply and dry runs always do):
+	// for change tickets, at a cost in memory a fleet-wide audit need not pay.
+	AuditCommands bool
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -241,10 +245,13 @@ func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	}
 	// What apply would do. A switch apply would change is never called
 	// compliant, whatever the rules say.
-	if _, ch, err := plan(e.Policy, st); err == nil {
+	if target, ch, err := plan(e.Policy, st); err == nil {
 		res.setChange(ch)
 		if !ch.Empty() {
 			res.Status = StatusDrift
+			if e.AuditCommands {
+				e.preview(a, res, ch, st, target)
+			}
 		}
 	}
 	return nil

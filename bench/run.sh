@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fleet-scale benchmark harness (issue #5). Builds qosagent and a lab server,
+# Fleet-scale benchmark harness. Builds qosagent and a lab server,
 # serves simulated fleets on loopback with a simulated RTT, audits them with
 # `qosagent audit --format json` under /usr/bin/time at several
 # concurrencies, runs the net-snmp baseline (snmpbulkget + snmpbulkwalk per

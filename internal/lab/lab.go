@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosnmp/gosnmp"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/qosagent/qosagent/internal/clisim"
@@ -51,7 +52,13 @@ type Config struct {
 	// FASTPATH, 8-queue small business, stacked Catalyst port names, ...);
 	// a dialect not named runs its default variant.
 	CLIVariants map[string]clisim.Options
+	// SNMPVersion is "2c" (the default when empty: a community) or "3":
+	// the GS110TPs then answer only an SNMPv3 user at authPriv (SHA, AES).
+	SNMPVersion string
 }
+
+// V3User is the SNMPv3 user name of a lab started with SNMPVersion "3".
+const V3User = "qosagent-lab"
 
 // pacing picks the inventory's timeouts and retries for the lab's RTTs and
 // loss, so that a slow or lossy lab is still read: an SNMP timeout of at
@@ -87,6 +94,8 @@ type Lab struct {
 	community   string
 	password    string
 	enable      string
+	authPass    string // SNMPv3
+	privPass    string
 }
 
 func randomSecret(prefix string) (string, error) {
@@ -103,20 +112,28 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 {
 		return nil, fmt.Errorf("lab needs at least one switch")
 	}
+	if cfg.SNMPVersion != "" && cfg.SNMPVersion != "2c" && cfg.SNMPVersion != "3" {
+		return nil, fmt.Errorf("lab: SNMP version %q: expected 2c or 3", cfg.SNMPVersion)
+	}
 	if cfg.RTT < 0 || !(cfg.Loss >= 0 && cfg.Loss <= 1) || cfg.Sites < 0 {
 		return nil, fmt.Errorf("lab: RTT %s, loss %v, sites %d: expected RTT >= 0, loss in 0..1, sites >= 0", cfg.RTT, cfg.Loss, cfg.Sites)
 	}
 	l := &Lab{cfg: cfg, Switches: make([]*sim.GS110TP, 0, cfg.SNMP), snmp: make([]*sim.Server, 0, cfg.SNMP)}
 	var err error
-	for _, s := range []*string{&l.community, &l.password, &l.enable} {
+	for _, s := range []*string{&l.community, &l.password, &l.enable, &l.authPass, &l.privPass} {
 		if *s, err = randomSecret("lab-"); err != nil {
 			return nil, err
 		}
 	}
 	for i := 1; i <= cfg.SNMP; i++ {
 		sw := sim.NewGS110TP(fmt.Sprintf("lab-sw%d", i))
-		srv, err := sim.ListenSNMP(ctx, "127.0.0.1:0", sw, sim.ServerConfig{Community: l.community,
-			RTT: cfg.rttOf(i - 1), Loss: cfg.Loss, Seed: cfg.Seed + uint64(i-1)})
+		sc := sim.ServerConfig{Community: l.community, RTT: cfg.rttOf(i - 1), Loss: cfg.Loss, Seed: cfg.Seed + uint64(i-1)}
+		if cfg.SNMPVersion == "3" {
+			sc.Community = ""
+			sc.V3 = &sim.V3User{UserName: V3User, AuthProtocol: gosnmp.SHA, AuthPassphrase: l.authPass,
+				PrivProtocol: gosnmp.AES, PrivPassphrase: l.privPass}
+		}
+		srv, err := sim.ListenSNMP(ctx, "127.0.0.1:0", sw, sc)
 		if err != nil {
 			l.Close()
 			return nil, fmt.Errorf("start simulated switch %d: %w", i, err)
@@ -198,6 +215,9 @@ func (l *Lab) WriteInventory(path string) error {
 	}
 	base := strings.TrimSuffix(abs, filepath.Ext(abs))
 	files := map[string]string{".community": l.community, ".password": l.password, ".enable": l.enable}
+	if l.cfg.SNMPVersion == "3" {
+		files = map[string]string{".auth": l.authPass, ".priv": l.privPass, ".password": l.password, ".enable": l.enable}
+	}
 	for ext, secret := range files {
 		if err := fsutil.WriteAtomic(base+ext, []byte(secret+"\n"), 0o600); err != nil {
 			return err
@@ -213,8 +233,13 @@ func (l *Lab) WriteInventory(path string) error {
 	name := filepath.Base(base)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by `qosagent lab`: %d simulated GS110TPs (SNMP) and %d CLI switches (SSH) on loopback.\n", len(l.snmp), len(l.ssh))
-	b.WriteString("defaults:\n  snmp:\n    version: \"2c\"\n")
-	fmt.Fprintf(&b, "    community_file: %s.community\n", name)
+	if l.cfg.SNMPVersion == "3" {
+		b.WriteString("defaults:\n  snmp:\n    version: \"3\"\n")
+		fmt.Fprintf(&b, "    username: %s\n    auth_protocol: SHA\n    auth_passphrase_file: %s.auth\n    priv_protocol: AES\n    priv_passphrase_file: %s.priv\n", V3User, name, name)
+	} else {
+		b.WriteString("defaults:\n  snmp:\n    version: \"2c\"\n")
+		fmt.Fprintf(&b, "    community_file: %s.community\n", name)
+	}
 	snmpTimeout, retries, sshTimeout := l.cfg.pacing()
 	fmt.Fprintf(&b, "    timeout: %s\n    retries: %d\n", snmpTimeout, retries)
 	b.WriteString("  ssh:\n    username: lab\n")
