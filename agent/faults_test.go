@@ -246,11 +246,16 @@ type faultCase struct {
 
 // failLine is a config line of the plan, late in it, per dialect: the map
 // lines go in before it.
-var failLine = map[string]string{"cisco-ios": "mls qos trust", "cisco-sb": "priority-queue", "netgear-fastpath": "classofservice trust"}
+var failLine = map[string]string{"cisco-ios": "mls qos trust", "cisco-sb": "qos trust", "netgear-fastpath": "classofservice trust"}
 
 // promptLine is the same late config line, spelt so that no show command
 // of the read contains it.
-var promptLine = map[string]string{"cisco-ios": "mls qos trust dscp", "cisco-sb": "priority-queue out num", "netgear-fastpath": "classofservice trust ip-dscp"}
+var promptLine = map[string]string{"cisco-ios": "mls qos trust dscp", "cisco-sb": "qos trust dscp", "netgear-fastpath": "classofservice trust ip-dscp"}
+
+// cutAfter is a number of config lines that every dialect's plan from the
+// lab's factory state outlasts (a small business switch starts all strict,
+// so its plan is only two lines and "end").
+var cutAfter = map[string]int{"cisco-ios": 2, "cisco-sb": 1, "netgear-fastpath": 2}
 
 var saveCommand = map[string]string{"cisco-ios": "copy running-config", "cisco-sb": "write memory", "netgear-fastpath": "write memory"}
 
@@ -319,12 +324,12 @@ var faultCases = []faultCase{
 	// CLI, on one switch of each dialect.
 	{name: "cli/invalid-input-mid-session", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{FailCommand: failLine[s.Dialect()]}) },
 		wantErr: []string{"refused", "% Invalid input", "rolled back to backup"}, end: atBackup},
-	{name: "cli/cut-after-2-lines-once", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: 2, DropOnce: true}) },
+	{name: "cli/cut-mid-plan-once", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: cutAfter[s.Dialect()], DropOnce: true}) },
 		wantErr: []string{"connection closed", "rolled back to backup"}, end: atBackup},
-	{name: "cli/cut-after-2-lines-always", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: 2}) },
+	{name: "cli/cut-mid-plan-always", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: cutAfter[s.Dialect()]}) },
 		wantErr: []string{"connection closed"}, end: atBackup, half: true},
 	{name: "cli/cut-after-5-lines-always", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: 5}) },
-		// A cisco-sb plan is three lines and "end": it never reaches the cut.
+		// A cisco-sb plan is two lines and "end": it never reaches the cut.
 		mayRecover: true, wantErr: []string{"connection closed"}, end: atEither, half: true},
 	{name: "cli/unexpected-prompt-every-config-line", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{UnexpectedPrompt: reloadQuestion}) },
 		wantErr: []string{"never answered", "still at its backup"}, end: atBackup},

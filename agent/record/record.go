@@ -217,7 +217,14 @@ func (r *Recorder) writeLoop() {
 		batch := r.pending
 		r.pending = nil
 		r.mu.Unlock()
-		r.write(batch)
+		// A writer that fell behind stores what piled up in Batch-sized
+		// transactions: one multi-row INSERT stays within what a remote
+		// database takes in one round trip and one timeout.
+		for len(batch) > 0 {
+			n := min(len(batch), Batch)
+			r.write(batch[:n])
+			batch = batch[n:]
+		}
 		if last {
 			return
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors/factory"
 )
 
 // Sizes of a GS110TP: eight copper and two SFP ports, four queues.
@@ -29,14 +30,10 @@ const (
 	numDSCP   = 64
 )
 
-// factoryQueue is the 4-queue FASTPATH default: the 802.1D traffic-class
-// table applied to the IP precedence (dscp>>3).
-var factoryQueue = [8]uint8{1, 0, 0, 1, 2, 2, 3, 3}
-
 // FactoryQueue is the traffic class a 4-queue FASTPATH switch (a GS110TP,
-// a NetGear managed switch) gives dscp out of the box; the CLI simulator
-// and the snmpsim data generator use it too.
-func FactoryQueue(dscp int) int { return int(factoryQueue[dscp>>3]) }
+// a NetGear managed switch) gives dscp out of the box (factory.FASTPATH4);
+// the CLI simulator and the snmpsim data generator use it too.
+func FactoryQueue(dscp int) int { return factory.FASTPATH4(dscp) }
 
 // config is what agentSaveConfig copies to NVRAM. It is a plain value so
 // that the running and startup copies compare with ==.
@@ -50,7 +47,7 @@ func factoryConfig() config {
 	var c config
 	for i := range c.dscp {
 		for d := range c.dscp[i] {
-			c.dscp[i][d] = factoryQueue[d>>3]
+			c.dscp[i][d] = uint8(factory.FASTPATH4(d))
 		}
 		c.trust[i] = mibs.TrustModeTrustDot1p
 	}

@@ -28,7 +28,7 @@ func Platforms(opts Options) ([]vendors.Platform, error) {
 	cache := &sshconn.Cache{} // known_hosts and keys parsed once per run, not per switch
 	var ps []vendors.Platform
 	for _, d := range ds {
-		ps = append(ps, vendors.Platform{Name: d.Name, Transport: inventory.TransportSSH,
+		ps = append(ps, vendors.Platform{Name: d.Name, Transport: inventory.TransportSSH, Factory: d.factory,
 			Open: func(sw inventory.Switch) (vendors.Adapter, error) {
 				return &Adapter{d: d, sw: sw, opts: opts, cache: cache}, nil
 			}})
