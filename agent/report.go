@@ -110,22 +110,9 @@ type Report struct {
 }
 
 func (r *Report) summarize() {
-	s := Summary{Switches: len(r.Switches)}
+	var s Summary
 	for _, sw := range r.Switches {
-		switch sw.Status {
-		case StatusCompliant:
-			s.Compliant++
-		case StatusDrift:
-			s.Drift++
-		case StatusError:
-			s.Error++
-		case StatusChanged:
-			s.Changed++
-		case StatusPlanned:
-			s.Planned++
-		case StatusSkipped:
-			s.Skipped++
-		}
+		s.add(sw.Status)
 	}
 	r.Summary = s
 }
