@@ -83,7 +83,11 @@ func (e *Engine) Apply(ctx context.Context, sws []inventory.Switch, dryRun bool)
 // (backup of the current state, write, verify, rollback, save).
 func (e *Engine) Restore(ctx context.Context, sw inventory.Switch, backup vendors.State, dryRun bool) *Report {
 	return e.run(ctx, "restore", dryRun, []inventory.Switch{sw}, func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
-		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return backup, nil }, false, dryRun)
+		// The backup's unsaved note says how the switch stood when it was
+		// taken; the restore's target is its settings, saved.
+		target := backup
+		target.Unsaved = ""
+		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return target, nil }, false, dryRun)
 	})
 }
 
