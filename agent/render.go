@@ -209,7 +209,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, c := range r.Policy.Classes {
 		head = append(head, classColumn(c)+"_queue")
 	}
-	head = append(head, "order", "findings", "changes", "commands", "error")
+	head = append(head, "order", "findings", "changes", "commands", "error", "error_class", "reason")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			row = append(row, q)
 		}
 		row = append(row, string(s.Order), strconv.Itoa(len(s.Findings)), strconv.Itoa(s.ChangeCount()),
-			strings.Join(s.Commands, "\n"), s.Error)
+			strings.Join(s.Commands, "\n"), s.Error, s.ErrorClass, s.Reason)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
