@@ -23,6 +23,11 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) (Pruned, error) 
 		return p, fmt.Errorf("history: prune: %w", err)
 	}
 	defer tx.Rollback()
+	if s.d.lockResults != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockResults); err != nil {
+			return p, fmt.Errorf("history: prune: lock results: %w", err)
+		}
+	}
 	old := `FROM runs WHERE started_at < ? AND id NOT IN (` + keptRuns + `)`
 	counts := []struct {
 		n     *int64
