@@ -226,7 +226,10 @@ func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 			rep.Modalities = append(rep.Modalities, ms)
 		}
 	}
-	if matched == 0 {
+	switch {
+	case a.packets == 0:
+		rep.Warnings = append(rep.Warnings, "the capture holds no packets: it says nothing about how endpoints mark (capture during a call, on an interface the media crosses)")
+	case matched == 0:
 		rep.Warnings = append(rep.Warnings, "no flow matches a modality of the policy: this capture says nothing about how endpoints mark (capture during a call, on an interface the media crosses)")
 	}
 	n := rep.Skipped.CutShort
