@@ -407,3 +407,39 @@ func TestFixes(t *testing.T) {
 		t.Error("an ok flow has a fix")
 	}
 }
+
+// TestFlowTableBound: a capture with more flows than the table holds (a
+// scan: one flow a packet) keeps the flows it has, counts the packets of
+// the others as unchecked, and exits 2 (incomplete), whatever it found.
+func TestFlowTableBound(t *testing.T) {
+	var ps []pkt
+	for i := range 8 {
+		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6000, dport: 6016, dscp: 46})
+		ps = append(ps, pkt{src: "10.0.0.66", dst: "10.0.0.9", sport: 40000 + i, dport: 80 + i, tcp: true})
+	}
+	path := writeCapture(t, t.TempDir(), "scan.pcap", layers.LinkTypeEthernet, false, ps)
+	rep := checkFile(t, path, testPolicy(), Options{MaxFlows: 3})
+	if rep.Summary.Packets != 16 || rep.Summary.Flows != 3 || rep.Skipped.Untracked != 6 {
+		t.Fatalf("summary %+v, skipped %+v", rep.Summary, rep.Skipped)
+	}
+	if f := rep.Flows[0]; f.Modality != "audio" || f.Packets != 8 || f.Status != StatusOK {
+		t.Errorf("the audio flow, tracked first, lost packets: %+v", f)
+	}
+	if rep.ExitCode() != ExitIncomplete {
+		t.Errorf("exit %d, want %d", rep.ExitCode(), ExitIncomplete)
+	}
+	table := string(render(t, rep, true))
+	for _, want := range []string{"6 packets NOT CHECKED", "more than 3 flows", "this check is incomplete (exit 2)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if !strings.Contains(string(render(t, rep, false)), `"untracked":6`) {
+		t.Error("JSON lacks skipped.untracked")
+	}
+	// Within the bound nothing is left out, and the field is absent.
+	rep = checkFile(t, path, testPolicy(), Options{})
+	if rep.Skipped.Untracked != 0 || rep.Summary.Flows != 9 || rep.ExitCode() != ExitOK || strings.Contains(string(render(t, rep, false)), "untracked") {
+		t.Errorf("default bound: %+v %+v exit %d", rep.Summary, rep.Skipped, rep.ExitCode())
+	}
+}
