@@ -143,3 +143,19 @@ func TestLoadPolicyRefusesNonRegularFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPHBName: the names of RFC 2474 (class selectors), RFC 2597 (AF),
+// RFC 3246 (EF) and RFC 5865 (VOICE-ADMIT), and no name for the rest.
+func TestPHBName(t *testing.T) {
+	want := map[int]string{0: "BE", 8: "CS1", 16: "CS2", 24: "CS3", 32: "CS4", 40: "CS5", 48: "CS6", 56: "CS7",
+		10: "AF11", 12: "AF12", 14: "AF13", 18: "AF21", 20: "AF22", 22: "AF23",
+		26: "AF31", 28: "AF32", 30: "AF33", 34: "AF41", 36: "AF42", 38: "AF43", 44: "VA", 46: "EF"}
+	for d := -1; d <= 64; d++ {
+		if got := PHBName(d); got != want[d] {
+			t.Errorf("PHBName(%d) = %q, want %q", d, got, want[d])
+		}
+	}
+	if dscpLabel(44) != "VA (dscp 44)" || dscpLabel(13) != "dscp 13" {
+		t.Errorf("labels %q %q", dscpLabel(44), dscpLabel(13))
+	}
+}

@@ -271,27 +271,9 @@ func seen(c *dscpCounts) string {
 	return strings.Join(parts, ", ")
 }
 
-// dscpName gives the per-hop behaviour name of well-known code points
-// (RFC 2474, 2597, 3246, 5865).
-func dscpName(d int) string {
-	switch {
-	case d == 46:
-		return "EF"
-	case d == 44:
-		return "VA"
-	case d == 0:
-		return "BE"
-	case d%8 == 0:
-		return "CS" + strconv.Itoa(d/8)
-	case d >= 10 && d <= 38 && d%2 == 0 && (d%8)/2 >= 1:
-		return fmt.Sprintf("AF%d%d", d/8, (d%8)/2)
-	}
-	return ""
-}
-
 // dscpLabel is "46 EF", or "13" for unnamed code points.
 func dscpLabel(d int) string {
-	if n := dscpName(d); n != "" {
+	if n := agent.PHBName(d); n != "" {
 		return strconv.Itoa(d) + " " + n
 	}
 	return strconv.Itoa(d)
