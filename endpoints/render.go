@@ -355,13 +355,23 @@ func renderTeams(in Input) []byte {
 	return []byte(b.String())
 }
 
+// xmlComment is l as an XML comment, which must hold neither "--" nor
+// invalid UTF-8: the policy's file name is in the provenance line.
+func xmlComment(l string) string {
+	l = strings.ToValidUTF8(l, "\uFFFD")
+	for strings.Contains(l, "--") {
+		l = strings.ReplaceAll(l, "--", "- -")
+	}
+	return "<!-- " + l + " -->"
+}
+
 // renderPolycom writes a UCS provisioning file: parameters as attributes,
 // as Polycom's own .cfg files hold them.
 func renderPolycom(in Input) []byte {
 	e := in.Policy.Endpoints
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
-	b.WriteString(header(in, TargetPolycom, func(l string) string { return "<!-- " + strings.ReplaceAll(l, "--", "- -") + " -->" }))
+	b.WriteString(header(in, TargetPolycom, xmlComment))
 	b.WriteString("<!-- Polycom UCS (VVX, SoundPoint IP): QoS marks and RTP port ranges. -->\n")
 	b.WriteString("<polycomConfig>\n")
 	attr := func(name string, v int) string {

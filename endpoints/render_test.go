@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/qosagent/qosagent/agent"
 )
@@ -413,6 +414,20 @@ func TestPolycomParsesAsXML(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(out), `<?xml version="1.0" encoding="UTF-8"`) {
 		t.Errorf("no UTF-8 XML declaration: %.60s", out)
+	}
+	// A policy file name with dashes and bytes that are not UTF-8 goes
+	// into the comment without breaking the XML.
+	in := presetInput(t, "lync-2014")
+	in.Source.Name = "lab---policy\xff-.yaml"
+	out, _, err = Render(in, TargetPolycom, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readPolycom(t, out); !reflect.DeepEqual(got, want) {
+		t.Fatalf("polycom file holds %v\nwant %v", got, want)
+	}
+	if !utf8.Valid(out) {
+		t.Error("not UTF-8")
 	}
 	// Audio only: no video or signaling parameters.
 	out, _, err = Render(policy(t, mods(audio)), TargetPolycom, RenderOptions{})
