@@ -279,8 +279,15 @@ func checkOverlaps(e *agent.Endpoints, add addFunc, field func(int) string) {
 		for j := i + 1; j < len(e.Modalities); j++ {
 			b := e.Modalities[j]
 			rb, srcB := b.Ports()
-			if srcA == srcB && protocolsMeet(a, b) && ra.Overlaps(rb) {
+			if !protocolsMeet(a, b) || !ra.Overlaps(rb) {
+				continue
+			}
+			switch {
+			case srcA == srcB:
 				add(SevError, RuleOverlap, field(j), "%s %s overlaps %s's %s (%s): a packet there would get either mark", dirWord(srcB), rb, a.Name, ra, protoLabel(b.Protocol))
+			case media(a) && media(b):
+				// Signaling is the signaling-port rule's.
+				add(SevWarning, RuleOverlap, field(j), "%s %s overlaps %s's %s %s (%s): a packet from one of these ports to another would match both, and traffic sent to the one's ports is taken for the other", dirWord(srcB), rb, a.Name, dirWord(srcA), ra, protoLabel(b.Protocol))
 			}
 		}
 	}
