@@ -198,9 +198,12 @@ func Check(in Input, targets ...string) (*Report, error) {
 	if polycomRules(e, targets) {
 		checkPolycom(e, add, field)
 	}
+	// The modalities whose client port ranges each server target sets.
+	skypeSets := []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer}
+	teamsSets := skypeSets[:3]
 	if slices.Contains(targets, TargetSkype) || slices.Contains(targets, TargetTeams) {
 		for i, m := range e.Modalities {
-			if !media(m) {
+			if !(slices.Contains(targets, TargetSkype) && slices.Contains(skypeSets, m.Name)) && !slices.Contains(teamsSets, m.Name) {
 				continue
 			}
 			if m.SourcePorts == nil {
@@ -228,11 +231,11 @@ func Check(in Input, targets ...string) (*Report, error) {
 		}
 	}
 	if slices.Contains(targets, TargetSkype) {
-		serverRanges("Set-CsConferencingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer},
+		serverRanges("Set-CsConferencingConfiguration", skypeSets,
 			" (5350, 40 ports), which overlaps the default of every other modality left unset")
 	}
 	if slices.Contains(targets, TargetTeams) {
-		serverRanges("Set-CsTeamsMeetingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing}, "")
+		serverRanges("Set-CsTeamsMeetingConfiguration", teamsSets, "")
 		for _, d := range []int{46, 34} {
 			if _, ok := placed[d]; !ok {
 				add(SevWarning, RuleTeamsMacFixed, "", "Teams on macOS marks %s whatever the policy says, and no class of the switch policy (%s) lists it", dscpName(d), swFrom)
