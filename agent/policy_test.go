@@ -159,3 +159,44 @@ func TestPHBName(t *testing.T) {
 		t.Errorf("labels %q %q", dscpLabel(44), dscpLabel(13))
 	}
 }
+
+// TestParsePolicyReportsAllAtOnce: the rules run on what decoded, so a file
+// with a typo and a broken rule gets both in one run; a rule about a field
+// that did not decode is left out (its value is a placeholder), and the
+// placeholder collides with no real value elsewhere.
+func TestParsePolicyReportsAllAtOnce(t *testing.T) {
+	src := `classes:
+  - { name: audio, dscp: [46, 4x] }
+  - { name: default, dscp: [0] }
+  - { name: extra, dscp: [34, 34] }
+trust: dot1p
+weighted_shares: [a, 5, 3]
+endpoints:
+  modalities:
+    - { name: audio, class: audio, protocol: udp, source_ports: 6024-6000, x: 1 }
+    - { name: video, class: audio, protocol: udp, source_ports: "1-" }
+`
+	_, err := ParsePolicy("policy.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	want := []string{
+		`policy.yaml:2: classes[0].dscp[1]: expected a DSCP value 0..63, got a string "4x"`,
+		`policy.yaml:4: classes[2] (extra): dscp 34 is already listed in class extra`,
+		`policy.yaml:5: trust: "dot1p"; only "dscp" is supported`,
+		`policy.yaml:6: weighted_shares[0]: expected an integer 1..255, got a string "a"`,
+		`policy.yaml:6: weighted_shares[2]: 3 is not above 5`,
+		`policy.yaml:9: endpoints.modalities[0].x: unknown key`,
+		`policy.yaml:9: endpoints.modalities[0] (audio): source_ports: 6024-6000: the first port is above the last`,
+		`policy.yaml:10: endpoints.modalities[1].source_ports: "1-" is not a port or a range`,
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("%d problems, want %d:\n%v", len(lines), len(want), err)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}
