@@ -54,7 +54,7 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// TestRenderGolden pins every target's output for the seed's policy and
+// TestRenderGolden pins every target's output for the lync-2014 preset and
 // the Teams preset. A render the linter refuses pins its refusal instead.
 func TestRenderGolden(t *testing.T) {
 	for _, preset := range []string{"lync-2014", "teams"} {
