@@ -22,6 +22,8 @@ type Landing struct {
 	Switches int    `json:"switches"`
 	// Queue is the native queue after apply on a factory-default switch,
 	// when the platform describes its factory state offline; "" otherwise.
+	// Where the platform's models differ (another queue count), it is the
+	// base model's, and Note says so.
 	Queue string `json:"queue,omitempty"`
 	// Rank is the queue's priority rank among the switch's queues when
 	// Queue is known ("4 of 4, top"), else the class's rank among the
@@ -127,7 +129,7 @@ func land(sw agent.Policy, pu PlatformUse, d, ci int, placed bool) Landing {
 	want, err := agent.Target(sw, f.State)
 	if err != nil {
 		l.Rank = ordinalRank(ci, len(sw.Classes))
-		l.Note = "the policy does not fit this platform's factory queues: " + err.Error()
+		l.Note = withModels("the policy does not fit this platform's factory queues: "+err.Error(), f)
 		return l
 	}
 	q := want.GlobalMap()[d]
@@ -148,8 +150,17 @@ func land(sw agent.Policy, pu PlatformUse, d, ci int, placed bool) Landing {
 	if strict && seen {
 		l.Queue += " (strict)"
 	}
-	l.Note = "after apply on a factory-default switch"
+	l.Note = withModels("after apply on a factory-default switch", f)
 	return l
+}
+
+// withModels adds, where the platform's models differ (another queue
+// count), which model the queue is for and that the others must be read.
+func withModels(note string, f *vendors.FactoryModel) string {
+	if f.Models == "" {
+		return note
+	}
+	return note + "; for " + f.Models
 }
 
 // WriteTable prints one row per modality, direction and platform.

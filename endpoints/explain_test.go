@@ -7,28 +7,35 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/vendors/cli"
+	"github.com/qosagent/qosagent/vendors/netgear"
 )
 
-// gs110tpFactory is the factory state of a 4-queue FASTPATH smart switch as
-// the NETGEAR-QOS-COS-MIB description and the GS110TP manual give it: queues
-// 0..3, 3 the highest, all weighted, and the DSCP map derived from IP
-// precedence: {0:1, 1:0, 2:0, 3:1, 4:2, 5:2, 6:3, 7:3}[dscp>>3].
-func gs110tpFactory() *vendors.FactoryModel {
-	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP), Trust: vendors.TrustDot1p, Sched: make([]vendors.Sched, 4)}
-	prec := [8]int{1, 0, 0, 1, 2, 2, 3, 3}
-	for d := range g.DSCP {
-		g.DSCP[d] = prec[d>>3]
+// platforms are the registered platforms, factory descriptions and all.
+func platforms(t *testing.T) map[string]vendors.Platform {
+	t.Helper()
+	ps, err := cli.Platforms(cli.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &vendors.FactoryModel{State: vendors.State{Queues: []int{0, 1, 2, 3}, Scopes: []vendors.Scope{g}}}
+	m := map[string]vendors.Platform{}
+	for _, p := range append(ps, netgear.Platform()) {
+		m[p.Name] = p
+	}
+	return m
 }
 
 func TestExplain(t *testing.T) {
 	in := presetInput(t, "lync-2014")
-	platforms := []PlatformUse{
-		{Platform: vendors.Platform{Name: "netgear-gs110tp", Factory: gs110tpFactory()}, Switches: 3},
-		{Platform: vendors.Platform{Name: "cisco-ios"}, Switches: 1},
+	ps := platforms(t)
+	uses := []PlatformUse{
+		{Platform: ps["netgear-gs110tp"], Switches: 3},
+		{Platform: vendors.Platform{Name: "unknown-platform"}, Switches: 1},
+		{Platform: ps["cisco-ios"], Switches: 2},
+		{Platform: ps["cisco-sb"], Switches: 1},
+		{Platform: ps["netgear-fastpath"], Switches: 1},
 	}
-	x, err := Explain(in, platforms)
+	x, err := Explain(in, uses)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +55,7 @@ func TestExplain(t *testing.T) {
 	}
 	// Without one, only the class rank is known, and the row says so.
 	if l := audio.Landings[1]; l.Queue != "" || l.Rank != "class 1 of 4 (top)" || !strings.Contains(l.Note, "read from the device") {
-		t.Errorf("cisco-ios landing %+v", l)
+		t.Errorf("landing without a factory description %+v", l)
 	}
 	sig := x.Paths[4]
 	if sig.Modality != "signaling" || sig.Match != "destination ports 5061" || sig.Landings[1].Rank != "class 3 of 4" {
@@ -58,10 +65,30 @@ func TestExplain(t *testing.T) {
 		t.Errorf("signaling on gs110tp: %q, want queue 1 (below video's 2, above default's)", q)
 	}
 
+	// Each platform's own queue names, from its factory description: the
+	// Catalyst expedite queue Q1 (strict once apply sets priority-queue
+	// out), the small business top queue 4, strict from the factory.
+	for i, want := range map[int]string{2: "Q1 (strict)", 3: "queue 4 (strict)", 4: "queue 3 (strict)"} {
+		if l := audio.Landings[i]; l.Queue != want || l.Rank != "4 of 4 (top)" {
+			t.Errorf("%s landing %+v, want %s", l.Platform, l, want)
+		}
+	}
+	// Where models differ in queue count, the row says which model it is
+	// for; a platform with one model does not.
+	for i, word := range map[int]string{3: "have 8 queues", 4: "have 7 (0-6)"} {
+		if l := audio.Landings[i]; !strings.Contains(l.Note, word) {
+			t.Errorf("%s: note %q does not say other models differ (%q)", l.Platform, l.Note, word)
+		}
+	}
+	if n := audio.Landings[0].Note; strings.Contains(n, "models") || strings.Contains(n, ";") {
+		t.Errorf("gs110tp note %q", n)
+	}
+
 	var table strings.Builder
 	if err := x.WriteTable(&table); err != nil {
 		t.Fatal(err)
 	}
+	golden(t, "testdata/explain-lync-2014.txt", []byte(table.String()))
 	for _, want := range []string{"sha256 " + in.Source.SHA256(), "MODALITY", "audio", "netgear-gs110tp", "queue 3 (strict)", "class 1 of 4 (top)"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())

@@ -324,6 +324,9 @@ type FactoryModel struct {
 	// QueueName is the platform's own name for a queue ("Q1", "queue 3");
 	// nil means "queue <id>".
 	QueueName func(id int) string
+	// Models, when set, says which models of the platform differ from
+	// State (another queue count): there only the device can tell.
+	Models string
 }
 
 // Name is the native name of queue id.

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options select a hardware variant of a dialect. The zero value is the
@@ -36,13 +37,6 @@ type Options struct {
 	// as a stacked or stackable Catalyst 2960S/2960X/3750 does, instead of
 	// GigabitEthernet0/N.
 	StackPorts bool
-	// AllStrictFactory gives cisco-sb its real factory scheduler: every
-	// queue strict, and no priority-queue line in the running config (it
-	// prints only when the count differs from the default). Without it, and
-	// with 4 queues, the factory has no strict queue and the running config
-	// always prints "priority-queue out num-of-queues N", as this simulator
-	// did before. Queues 8 implies it.
-	AllStrictFactory bool
 	// NoMinBandwidth and NoMaxBandwidth drop the Min. and Max. Bandwidth
 	// columns from netgear-fastpath's "show interfaces cos-queue", as on
 	// platforms without those features.
@@ -88,12 +82,21 @@ type Iface struct {
 	// "untrusted" after "no qos trust", "" when trusted (the default,
 	// following the global trust mode).
 	Trust string `json:"trust,omitempty"`
+	// Strict is a netgear-fastpath interface's own scheduler, one flag
+	// per traffic class ("cos-queue strict" in Interface Config); nil when
+	// it follows the global one. Always nil on cisco-sb.
+	Strict []bool `json:"strict,omitempty"`
 }
 
 func (c Config) clone() Config {
 	c.Ports = append([]Port(nil), c.Ports...)
 	c.Strict = append([]bool(nil), c.Strict...)
 	c.Ifaces = append([]Iface(nil), c.Ifaces...)
+	for i := range c.Ifaces {
+		if c.Ifaces[i].Strict != nil {
+			c.Ifaces[i].Strict = append([]bool(nil), c.Ifaces[i].Strict...)
+		}
+	}
 	return c
 }
 
@@ -154,6 +157,18 @@ type Faults struct {
 	GarbageAfterConfigLines int
 	// Seed seeds the PRNG of GarbageBinary at SetFaults, so runs repeat.
 	Seed uint64
+
+	// DropLeavingConfig closes the session right after a line that leaves
+	// config mode ("end", "exit" at the top), before the prompt: every
+	// config line was applied and its answer is lost.
+	DropLeavingConfig bool
+	// SaveTakes makes the save command print nothing for this long before
+	// it saves and prints its success text; the save completes even when
+	// the session is gone by then, as on a real switch.
+	SaveTakes time.Duration
+	// Banner is printed before the session's own banner: a long MOTD with
+	// prompt-like lines, for instance.
+	Banner string
 }
 
 // GarbageKind says what junk Faults.Garbage injects.
@@ -425,6 +440,9 @@ func (s *Switch) update(f func(c *Config)) {
 
 // save copies running to startup.
 func (s *Switch) save() {
+	if d := s.Faults().SaveTakes; d > 0 {
+		time.Sleep(d)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.startup = s.running.clone()

@@ -87,7 +87,7 @@ func TestSpecFormats(t *testing.T) {
 			"show qos map dscp-queue": {"Dscp-queue map:", "     d1 : d2 0  1  2  3  4  5  6  7  8  9",
 				"     -------------------------------------", "      0 :    01 01 01 01 01 01 01 01 01 01",
 				"      6 :    03 03 03 03"},
-			"show running-config": {"qos trust cos", "priority-queue out num-of-queues 0"},
+			"show running-config": {"hostname sb1", "qos trust cos", "username cisco password encrypted 9a7d2d1a3b55fd3e0c4cd3bf9b7b4e2b8d2d4f1e privilege 15"},
 		},
 		"netgear-fastpath": {
 			"show classofservice ip-dscp-mapping": {"", "IP DSCP       Traffic Class", " -------------    -------------",
@@ -532,4 +532,42 @@ func ExampleSwitch_Serve() {
 	// QoS is disabled
 	// QoS ip packet dscp rewrite is enabled
 	// sw1#exit
+}
+
+// TestSBFactorySchedulerAllStrict: a small business switch leaves the
+// factory with every queue strict (SG200 administration guide: "By default,
+// all queues are strict priority queues"; 300 series CLI reference: "wrr is
+// disabled by default") and its running config then has no priority-queue
+// line; the line appears once the count differs and goes with "no".
+func TestSBFactorySchedulerAllStrict(t *testing.T) {
+	for _, queues := range []int{4, 8} {
+		sw, err := NewWithOptions("cisco-sb", Options{Hostname: "sb1", Queues: queues})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sw.Running().StrictN; got != queues {
+			t.Errorf("%d queues: factory strict count %d, want all", queues, got)
+		}
+		tm, _ := pipeSession(t, sw, SessionOptions{StartPrivileged: true})
+		tm.expect("sb1#")
+		tm.run("terminal datadump", "sb1#")
+		if out := tm.run("show running-config", "sb1#"); strings.Contains(out, "priority-queue") {
+			t.Errorf("%d queues: factory running config has a priority-queue line:\n%s", queues, out)
+		}
+		if out := tm.run("show qos interface queuing", "sb1#"); strings.Contains(out, "dis-") {
+			t.Errorf("%d queues: a factory queue is not strict:\n%s", queues, out)
+		}
+		tm.run("configure terminal", "sb1(config)#")
+		tm.run("priority-queue out num-of-queues 1", "sb1(config)#")
+		tm.run("end", "sb1#")
+		if out := tm.run("show running-config", "sb1#"); !strings.Contains(out, "\npriority-queue out num-of-queues 1\r\n") {
+			t.Errorf("%d queues: no priority-queue line after setting one strict queue:\n%s", queues, out)
+		}
+		tm.run("configure terminal", "sb1(config)#")
+		tm.run("no priority-queue out num-of-queues", "sb1(config)#")
+		tm.run("end", "sb1#")
+		if out := tm.run("show running-config", "sb1#"); strings.Contains(out, "priority-queue") {
+			t.Errorf("%d queues: priority-queue line after going back to the factory count:\n%s", queues, out)
+		}
+	}
 }

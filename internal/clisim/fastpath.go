@@ -3,6 +3,7 @@ package clisim
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,9 @@ func (v fastpathVariant) validate(c Config) error {
 		if _, ok := fastpathTrustNames[f.Trust]; f.Name != v.unit+strconv.Itoa(i+1) || f.Trust != "" && !ok {
 			return fmt.Errorf("bad interface %+v", f)
 		}
+		if f.Strict != nil && (len(f.Strict) != v.queues || slices.Equal(f.Strict, c.Strict)) {
+			return fmt.Errorf("interface %s: own scheduler %v (global %v): want %d queues and a difference", f.Name, f.Strict, c.Strict, v.queues)
+		}
 	}
 	return checkMap(c, 0, v.queues-1, false)
 }
@@ -78,8 +82,8 @@ func fastpathDialect(o Options) (*dialect, error) {
 	default:
 		return nil, fmt.Errorf("a FASTPATH switch here has 4 or 7 traffic classes, not %d", o.Queues)
 	}
-	if o.StackPorts || o.AllStrictFactory {
-		return nil, fmt.Errorf("options StackPorts and AllStrictFactory are not for netgear-fastpath")
+	if o.StackPorts {
+		return nil, fmt.Errorf("option StackPorts is not for netgear-fastpath")
 	}
 	top := strconv.Itoa(v.queues - 1)
 	queues := "<0-" + top + ">*" + strconv.Itoa(v.queues)
@@ -166,6 +170,10 @@ func fastpathDialect(o Options) (*dialect, error) {
 				x.sw.update(func(c *Config) { c.Ifaces[x.port].Trust = "" })
 				return nil
 			}),
+			// An interface's own scheduler (M4300 CLI manual: cos-queue
+			// strict is a Global Config and an Interface Config command).
+			cmd(modeConfigIf, "cos-queue strict "+queues, fastpathIfStrict(true)),
+			cmd(modeConfigIf, "no cos-queue strict "+queues, fastpathIfStrict(false)),
 		),
 	}, nil
 }
@@ -183,11 +191,39 @@ func fastpathPrompt(host string, m mode, iface string) string {
 	}
 }
 
+// fastpathStrict is the global "[no] cos-queue strict": like the global
+// trust it sets every interface, clearing their own schedulers.
 func fastpathStrict(on bool) handler {
 	return func(x *session, a []string) error {
 		x.sw.update(func(c *Config) {
 			for _, q := range atois(a) {
 				c.Strict[q] = on
+			}
+			for i := range c.Ifaces {
+				c.Ifaces[i].Strict = nil
+			}
+		})
+		return nil
+	}
+}
+
+// fastpathIfStrict is "[no] cos-queue strict" in Interface Config: the
+// interface gets a scheduler of its own, starting from the global one; one
+// that ends up equal to the global one is kept as following it.
+func fastpathIfStrict(on bool) handler {
+	return func(x *session, a []string) error {
+		x.sw.update(func(c *Config) {
+			f := &c.Ifaces[x.port]
+			own := f.Strict
+			if own == nil {
+				own = slices.Clone(c.Strict)
+			}
+			for _, q := range atois(a) {
+				own[q] = on
+			}
+			f.Strict = own
+			if slices.Equal(own, c.Strict) {
+				f.Strict = nil
 			}
 		})
 		return nil
@@ -342,9 +378,32 @@ func (v fastpathVariant) config(c Config, head string) []string {
 		// An interface's own trust differs from the global one (the
 		// setter keeps no copy of it); dot1p as the default shows only as
 		// an override of a global non-dot1p mode.
-		if f.Trust != "" {
-			lines = append(lines, "interface "+f.Name, "classofservice trust "+f.Trust, "exit", "")
+		if f.Trust == "" && f.Strict == nil {
+			continue
 		}
+		lines = append(lines, "interface "+f.Name)
+		if f.Trust != "" {
+			lines = append(lines, "classofservice trust "+f.Trust)
+		}
+		if f.Strict != nil {
+			// Its own strict queues; where it has none, the global ones it
+			// turned off.
+			var own, off []int
+			for q, s := range f.Strict {
+				switch {
+				case s:
+					own = append(own, q)
+				case c.Strict[q]:
+					off = append(off, q)
+				}
+			}
+			if len(own) > 0 {
+				lines = append(lines, "cos-queue strict "+joinInts(own))
+			} else {
+				lines = append(lines, "no cos-queue strict "+joinInts(off))
+			}
+		}
+		lines = append(lines, "exit", "")
 	}
 	return append(lines, "exit")
 }

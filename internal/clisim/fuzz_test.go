@@ -26,6 +26,7 @@ func FuzzSession(f *testing.F) {
 	f.Add(uint8(1), "enable\rconfigure terminal\rinterface gi1/0/5\rmls qos trust dscp\rint Gi 1/0/9\rend\rshow mls qos interface Gi1/0/5\r")
 	f.Add(uint8(3), "enable\rconfigure terminal\rinterface GigabitEthernet1/0/8\rno qos trust\rqos trust\rexit\rpriority-queue out num-of-queues 8\r")
 	f.Add(uint8(5), "enable\rconfigure\rinterface 1/0/5\rclassofservice trust untrusted\rexit\rcos-queue strict 5 6\rexit\rwrite memory confirm\rshow classofservice trust 1/0/5\r")
+	f.Add(uint8(4), "enable\rconfigure\rcos-queue strict 3\rinterface 0/5\rcos-queue strict 1 2\rno cos-queue strict 3\rexit\rinterface 0/6\rno cos-queue strict 3\rcos-queue strict 3\rexit\rexit\rshow running-config\r")
 	variants := []struct {
 		dialect string
 		o       Options

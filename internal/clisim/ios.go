@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/qosagent/qosagent/vendors/factory"
 )
 
 // iosPorts is the number of GigabitEthernet ports of a simulated
@@ -20,21 +22,9 @@ func iosPortPrefix(stack bool) string {
 	return "GigabitEthernet0/"
 }
 
-// iosFactoryCell is the Catalyst 2960/3560/3750 default egress map
-// (Catalyst 2960 software configuration guide, "Mapping DSCP or CoS
-// Values to an Egress Queue and to a Threshold ID"): 0-15 Q2, 16-31 Q3,
-// 32-39 and 48-63 Q4, 40-47 Q1, all threshold 1.
+// iosFactoryCell is the Catalyst default egress map cell of dscp.
 func iosFactoryCell(dscp int) Cell {
-	q := 4
-	switch {
-	case dscp < 16:
-		q = 2
-	case dscp < 32:
-		q = 3
-	case dscp >= 40 && dscp < 48:
-		q = 1
-	}
-	return Cell{Queue: q, Threshold: 1}
+	return Cell{Queue: factory.Catalyst(dscp), Threshold: factory.CatalystThreshold}
 }
 
 func iosFactory(prefix string) Config {
@@ -76,8 +66,8 @@ func iosDialect(o Options) (*dialect, error) {
 	if o.Queues != 0 && o.Queues != 4 {
 		return nil, fmt.Errorf("a Catalyst has 4 egress queues, not %d", o.Queues)
 	}
-	if o.AllStrictFactory || o.NoMinBandwidth || o.NoMaxBandwidth {
-		return nil, fmt.Errorf("options AllStrictFactory, NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
+	if o.NoMinBandwidth || o.NoMaxBandwidth {
+		return nil, fmt.Errorf("options NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
 	}
 	prefix := iosPortPrefix(o.StackPorts)
 	return &dialect{

@@ -4,23 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-)
 
-// sbFactoryQueue is the 4-queue default of a Cisco small business switch
-// (SG200 administration guide, DSCP to queue table): 0-15 1, 16-23 2,
-// 24-39 3, 40-47 4, 48-63 3.
-func sbFactoryQueue(dscp int) int {
-	switch {
-	case dscp < 16:
-		return 1
-	case dscp < 24:
-		return 2
-	case dscp >= 40 && dscp < 48:
-		return 4
-	default:
-		return 3
-	}
-}
+	"github.com/qosagent/qosagent/vendors/factory"
+)
 
 // sbFactoryQueue8 is the simulator's 8-queue default. No source at hand
 // gives the 8-queue table, so this is an assumption: the class selector
@@ -33,24 +19,21 @@ const sbPorts = 8
 
 // sbVariant is one cisco-sb hardware variant.
 type sbVariant struct {
-	queues    int
-	allStrict bool // the real factory scheduler: every queue strict
+	queues int
 }
 
 func (v sbVariant) factoryQueue(dscp int) int {
 	if v.queues == 8 {
 		return sbFactoryQueue8(dscp)
 	}
-	return sbFactoryQueue(dscp)
+	return factory.SmallBusiness4(dscp)
 }
 
-// factoryStrict is the factory "priority-queue out num-of-queues" count.
-func (v sbVariant) factoryStrict() int {
-	if v.allStrict {
-		return v.queues
-	}
-	return 0
-}
+// factoryStrict is the factory "priority-queue out num-of-queues" count:
+// every queue strict (SG200 administration guide: "By default, all queues
+// are strict priority queues"; 300 series CLI reference: "wrr is disabled
+// by default").
+func (v sbVariant) factoryStrict() int { return v.queues }
 
 func (v sbVariant) factory() Config {
 	c := Config{QoS: true, Trust: "cos", StrictN: v.factoryStrict()}
@@ -82,7 +65,7 @@ func (v sbVariant) validate(c Config) error {
 		return fmt.Errorf("%d interfaces, want %d", len(c.Ifaces), sbPorts)
 	}
 	for i, f := range c.Ifaces {
-		if f.Name != fmt.Sprintf("GigabitEthernet1/0/%d", i+1) || f.Trust != "" && f.Trust != "untrusted" {
+		if f.Name != fmt.Sprintf("GigabitEthernet1/0/%d", i+1) || f.Trust != "" && f.Trust != "untrusted" || f.Strict != nil {
 			return fmt.Errorf("bad interface %+v", f)
 		}
 	}
@@ -90,11 +73,11 @@ func (v sbVariant) validate(c Config) error {
 }
 
 func sbDialect(o Options) (*dialect, error) {
-	v := sbVariant{queues: 4, allStrict: o.AllStrictFactory}
+	v := sbVariant{queues: 4}
 	switch o.Queues {
 	case 0, 4:
 	case 8:
-		v = sbVariant{queues: 8, allStrict: true}
+		v = sbVariant{queues: 8}
 	default:
 		return nil, fmt.Errorf("a small business switch has 4 or 8 queues, not %d", o.Queues)
 	}
@@ -274,9 +257,8 @@ func sbShowVersion(v sbVariant) handler {
 }
 
 // config renders a running or startup config in the SG350 layout. QoS
-// lines appear only where they differ from the factory defaults, except
-// the strict-queue line of the legacy variant (not AllStrictFactory),
-// which is always printed.
+// lines appear only where they differ from the factory defaults: at the
+// factory scheduler (all strict) there is no priority-queue line.
 func (v sbVariant) config(c Config) []string {
 	lines := []string{
 		"config-file-header",
@@ -298,7 +280,7 @@ func (v sbVariant) config(c Config) []string {
 		lines = append(lines, "no qos")
 	}
 	lines = append(lines, "qos trust "+c.Trust)
-	if !v.allStrict || c.StrictN != v.factoryStrict() {
+	if c.StrictN != v.factoryStrict() {
 		lines = append(lines, fmt.Sprintf("priority-queue out num-of-queues %d", c.StrictN))
 	}
 	for d, cell := range c.Map {

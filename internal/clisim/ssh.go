@@ -51,6 +51,7 @@ type SSHServer struct {
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	conns     map[net.Conn]struct{}
+	idle      chan struct{} // closed while no connection is open
 	closed    bool
 	closeOnce sync.Once
 	closeErr  error
@@ -73,7 +74,8 @@ func ListenSSH(ctx context.Context, addr string, sw *Switch, cfg SSHConfig) (*SS
 	if err := checkLink(cfg.RTT, cfg.Loss); err != nil {
 		return nil, err
 	}
-	s := &SSHServer{sw: sw, cfg: cfg, hostKey: signer, conns: make(map[net.Conn]struct{})}
+	s := &SSHServer{sw: sw, cfg: cfg, hostKey: signer, conns: make(map[net.Conn]struct{}), idle: make(chan struct{})}
+	close(s.idle)
 	s.srvCfg = &ssh.ServerConfig{ServerVersion: "SSH-2.0-Cisco-1.25"}
 	if cfg.Password != "" {
 		s.srvCfg.PasswordCallback = s.checkPassword
@@ -107,6 +109,23 @@ func (s *SSHServer) SetLink(rtt time.Duration, loss float64) error {
 	defer s.mu.Unlock()
 	s.cfg.RTT, s.cfg.Loss = rtt, loss
 	return nil
+}
+
+// WaitIdle returns once no connection is open, that is when every client
+// has left and the switch has handled all it sent before leaving, or with
+// ctx's error. A client that has exited may have sent its last lines (a
+// save's answer, exit) without waiting for their output; the switch's state
+// is only final once the session has read them.
+func (s *SSHServer) WaitIdle(ctx context.Context) error {
+	s.mu.Lock()
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // HostKey returns the server's public host key, for known_hosts.
@@ -170,6 +189,9 @@ func (s *SSHServer) accept() {
 			dc = newDelayConn(c, s.cfg.RTT, s.cfg.Loss, s.cfg.Seed+s.nconn.Add(1)<<32)
 			c = dc
 		}
+		if len(s.conns) == 0 {
+			s.idle = make(chan struct{})
+		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
@@ -182,6 +204,9 @@ func (s *SSHServer) accept() {
 			}
 			s.mu.Lock()
 			delete(s.conns, c)
+			if len(s.conns) == 0 {
+				close(s.idle)
+			}
 			s.mu.Unlock()
 			c.Close()
 		}()

@@ -1,6 +1,7 @@
 package clisim
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,7 @@ var variantCases = []variantCase{
 	{dialect: "cisco-sb", name: "default", shows: []string{"show version", "show startup-config"}},
 	{dialect: "cisco-sb", name: "8-queue", opts: Options{Queues: 8},
 		shows: []string{"show version", "show qos map dscp-queue", "show qos interface queuing", "show running-config"}},
-	{dialect: "cisco-sb", name: "all-strict-port-untrusted", opts: Options{AllStrictFactory: true},
+	{dialect: "cisco-sb", name: "port-untrusted",
 		setup: []step{{"interface gi1/0/5", "sb1(config-if)#"}, {"no qos trust", "sb1(config-if)#"}, {"end", "sb1#"}},
 		shows: []string{"show running-config"}},
 	{dialect: "netgear-fastpath", name: "default", shows: []string{"show version", "show startup-config"}},
@@ -31,6 +32,16 @@ var variantCases = []variantCase{
 			{"exit", "(NETGEAR Switch) (Config)#"}, {"exit", "(NETGEAR Switch) #"}},
 		shows: []string{"show version", "show classofservice ip-dscp-mapping", "show interfaces cos-queue",
 			"show classofservice trust 1/0/5", "show running-config"}},
+	{dialect: "netgear-fastpath", name: "port-strict",
+		// 0/7 adds queue 2, 0/6 drops the global 3, 0/8 drops and takes
+		// back 3 (following the global scheduler again).
+		setup: []step{{"cos-queue strict 3", "(NETGEAR Switch) (Config)#"},
+			{"interface 0/7", "(NETGEAR Switch) (Interface 0/7)#"}, {"cos-queue strict 2", "(NETGEAR Switch) (Interface 0/7)#"}, {"exit", "(NETGEAR Switch) (Config)#"},
+			{"interface 0/6", "(NETGEAR Switch) (Interface 0/6)#"}, {"no cos-queue strict 3", "(NETGEAR Switch) (Interface 0/6)#"}, {"exit", "(NETGEAR Switch) (Config)#"},
+			{"interface 0/8", "(NETGEAR Switch) (Interface 0/8)#"}, {"no cos-queue strict 3", "(NETGEAR Switch) (Interface 0/8)#"},
+			{"cos-queue strict 3", "(NETGEAR Switch) (Interface 0/8)#"}, {"exit", "(NETGEAR Switch) (Config)#"},
+			{"exit", "(NETGEAR Switch) #"}},
+		shows: []string{"show running-config"}},
 	{dialect: "netgear-fastpath", name: "no-max-bandwidth", opts: Options{NoMaxBandwidth: true},
 		shows: []string{"show interfaces cos-queue"}},
 	{dialect: "netgear-fastpath", name: "no-bandwidth", opts: Options{NoMinBandwidth: true, NoMaxBandwidth: true},
@@ -336,5 +347,33 @@ func TestRestoreVariant(t *testing.T) {
 	}
 	if err := a.Edit(func(c *Config) { c.Ifaces[4].Trust = "bogus" }); err == nil {
 		t.Error("Edit accepted an invalid trust")
+	}
+}
+
+// TestFastpathInterfaceScheduler: "cos-queue strict" in Interface Config
+// gives that interface a scheduler of its own, starting from the global
+// one; the global command sets every interface again.
+func TestFastpathInterfaceScheduler(t *testing.T) {
+	sw, err := New("netgear-fastpath", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, _ := pipeSession(t, sw, SessionOptions{StartPrivileged: true})
+	tm.expect("(NETGEAR Switch) #")
+	tm.run("configure", "(NETGEAR Switch) (Config)#")
+	tm.run("cos-queue strict 3", "(NETGEAR Switch) (Config)#")
+	tm.run("interface 0/5", "(NETGEAR Switch) (Interface 0/5)#")
+	tm.run("cos-queue strict 1 2", "(NETGEAR Switch) (Interface 0/5)#")
+	tm.run("no cos-queue strict 3", "(NETGEAR Switch) (Interface 0/5)#")
+	if got, want := sw.Running().Ifaces[4].Strict, []bool{false, true, true, false}; !slices.Equal(got, want) {
+		t.Fatalf("interface 0/5 scheduler %v, want %v", got, want)
+	}
+	if got := sw.Running().Strict; !slices.Equal(got, []bool{false, false, false, true}) {
+		t.Fatalf("an interface command changed the global scheduler: %v", got)
+	}
+	tm.run("exit", "(NETGEAR Switch) (Config)#")
+	tm.run("cos-queue strict 0", "(NETGEAR Switch) (Config)#")
+	if got := sw.Running().Ifaces[4].Strict; got != nil {
+		t.Fatalf("the global command left interface 0/5 its own scheduler %v", got)
 	}
 }

@@ -157,7 +157,7 @@ func TestGetBulkDSCPColumn(t *testing.T) {
 		if want := "." + dscpOID(0, d); v.Name != want {
 			t.Fatalf("varbind %d is %s, want %s", d, v.Name, want)
 		}
-		if want := uint(factoryQueue[d>>3]); v.Type != gosnmp.Gauge32 || v.Value != want {
+		if want := uint(FactoryQueue(d)); v.Type != gosnmp.Gauge32 || v.Value != want {
 			t.Errorf("%s = %v %v, want Gauge32 %d", v.Name, v.Type, v.Value, want)
 		}
 	}

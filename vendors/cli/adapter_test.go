@@ -130,7 +130,7 @@ func TestVariantsReadFromTheDevice(t *testing.T) {
 				t.Errorf("plan changes the factory all-strict scheduler: %+v", c)
 			}
 		}},
-		{"cisco-sb", clisim.Options{Hostname: "sg300", AllStrictFactory: true}, func(c *clisim.Config) { c.Ifaces[2].Trust = "untrusted" }, []int{1, 2, 3, 4},
+		{"cisco-sb", clisim.Options{Hostname: "sg300"}, func(c *clisim.Config) { c.Ifaces[2].Trust = "untrusted" }, []int{1, 2, 3, 4},
 			func(t *testing.T, r agent.SwitchResult) {
 				found := false
 				for _, f := range r.Findings {
@@ -238,7 +238,7 @@ func TestCLIErrorMidSessionRestoresBackup(t *testing.T) {
 			before := s.sim.Running()
 			// The last lines of every plan set trust; refuse them after the
 			// map lines went in.
-			fail := map[string]string{"cisco-ios": "mls qos trust", "cisco-sb": "priority-queue", "netgear-fastpath": "classofservice trust"}[d]
+			fail := map[string]string{"cisco-ios": "mls qos trust", "cisco-sb": "qos trust", "netgear-fastpath": "classofservice trust"}[d]
 			s.sim.SetFaults(clisim.Faults{FailCommand: fail})
 			rep := engine(t, cli.Options{}).Apply(context.Background(), []inventory.Switch{s.sw}, false)
 			r := rep.Switches[0]

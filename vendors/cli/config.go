@@ -34,9 +34,13 @@ type ConfigSpec struct {
 	// then taken as weighted, the reading that never claims more strictness
 	// than the config shows.
 	PortStrict string `yaml:"port_strict"`
+	// PortNoStrict reads queues a port turned weighted inside its
+	// interface section (first group: the queue IDs); without a
+	// PortStrict line the port's other queues are the global scheduler's.
+	PortNoStrict string `yaml:"port_no_strict"`
 
-	iface, end, strict, portStrict *regexp.Regexp
-	qos, portTrust                 []*regexp.Regexp
+	iface, end, strict, portStrict, portNoStrict *regexp.Regexp
+	qos, portTrust                               []*regexp.Regexp
 }
 
 // trustFollows is a port whose trust follows the global mode.
@@ -58,6 +62,7 @@ func (c *ConfigSpec) compile() error {
 	c.end = re("section_end", c.SectionEnd)
 	c.strict = re("strict_count", c.StrictCount)
 	c.portStrict = re("port_strict", c.PortStrict)
+	c.portNoStrict = re("port_no_strict", c.PortNoStrict)
 	for i, q := range c.QoS {
 		c.qos = append(c.qos, re(fmt.Sprintf("qos[%d]", i), q))
 	}
@@ -71,20 +76,21 @@ func (c *ConfigSpec) compile() error {
 			}
 		}
 	}
-	if (len(c.PortTrust) > 0 || c.PortStrict != "") && c.iface == nil && err == nil {
-		err = fmt.Errorf("config.port_trust and config.port_strict need config.interface")
+	if (len(c.PortTrust) > 0 || c.PortStrict != "" || c.PortNoStrict != "") && c.iface == nil && err == nil {
+		err = fmt.Errorf("config.port_trust, config.port_strict and config.port_no_strict need config.interface")
 	}
 	return err
 }
 
 // config is what one configuration says about QoS.
 type config struct {
-	lines       []string // QoS lines, "interface X: line" inside a section
-	ports       []string // ports with a trust override, in order
-	portTrust   map[string]vendors.Trust
-	strictCount *int
-	strictPorts []string         // ports with strict queues of their own, in order
-	portStrict  map[string][]int // port -> its strict queue IDs
+	lines        []string // QoS lines, "interface X: line" inside a section
+	ports        []string // ports with a trust override, in order
+	portTrust    map[string]vendors.Trust
+	strictCount  *int
+	strictPorts  []string         // ports with a scheduler of their own, in order
+	portStrict   map[string][]int // port -> its strict queue IDs (port_strict)
+	portNoStrict map[string][]int // port -> queues it turned weighted (port_no_strict)
 }
 
 func configParser(kind string) parser {
@@ -100,7 +106,7 @@ func configParser(kind string) parser {
 
 func parseConfig(d *Dialect, out string) (*config, error) {
 	spec := &d.Config
-	c := &config{portTrust: map[string]vendors.Trust{}, portStrict: map[string][]int{}}
+	c := &config{portTrust: map[string]vendors.Trust{}, portStrict: map[string][]int{}, portNoStrict: map[string][]int{}}
 	section := ""
 	sawAny := false
 	for _, raw := range lines(out) {
@@ -141,9 +147,17 @@ func parseConfig(d *Dialect, out string) (*config, error) {
 		if section == "" {
 			continue
 		}
-		if spec.portStrict != nil {
-			if m := spec.portStrict.FindStringSubmatch(l); m != nil {
-				if _, seen := c.portStrict[section]; !seen {
+		for _, ps := range []struct {
+			re   *regexp.Regexp
+			into map[string][]int
+		}{{spec.portStrict, c.portStrict}, {spec.portNoStrict, c.portNoStrict}} {
+			if ps.re == nil {
+				continue
+			}
+			if m := ps.re.FindStringSubmatch(l); m != nil {
+				_, a := c.portStrict[section]
+				_, b := c.portNoStrict[section]
+				if !a && !b {
 					c.strictPorts = append(c.strictPorts, section)
 				}
 				for _, f := range strings.Fields(m[1]) {
@@ -151,7 +165,7 @@ func parseConfig(d *Dialect, out string) (*config, error) {
 					if err != nil {
 						return nil, fmt.Errorf("interface %s: queue %q in %q: %w", section, f, l, vendors.ErrParse)
 					}
-					c.portStrict[section] = append(c.portStrict[section], q)
+					ps.into[section] = append(ps.into[section], q)
 				}
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -51,6 +52,10 @@ type Dialect struct {
 	// writable back (write.trust), so that any backup can be restored.
 	TrustWords map[string]vendors.Trust `yaml:"trust_words"`
 	Write      WriteSpec                `yaml:"write"`
+	// Factory is the base model's factory-default state (offline tools).
+	Factory FactorySpec `yaml:"factory"`
+
+	factory *vendors.FactoryModel
 
 	prompt, exec, privileged, config, pager, enablePrompt *regexp.Regexp
 	refuse                                                []*regexp.Regexp
@@ -66,6 +71,9 @@ type SaveSpec struct {
 		Answer string `yaml:"answer"`
 	} `yaml:"confirm"`
 	Success string `yaml:"success"`
+	// Timeout is how long a save may take on this platform, unless the
+	// inventory's save_timeout says otherwise; 0: the default (2m).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // QueueSpec says how the device's queues are numbered and ranked; how
@@ -220,6 +228,11 @@ func (d *Dialect) compile() error {
 	}
 	if err := d.Config.compile(); err != nil {
 		errs = append(errs, err)
+	}
+	if f, err := d.Factory.model(); err != nil {
+		errs = append(errs, err)
+	} else {
+		d.factory = f
 	}
 	for i, rc := range d.Read {
 		if _, ok := parsers[rc.Parser]; !ok {

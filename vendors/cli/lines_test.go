@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -191,5 +192,37 @@ func TestFastpathPortStrictQueues(t *testing.T) {
 	want := []string{"interface 1/0/7", "cos-queue strict 3", "exit"}
 	if !reflect.DeepEqual(got[len(got)-3:], want) {
 		t.Errorf("lines %q; want them to end with %q", got, want)
+	}
+}
+
+// TestFastpathPortNoStrict: a port that only turned queues weighted ("no
+// cos-queue strict" in its interface section) keeps the global scheduler's
+// other strict queues; one that turned the top one weighted is a finding in
+// that port's scope.
+func TestFastpathPortNoStrict(t *testing.T) {
+	fp := dialect(t, "netgear-fastpath")
+	run := "configure\ncos-queue strict 2 3\ninterface 1/0/7\nno cos-queue strict 3\nexit\nexit\n"
+	files := maps.Clone(fpFiles)
+	delete(files, "show interfaces cos-queue")
+	cosQueue := strings.Replace(transcript(t, "fastpath-cos-queue.txt"),
+		"2         0               0               Weighted", "2         0               0               Strict  ", 1)
+	st := readState(t, fp, files, map[string]string{"show running-config": run, "show startup-config": run, "show interfaces cos-queue": cosQueue})
+	if g := st.Global(); !g.Sched[2].Strict || !g.Sched[3].Strict {
+		t.Fatalf("global scheduler %+v, want queues 2 and 3 strict", g.Sched)
+	}
+	sc := st.Scope("1/0/7")
+	if sc == nil || len(sc.Sched) != 4 || !sc.Sched[2].Strict || sc.Sched[3].Strict {
+		t.Fatalf("port 1/0/7: %+v", sc)
+	}
+	fs, err := agent.Check(agent.DefaultPolicy(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fs {
+		found = found || f.Rule == agent.RuleEFTop && f.Scope == "1/0/7"
+	}
+	if !found {
+		t.Fatalf("no ef-top finding in scope 1/0/7: %+v", fs)
 	}
 }

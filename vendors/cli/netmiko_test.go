@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qosagent/qosagent/internal/clisim"
 	"github.com/qosagent/qosagent/internal/peer"
@@ -31,6 +32,9 @@ type netmikoJob struct {
 	Shows      []string `json:"shows"`
 	Config     []string `json:"config"`
 	SaveCmd    string   `json:"save_cmd,omitempty"`
+	// SaveDone is the dialect's save.success pattern: the script does not
+	// log out before the switch has printed it.
+	SaveDone string `json:"save_done"`
 }
 
 type netmikoResult struct {
@@ -76,13 +80,13 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 		wantShow        map[string]string // command -> a line its output must hold
 	}{
 		{name: "cisco-ios", dialect: "cisco-ios", device: "cisco_ios",
-			config: "mls qos srr-queue output dscp-map queue 1 threshold 3 46", dscp: 46, queue: 1,
+			config: "mls qos srr-queue output dscp-map queue 1 threshold 3 24", dscp: 24, queue: 1,
 			wantShow: map[string]string{"show mls qos maps dscp-output-q": "Dscp-outputq-threshold map:"}},
 		{name: "cisco-ios-stack", dialect: "cisco-ios", opts: clisim.Options{StackPorts: true}, device: "cisco_ios",
 			config: "mls qos srr-queue output dscp-map queue 1 threshold 3 34", dscp: 34, queue: 1,
 			wantShow: map[string]string{"show mls qos interface": "GigabitEthernet1/0/1"}},
 		{name: "cisco-sb", dialect: "cisco-sb", device: "cisco_s300",
-			config: "qos map dscp-queue 46 to 4", dscp: 46, queue: 4,
+			config: "qos map dscp-queue 34 to 4", dscp: 34, queue: 4,
 			wantShow: map[string]string{"show qos": "Qos: Basic mode"}},
 		{name: "cisco-sb-8-queue", dialect: "cisco-sb", opts: clisim.Options{Queues: 8}, device: "cisco_s300",
 			config: "qos map dscp-queue 46 to 8", dscp: 46, queue: 8,
@@ -94,13 +98,19 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 			config: "classofservice ip-dscp-mapping 46 6", dscp: 46, queue: 6,
 			wantShow: map[string]string{"show interfaces cos-queue": "6         0               0               Weighted"}},
 	} {
+		// One at a time: netmiko gives a switch about a second to answer
+		// its first RETURN with a prompt (find_prompt), and six Python
+		// interpreters and SSH handshakes at once on a two-core CI machine
+		// under -race starve the simulator past that.
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			opts := tc.opts
 			opts.Hostname = "nm1"
 			sw, err := clisim.NewWithOptions(tc.dialect, opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if q := sw.DSCPQueue(tc.dscp); q == tc.queue {
+				t.Fatalf("%q changes nothing: DSCP %d is on queue %d from the factory", tc.config, tc.dscp, q)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -117,7 +127,7 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 			}
 			shows = append(shows, "show version", "show running-config", "show startup-config")
 			job := netmikoJob{DeviceType: tc.device, Host: "127.0.0.1", Port: port, Username: "netmiko", Password: "nm-pass-1",
-				Secret: "nm-enable-2", Shows: shows, Config: []string{tc.config}, SaveCmd: tc.saveCmd}
+				Secret: "nm-enable-2", Shows: shows, Config: []string{tc.config}, SaveCmd: tc.saveCmd, SaveDone: d.Save.Success}
 			jobFile := filepath.Join(t.TempDir(), "job.json")
 			if err := os.WriteFile(jobFile, []byte(jsonString(job)), 0o600); err != nil {
 				t.Fatal(err)
@@ -137,6 +147,14 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 			}
 			if runErr != nil {
 				t.Fatalf("netmiko: %v\nstderr: %s", runErr, stderr.String())
+			}
+			// The client may have left without reading the output of its
+			// last lines ("exit"); the switch's state is final once its
+			// session has read everything and ended.
+			wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+			defer wcancel()
+			if err := srv.WaitIdle(wctx); err != nil {
+				t.Fatalf("the simulated session did not end after netmiko left: %v", err)
 			}
 			got := map[string]string{}
 			for _, s := range res.Steps {
@@ -162,8 +180,8 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 				}
 			}
 			for _, m := range d.ErrorMarkers {
-				if strings.Contains(got["config"], m) || strings.Contains(got["save"], m) {
-					t.Errorf("error marker %q in config or save output:\n%s\n%s", m, got["config"], got["save"])
+				if strings.Contains(got["config"], m) || strings.Contains(got["save"]+got["save_done"], m) {
+					t.Errorf("error marker %q in config or save output:\n%s\n%s%s", m, got["config"], got["save"], got["save_done"])
 				}
 			}
 			if q := sw.DSCPQueue(tc.dscp); q != tc.queue {

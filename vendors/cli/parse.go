@@ -452,13 +452,27 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 	}
 	if run != nil {
 		for _, p := range run.strictPorts {
+			// Its own strict queues are all it has strict; a port that only
+			// turned queues weighted keeps the global scheduler's others.
 			sched := make([]vendors.Sched, n)
+			if _, own := run.portStrict[p]; !own {
+				if g := st.Global(); g != nil && len(g.Sched) == n {
+					copy(sched, g.Sched)
+				}
+			}
 			for _, q := range run.portStrict[p] {
 				r := st.Rank(q)
 				if r < 0 {
 					return st, fmt.Errorf("interface %s: strict queue %d, which this switch does not have (queues %v): %w", p, q, st.Queues, vendors.ErrParse)
 				}
 				sched[r].Strict = true
+			}
+			for _, q := range run.portNoStrict[p] {
+				r := st.Rank(q)
+				if r < 0 {
+					return st, fmt.Errorf("interface %s: weighted queue %d, which this switch does not have (queues %v): %w", p, q, st.Queues, vendors.ErrParse)
+				}
+				sched[r].Strict = false
 			}
 			if sc := st.Scope(p); sc != nil {
 				sc.Sched = sched

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/qosagent/qosagent/agent"
@@ -24,17 +25,39 @@ func TestVariantsAuditApplyAudit(t *testing.T) {
 		// apart sets one port apart on a compliant switch; port names it.
 		apart func(c *clisim.Config)
 		port  string
+		// fixed, if set, checks the running config after apply undid apart.
+		fixed func(t *testing.T, c clisim.Config)
 	}{
 		{"fastpath-7-classes", "netgear-fastpath", clisim.Options{Queues: 7}, 6,
-			func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, "1/0/5"},
+			func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, "1/0/5", nil},
 		{"fastpath-no-max-bandwidth", "netgear-fastpath", clisim.Options{NoMaxBandwidth: true}, 3,
-			func(c *clisim.Config) { c.Ifaces[4].Trust = "dot1p" }, "0/5"},
+			func(c *clisim.Config) { c.Ifaces[4].Trust = "dot1p" }, "0/5", nil},
 		{"sb-8-queues", "cisco-sb", clisim.Options{Queues: 8}, 8,
-			func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, "GigabitEthernet1/0/5"},
-		{"sb-all-strict-factory", "cisco-sb", clisim.Options{AllStrictFactory: true}, 4,
-			func(c *clisim.Config) { c.Ifaces[5].Trust = "untrusted" }, "GigabitEthernet1/0/6"},
+			func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, "GigabitEthernet1/0/5", nil},
+		{"sb-factory", "cisco-sb", clisim.Options{}, 4,
+			func(c *clisim.Config) { c.Ifaces[5].Trust = "untrusted" }, "GigabitEthernet1/0/6", nil},
+		// An admin's "priority-queue out num-of-queues 0" (all weighted):
+		// apply writes the scheduler line back to one strict queue.
+		{"sb-weighted", "cisco-sb", clisim.Options{}, 4,
+			func(c *clisim.Config) { c.StrictN = 0 }, "global", nil},
+		// A port with a scheduler of its own (cos-queue strict in
+		// Interface Config) whose top queue is weighted: apply writes that
+		// port's cos-queue strict.
+		{"fastpath-port-scheduler", "netgear-fastpath", clisim.Options{}, 3,
+			func(c *clisim.Config) { c.Ifaces[6].Strict = []bool{false, false, true, false} }, "0/7",
+			func(t *testing.T, c clisim.Config) {
+				// Written in the port's Interface Config, not by the global
+				// command (which would clear every port's own scheduler).
+				if got := c.Ifaces[6].Strict; !slices.Equal(got, []bool{false, false, true, true}) {
+					t.Errorf("port 0/7 scheduler after apply %v, want its own with queue 3 strict", got)
+				}
+			}},
+		// A port whose own scheduler turned the global strict queue off
+		// ("no cos-queue strict 3" in its Interface Config).
+		{"fastpath-port-no-strict", "netgear-fastpath", clisim.Options{}, 3,
+			func(c *clisim.Config) { c.Ifaces[6].Strict = []bool{false, false, false, false} }, "0/7", nil},
 		{"ios-stack", "cisco-ios", clisim.Options{StackPorts: true}, 1,
-			func(c *clisim.Config) { c.Ports[4].Trust = "" }, "GigabitEthernet1/0/5"},
+			func(c *clisim.Config) { c.Ports[4].Trust = "" }, "GigabitEthernet1/0/5", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,6 +104,9 @@ func TestVariantsAuditApplyAudit(t *testing.T) {
 				t.Errorf("no finding names %s: %+v", tc.port, r.Findings)
 			}
 			apply()
+			if tc.fixed != nil {
+				tc.fixed(t, s.sim.Running())
+			}
 			audit(agent.StatusCompliant)
 
 			// A compliant running config the switch would not boot with: its

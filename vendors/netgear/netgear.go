@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -33,9 +35,14 @@ const maxSetVarbinds = gosnmp.MaxOids
 // Platform registers the adapter. Its adapters lend each other their SNMPv2c
 // clients (see clientPool); Open alone makes adapters that do not.
 func Platform() vendors.Platform {
-	pool := &clientPool{}
-	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Open: func(sw inventory.Switch) (vendors.Adapter, error) {
-		return open(sw, pool)
+	pool, oids := &clientPool{}, &oidLists{}
+	return vendors.Platform{Name: Vendor, Transport: inventory.TransportSNMP, Factory: factoryModel(), Open: func(sw inventory.Switch) (vendors.Adapter, error) {
+		a, err := open(sw, pool)
+		if err != nil {
+			return nil, err
+		}
+		a.oids = oids
+		return a, nil
 	}}
 }
 
@@ -44,10 +51,14 @@ type Adapter struct {
 	sw        inventory.Switch
 	g         *gosnmp.GoSNMP // nil until connected
 	pool      *clientPool    // nil: clients are not reused
+	oids      *oidLists      // per-interface row OIDs shared across the platform's adapters; nil: built per read
 	numQueues int            // learnt by Read; Write refuses to run before it
 	cur       vendors.State  // the state Read saw, which Write's fan-out reasoning needs
 	focus     []int          // DSCP values read per interface; nil = all
-	stats     counters
+	// saveSent is set once a save was asked for since the last write: a
+	// savingComplete read then may be that save's, answered late.
+	saveSent bool
+	stats    counters
 }
 
 // Open prepares an adapter; it does not touch the network.
@@ -151,7 +162,7 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 	if err := pduError(pkt, nil); err != nil {
 		return st, err
 	}
-	rows, err := a.column(dscpRoot, pkt.Variables, vendors.NumDSCP)
+	rows, err := a.column(dscpRoot, pkt.Variables, 1, vendors.NumDSCP)
 	if err != nil {
 		return st, err
 	}
@@ -175,19 +186,12 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 	if err != nil {
 		return st, err
 	}
-	var trustVars, schedVars []gosnmp.SnmpPDU
-	for i, v := range pkt.Variables[1:] {
-		if i%2 == 0 {
-			trustVars = append(trustVars, v)
-		} else {
-			schedVars = append(schedVars, v)
-		}
-	}
-	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, trustVars, maxTrustRows)
+	// The repeaters' varbinds alternate: trust at 1, 3, 5..., scheduler at 2, 4, 6...
+	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, pkt.Variables[1:], 2, maxTrustRows)
 	if err != nil {
 		return st, err
 	}
-	schedRows, err := a.column(mibs.AgentCosQueueSchedulerType, schedVars, maxTrustRows)
+	schedRows, err := a.column(mibs.AgentCosQueueSchedulerType, pkt.Variables[min(2, len(pkt.Variables)):], 2, maxTrustRows)
 	if err != nil {
 		return st, err
 	}
@@ -197,132 +201,204 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 		st.Queues[q] = q
 	}
 	global := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP)}
-	seen := 0
-	for idx, v := range rows {
-		d, err := strconv.Atoi(idx)
+	// The rows are strictly increasing (column checks it), so 64 rows in
+	// range are each DSCP once.
+	for _, r := range rows {
+		d, err := strconv.Atoi(r.index)
 		if err != nil || d < 0 || d >= vendors.NumDSCP {
-			return st, fmt.Errorf("unexpected DSCP row %s.%s: %w", dscpRoot, idx, vendors.ErrParse)
+			return st, fmt.Errorf("unexpected DSCP row %s.%s: %w", dscpRoot, r.index, vendors.ErrParse)
 		}
-		q, err := trafficClass(v, n)
+		q, err := trafficClass(*r.v, n)
 		if err != nil {
 			return st, fmt.Errorf("DSCP %d row: %w", d, err)
 		}
 		global.DSCP[d] = q
-		seen++
 	}
-	if seen != vendors.NumDSCP {
-		return st, fmt.Errorf("DSCP table has %d global rows; expected %d: %w", seen, vendors.NumDSCP, vendors.ErrParse)
+	if len(rows) != vendors.NumDSCP {
+		return st, fmt.Errorf("DSCP table has %d global rows; expected %d: %w", len(rows), vendors.NumDSCP, vendors.ErrParse)
 	}
 
-	if _, ok := trust["0"]; !ok {
+	// Index 0, the global row, sorts first.
+	if len(trust) == 0 || trust[0].index != "0" {
 		return st, fmt.Errorf("agentCosMapIntfTrustMode.0 (global trust) is missing: %w", vendors.ErrUnsupported)
 	}
-	ifaces := make([]string, 0, len(trust))
-	for _, idx := range sortedIndexes(trust) {
-		if _, err := strconv.Atoi(idx); err != nil {
-			return st, fmt.Errorf("unexpected trust row %s.%s: %w", mibs.AgentCosMapIntfTrustMode, idx, vendors.ErrParse)
-		}
-		if idx != "0" {
-			ifaces = append(ifaces, idx)
-		}
-	}
-	if global.Trust, err = trustName(trust["0"]); err != nil {
+	if global.Trust, err = trustName(*trust[0].v); err != nil {
 		return st, err
+	}
+	trust = trust[1:]
+	ifaces := make([]string, len(trust))
+	for i, r := range trust {
+		if _, err := strconv.Atoi(r.index); err != nil {
+			return st, fmt.Errorf("unexpected trust row %s.%s: %w", mibs.AgentCosMapIntfTrustMode, r.index, vendors.ErrParse)
+		}
+		ifaces[i] = r.index
 	}
 	sched, err := schedByIface(schedRows, n)
 	if err != nil {
 		return st, err
 	}
-	g, ok := sched["0"]
-	if !ok {
+	if len(sched) == 0 || sched[0].iface != "0" {
 		return st, fmt.Errorf("agentCosQueueSchedulerType has no global rows: %w", vendors.ErrUnsupported)
 	}
-	global.Sched = g
+	global.Sched = sched[0].sched
+	sched = sched[1:]
+	st.Scopes = make([]vendors.Scope, 0, 1+len(ifaces))
 	st.Scopes = append(st.Scopes, global)
 
 	own, err := a.ifaceMaps(ifaces, global.DSCP, n)
 	if err != nil {
 		return st, err
 	}
-	for _, idx := range ifaces {
-		sc := vendors.Scope{Name: idx}
-		if sc.Trust, err = trustName(trust[idx]); err != nil {
+	// Both lists ascend by interface index: walk them side by side. An
+	// interface with scheduler rows but no trust row (a LAG, say) is a
+	// scope too, where its scheduling is its own; those come last.
+	var schedOnly []vendors.Scope
+	j := 0
+	for i, idx := range ifaces {
+		sc := vendors.Scope{Name: idx, DSCP: own[i]}
+		if sc.Trust, err = trustName(*trust[i].v); err != nil {
 			return st, err
 		}
-		if m, ok := own[idx]; ok {
-			sc.DSCP = m
+		for ; j < len(sched) && compareArc(sched[j].iface, idx) < 0; j++ {
+			if !slices.Equal(sched[j].sched, global.Sched) {
+				schedOnly = append(schedOnly, vendors.Scope{Name: sched[j].iface, Sched: sched[j].sched})
+			}
 		}
-		if s, ok := sched[idx]; ok && !slices.Equal(s, global.Sched) {
-			sc.Sched = s
+		if j < len(sched) && compareArc(sched[j].iface, idx) == 0 {
+			if !slices.Equal(sched[j].sched, global.Sched) {
+				sc.Sched = sched[j].sched
+			}
+			j++
 		}
 		st.Scopes = append(st.Scopes, sc)
 	}
-	// An interface with scheduler rows but no trust row (a LAG, say) is a
-	// scope too, where its scheduling is its own.
-	for _, idx := range sortedIndexes(sched) {
-		if idx != "0" && !slices.Contains(ifaces, idx) && !slices.Equal(sched[idx], global.Sched) {
-			st.Scopes = append(st.Scopes, vendors.Scope{Name: idx, Sched: sched[idx]})
+	for ; j < len(sched); j++ {
+		if !slices.Equal(sched[j].sched, global.Sched) {
+			schedOnly = append(schedOnly, vendors.Scope{Name: sched[j].iface, Sched: sched[j].sched})
 		}
 	}
+	st.Scopes = append(st.Scopes, schedOnly...)
 	a.numQueues = n
 	a.cur = st.Clone()
 	return st, nil
 }
 
-// schedByIface groups scheduler rows (.<ifIndex>.<queue>) per interface;
+// ifaceSched is one interface's scheduler rows, by queue.
+type ifaceSched struct {
+	iface string
+	sched []vendors.Sched
+}
+
+// schedByIface groups scheduler rows (.<ifIndex>.<queue>, ascending, so
+// each interface's rows are contiguous) per interface, in interface order;
 // an interface must have a row for every queue.
-func schedByIface(rows map[string]gosnmp.SnmpPDU, n int) (map[string][]vendors.Sched, error) {
-	out := map[string][]vendors.Sched{}
-	count := map[string]int{}
-	for idx, v := range rows {
-		ifs, qs, ok := strings.Cut(idx, ".")
+func schedByIface(rows []colRow, n int) ([]ifaceSched, error) {
+	var out []ifaceSched
+	count := 0
+	for _, r := range rows {
+		ifs, qs, ok := strings.Cut(r.index, ".")
 		q, err := strconv.Atoi(qs)
 		if _, err2 := strconv.Atoi(ifs); !ok || err != nil || err2 != nil || q < 0 || q >= n {
-			return nil, fmt.Errorf("scheduler row %s.%s is outside interfaces x queues 0..%d: %w", mibs.AgentCosQueueSchedulerType, idx, n-1, vendors.ErrParse)
+			return nil, fmt.Errorf("scheduler row %s.%s is outside interfaces x queues 0..%d: %w", mibs.AgentCosQueueSchedulerType, r.index, n-1, vendors.ErrParse)
 		}
-		mode, err := integer(v)
+		mode, err := integer(*r.v)
 		if err != nil || mode != mibs.SchedulerStrict && mode != mibs.SchedulerWeighted {
-			return nil, fmt.Errorf("scheduler row %s.%s: value %v is neither strict(1) nor weighted(2): %w", mibs.AgentCosQueueSchedulerType, idx, v.Value, vendors.ErrParse)
+			return nil, fmt.Errorf("scheduler row %s.%s: value %v is neither strict(1) nor weighted(2): %w", mibs.AgentCosQueueSchedulerType, r.index, r.v.Value, vendors.ErrParse)
 		}
-		if out[ifs] == nil {
-			out[ifs] = make([]vendors.Sched, n)
+		if len(out) == 0 || out[len(out)-1].iface != ifs {
+			if len(out) > 0 && count != n {
+				last := out[len(out)-1].iface
+				return nil, fmt.Errorf("interface %s has scheduler rows for %d of %d queues: %w", last, count, n, vendors.ErrParse)
+			}
+			out = append(out, ifaceSched{iface: ifs, sched: make([]vendors.Sched, n)})
+			count = 0
 		}
-		out[ifs][q].Strict = mode == mibs.SchedulerStrict
-		count[ifs]++
+		out[len(out)-1].sched[q].Strict = mode == mibs.SchedulerStrict
+		count++
 	}
-	for ifs, c := range count {
-		if c != n {
-			return nil, fmt.Errorf("interface %s has scheduler rows for %d of %d queues: %w", ifs, c, n, vendors.ErrParse)
-		}
+	if len(out) > 0 && count != n {
+		return nil, fmt.Errorf("interface %s has scheduler rows for %d of %d queues: %w", out[len(out)-1].iface, count, n, vendors.ErrParse)
 	}
 	return out, nil
 }
 
-// ifaceMaps GETs the focused DSCP rows of every interface, as few GETs as
-// MaxOids allows, and returns the maps of the interfaces that differ from
-// the global one (unread rows vendors.Unread). An interface without DSCP
-// rows (a LAG, the CPU) answers noSuchInstance and follows the global map.
-func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) (map[string][]int, error) {
-	focus := a.focus
-	if focus == nil {
-		focus = make([]int, vendors.NumDSCP)
-		for d := range focus {
-			focus[d] = d
+// allDSCP is every DSCP value, the rows read without a focus.
+var allDSCP = func() []int {
+	ds := make([]int, vendors.NumDSCP)
+	for d := range ds {
+		ds[d] = d
+	}
+	return ds
+}()
+
+// oidLists keeps the per-interface DSCP row OIDs of the last interface
+// list and focus asked for, shared by the adapters of one platform: the
+// switches of a fleet of one model, audited with one policy, all ask for
+// the same list, which is then built once per run, not per switch. The
+// list handed out is never written to.
+type oidLists struct {
+	mu     sync.Mutex
+	ifaces []string
+	focus  []int
+	oids   []string
+}
+
+// get returns the OIDs of the focus rows of every interface, interface by
+// interface; c may be nil (no sharing).
+func (c *oidLists) get(ifaces []string, focus []int) []string {
+	if c != nil {
+		c.mu.Lock()
+		if c.oids != nil && slices.Equal(c.ifaces, ifaces) && slices.Equal(c.focus, focus) {
+			oids := c.oids
+			c.mu.Unlock()
+			return oids
 		}
+		c.mu.Unlock()
 	}
-	type row struct {
-		iface string
-		dscp  int
-	}
-	var oids []string
-	var want []row
+	// One string holds them all; each OID is a slice of it.
+	prefix := mibs.AgentCosMapIpDscpTrafficClass + "."
+	buf := make([]byte, 0, len(ifaces)*len(focus)*(len(prefix)+8))
+	ends := make([]int, 0, len(ifaces)*len(focus))
 	for _, idx := range ifaces {
 		for _, d := range focus {
-			oids = append(oids, fmt.Sprintf("%s.%s.%d", mibs.AgentCosMapIpDscpTrafficClass, idx, d))
-			want = append(want, row{idx, d})
+			buf = append(buf, prefix...)
+			buf = append(buf, idx...)
+			buf = append(buf, '.')
+			buf = strconv.AppendInt(buf, int64(d), 10)
+			ends = append(ends, len(buf))
 		}
 	}
-	got := map[string]map[int]int{}
+	all := string(buf)
+	oids := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		oids[i] = all[start:end]
+		start = end
+	}
+	if c != nil {
+		c.mu.Lock()
+		c.ifaces, c.focus, c.oids = slices.Clone(ifaces), slices.Clone(focus), oids
+		c.mu.Unlock()
+	}
+	return oids
+}
+
+// ifaceMaps GETs the focused DSCP rows of every interface, as few GETs as
+// MaxOids allows, and returns, by position in ifaces, the map of each
+// interface that differs from the global one (unread rows vendors.Unread),
+// nil for one that follows it. An interface without DSCP rows (a LAG, the
+// CPU) answers noSuchInstance and follows the global map.
+func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) ([][]int, error) {
+	focus := a.focus
+	if focus == nil {
+		focus = allDSCP
+	}
+	nf := len(focus)
+	oids := a.oids.get(ifaces, focus)
+	// The traffic class of every row asked for, by position; absent for
+	// rows the interface does not have.
+	const absent = -1
+	got := make([]int, len(oids))
 	for start := 0; start < len(oids); start += maxGetVarbinds {
 		end := min(start+maxGetVarbinds, len(oids))
 		pkt, err := a.g.Get(oids[start:end])
@@ -336,28 +412,27 @@ func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) (map[string][]
 			return nil, fmt.Errorf("GET of %d DSCP rows answered %d: %w", end-start, len(pkt.Variables), vendors.ErrParse)
 		}
 		for i, v := range pkt.Variables {
-			r := want[start+i]
-			if trimDot(v.Name) != oids[start+i] {
-				return nil, fmt.Errorf("GET of %s answered %s: %w", oids[start+i], v.Name, vendors.ErrParse)
+			k := start + i
+			if trimDot(v.Name) != oids[k] {
+				return nil, fmt.Errorf("GET of %s answered %s: %w", oids[k], v.Name, vendors.ErrParse)
 			}
 			if v.Type == gosnmp.NoSuchInstance || v.Type == gosnmp.NoSuchObject {
+				got[k] = absent
 				continue
 			}
 			q, err := trafficClass(v, n)
 			if err != nil {
-				return nil, fmt.Errorf("interface %s DSCP %d row: %w", r.iface, r.dscp, err)
+				return nil, fmt.Errorf("interface %s DSCP %d row: %w", ifaces[k/nf], focus[k%nf], err)
 			}
-			if got[r.iface] == nil {
-				got[r.iface] = map[int]int{}
-			}
-			got[r.iface][r.dscp] = q
+			got[k] = q
 		}
 	}
-	out := map[string][]int{}
-	for idx, rows := range got {
+	out := make([][]int, len(ifaces))
+	for i := range ifaces {
+		rows := got[i*nf : (i+1)*nf]
 		differs := false
-		for d, q := range rows {
-			differs = differs || q != global[d]
+		for f, q := range rows {
+			differs = differs || q != absent && q != global[focus[f]]
 		}
 		if !differs {
 			continue
@@ -366,25 +441,37 @@ func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) (map[string][]
 		for d := range m {
 			m[d] = vendors.Unread
 		}
-		for d, q := range rows {
-			m[d] = q
+		for f, q := range rows {
+			if q != absent {
+				m[focus[f]] = q
+			}
 		}
-		out[idx] = m
+		out[i] = m
 	}
 	return out, nil
 }
 
+// colRow is one row of a column walk: its index below the column's OID,
+// and the varbind, in the answer's own slice (not copied).
+type colRow struct {
+	index string
+	v     *gosnmp.SnmpPDU
+}
+
 // column gathers the rows of a single-index subtree from a GETBULK answer
-// whose repeaters started at root, walking on while the answer stays in the
-// subtree and fewer than limit rows are known. Repeater varbinds are
-// interleaved when a GETBULK has several repeaters; column is only used with one.
-func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[string]gosnmp.SnmpPDU, error) {
-	rows := make(map[string]gosnmp.SnmpPDU, len(vars))
+// whose repeater for root is every stride-th varbind of vars from the
+// first (a GETBULK with several repeaters interleaves them), walking on
+// while the answer stays in the subtree and fewer than limit rows are
+// known. The rows come in strictly increasing order (anything else is
+// refused), so each index once.
+func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, stride, limit int) ([]colRow, error) {
+	rows := make([]colRow, 0, min((len(vars)+stride-1)/stride, limit))
 	prefix := root + "."
 	last, lastIndex := "", ""
 	for {
 		more := len(vars) > 0
-		for _, v := range vars {
+		for i := 0; i < len(vars); i += stride {
+			v := &vars[i]
 			name := trimDot(v.Name)
 			if v.Type == gosnmp.EndOfMibView || !strings.HasPrefix(name, prefix) {
 				more = false
@@ -397,7 +484,7 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s: %w", name, last, vendors.ErrParse)
 			}
 			last, lastIndex = name, index
-			rows[index] = v
+			rows = append(rows, colRow{index, v})
 			if len(rows) > limit {
 				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on: %w", root, limit, vendors.ErrParse)
 			}
@@ -412,7 +499,7 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 		if err := pduError(pkt, nil); err != nil {
 			return nil, err
 		}
-		vars = pkt.Variables
+		vars, stride = pkt.Variables, 1
 	}
 }
 
@@ -436,6 +523,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	a.saveSent = false
 	vbs, what, err := a.varbinds(ch)
 	if err != nil {
 		return err
@@ -656,12 +744,27 @@ func (a *Adapter) Probe(ctx context.Context) (string, error) {
 }
 
 // Save copies the running config to NVRAM and waits for the agent to report
-// the outcome. Agents that never leave notInitiated (simulators, some
-// firmware) are taken at their word that the SET succeeded.
+// the outcome, up to the switch's save timeout (and ctx). notInitiated is
+// not success: it is what a first poll sees before the save has started.
+// Nor is a savingComplete that was already there before the save was asked
+// for (an earlier save's), until the save was seen in progress or that
+// status has stood for staleCompletePolls polls: a save that completes at
+// once looks the same. A retry of a save this adapter asked for since its
+// last write takes savingComplete as it comes: it may be the first try's,
+// answered late, of the same running config. An agent without
+// agentSaveConfigStatus is taken at its word that the SET succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
+	limit := a.SaveTimeout()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	before, known := a.saveStatus()
+	if a.saveSent {
+		known = false // a savingComplete may be our own earlier try's
+	}
+	a.saveSent = true
 	pkt, err := a.g.Set(saveVarbinds)
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
@@ -672,8 +775,13 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
 		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
+	last := "no status read yet"
+	progress, stale := false, 0
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
+		}
 		if err != nil {
 			return fmt.Errorf("save config status: %w", explain(a.sw, err))
 		}
@@ -685,15 +793,71 @@ func (a *Adapter) Save(ctx context.Context) error {
 			return nil // agent does not report save status; the SET was accepted
 		}
 		switch status {
-		case mibs.SaveStatusComplete, mibs.SaveStatusNotInitiated:
-			return nil
+		case mibs.SaveStatusComplete:
+			if progress || !known || before != mibs.SaveStatusComplete {
+				return nil
+			}
+			if stale++; stale >= staleCompletePolls {
+				return nil // completed at once, as far as the agent can tell
+			}
+			last = "savingComplete, as before the save was asked for"
 		case mibs.SaveStatusFailed:
 			return fmt.Errorf("save config: the switch reports savingFailed: %w", vendors.ErrSave)
+		case mibs.SaveStatusNotInitiated:
+			last, progress = "notInitiated: the save had not started", before != mibs.SaveStatusNotInitiated
+		case mibs.SaveStatusInProcess:
+			last, progress = "savingInProcess", true
+		default:
+			return fmt.Errorf("save config: agentSaveConfigStatus %d is none of notInitiated(1), savingInProcess(2), savingComplete(3), savingFailed(4)", status)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("save config: still saving at the switch deadline: %w", ctx.Err())
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
 		case <-afterSavePoll():
 		}
+	}
+}
+
+// staleCompletePolls is how many polls a savingComplete left by an earlier
+// save must stand before it is taken for this save's: a save slow to start
+// shows savingInProcess within them.
+const staleCompletePolls = 3
+
+// saveStatus reads agentSaveConfigStatus before a save, to tell an earlier
+// save's savingComplete from this one's; known is false when it cannot.
+func (a *Adapter) saveStatus() (status int, known bool) {
+	pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
+	if err != nil || len(pkt.Variables) != 1 {
+		return 0, false
+	}
+	status, err = integer(pkt.Variables[0])
+	return status, err == nil
+}
+
+// saveCut is a save the deadline cut off: it may still complete.
+type saveCut struct{ error }
+
+func (e saveCut) Unwrap() error        { return e.error }
+func (e saveCut) OutcomeUnknown() bool { return true }
+
+// SaveTimeout is how long a save may take: the inventory's save_timeout,
+// else the default.
+func (a *Adapter) SaveTimeout() time.Duration {
+	if a.sw.SNMP.SaveTimeout > 0 {
+		return a.sw.SNMP.SaveTimeout
+	}
+	return inventory.DefaultSaveTimeout
+}
+
+// RequestTimeout is the per-request timeout; each try of a request waits
+// this long.
+func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SNMP.Timeout }
+
+// SetRequestTimeout changes the per-request timeout, for the patient
+// re-reads that settle an unknown outcome.
+func (a *Adapter) SetRequestTimeout(d time.Duration) {
+	a.sw.SNMP.Timeout = d
+	if a.g != nil {
+		a.g.Timeout = d
 	}
 }

@@ -2,7 +2,7 @@ package netgear
 
 import (
 	"fmt"
-	"sort"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -94,22 +94,61 @@ func unsigned(v gosnmp.SnmpPDU) (int, error) {
 	default:
 		return 0, fmt.Errorf("%s has type %s; expected Unsigned32", v.Name, v.Type)
 	}
-	b := gosnmp.ToBigInt(v.Value)
-	if !b.IsInt64() || b.Int64() < 0 || b.Int64() > 1<<31 {
-		return 0, fmt.Errorf("%s value %s is out of range", v.Name, b)
+	x, ok := int64Value(v.Value)
+	if !ok || x < 0 || x > 1<<31 {
+		return 0, fmt.Errorf("%s value %v is out of range", v.Name, v.Value)
 	}
-	return int(b.Int64()), nil
+	return int(x), nil
 }
 
 func integer(v gosnmp.SnmpPDU) (int, error) {
 	if v.Type != gosnmp.Integer {
 		return 0, fmt.Errorf("%s has type %s; expected INTEGER", v.Name, v.Type)
 	}
-	b := gosnmp.ToBigInt(v.Value)
-	if !b.IsInt64() {
+	x, ok := int64Value(v.Value)
+	if !ok {
 		return 0, fmt.Errorf("%s value out of range", v.Name)
 	}
-	return int(b.Int64()), nil
+	return int(x), nil
+}
+
+// int64Value reads a decoded value as gosnmp.ToBigInt does (a uint wraps,
+// a string is parsed, any other type is 0), without the big.Int it
+// allocates for every row of every read; false where the value does not
+// fit an int64.
+func int64Value(value any) (int64, bool) {
+	switch x := value.(type) {
+	case int:
+		return int64(x), true
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint:
+		return int64(x), true // wraps as gosnmp.ToBigInt does; the range checks refuse it
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, false
+		}
+		return int64(x), true
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return 0, true
+		}
+		return n, true
+	}
+	return 0, true
 }
 
 func trimDot(oid string) string { return strings.TrimPrefix(oid, ".") }
@@ -135,23 +174,6 @@ func compareArc(x, y string) int {
 		return len(x) - len(y)
 	}
 	return strings.Compare(x, y)
-}
-
-// sortedIndexes returns numeric row indexes in numeric order.
-func sortedIndexes[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		x, ex := strconv.Atoi(keys[i])
-		y, ey := strconv.Atoi(keys[j])
-		if ex != nil || ey != nil {
-			return keys[i] < keys[j]
-		}
-		return x < y
-	})
-	return keys
 }
 
 // trustName reads a trust row; a value the MIB does not define is an

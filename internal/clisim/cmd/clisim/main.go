@@ -3,7 +3,7 @@
 //
 //	clisim -dialect cisco-ios -hostname sw1 -state /var/lib/clisim/sw1.json [-enable-secret X]
 //
-// Variant flags (-queues, -stack-ports, -all-strict-factory,
+// Variant flags (-queues, -stack-ports,
 // -no-min-bandwidth, -no-max-bandwidth) pick the hardware variant, as
 // clisim.Options; a state file keeps its variant and refuses another.
 //
@@ -47,7 +47,6 @@ func run() error {
 	var o clisim.Options
 	flag.IntVar(&o.Queues, "queues", 0, "egress queues: 4 or 7 (netgear-fastpath), 4 or 8 (cisco-sb); 0 = the dialect's default")
 	flag.BoolVar(&o.StackPorts, "stack-ports", false, "cisco-ios: name ports GigabitEthernet1/0/N")
-	flag.BoolVar(&o.AllStrictFactory, "all-strict-factory", false, "cisco-sb: factory scheduler all strict, no priority-queue line")
 	flag.BoolVar(&o.NoMinBandwidth, "no-min-bandwidth", false, "netgear-fastpath: show interfaces cos-queue without Min. Bandwidth")
 	flag.BoolVar(&o.NoMaxBandwidth, "no-max-bandwidth", false, "netgear-fastpath: show interfaces cos-queue without Max. Bandwidth")
 	flag.Parse()

@@ -5,6 +5,7 @@ returned. Run by netmiko_test.go with Debian's /usr/bin/python3 and its
 python3-netmiko; a step that raises is reported, not retried.
 """
 import json
+import re
 import sys
 import traceback
 
@@ -38,9 +39,17 @@ def main():
         step("show:" + cmd, lambda cmd=cmd: conn.send_command(cmd))
     step("config", lambda: conn.send_config_set(job["config"]))
     if job.get("save_cmd"):
-        step("save", lambda: conn.save_config(cmd=job["save_cmd"]))
+        saved = step("save", lambda: conn.save_config(cmd=job["save_cmd"]))
     else:
-        step("save", conn.save_config)
+        saved = step("save", conn.save_config)
+    # Some drivers' save_config is timing-based (cisco_s300 sends the
+    # command and its confirm answer, each time returning once output
+    # pauses): on a loaded machine it can return before the switch has
+    # answered, and disconnecting then drops the save with the session.
+    # Wait for the switch's own word that the save is done, as a careful
+    # script would before it logs out.
+    if not re.search(job["save_done"], saved):
+        step("save_done", lambda: conn.read_until_pattern(job["save_done"]))
     step("disconnect", conn.disconnect)
     print(json.dumps(out))
 
