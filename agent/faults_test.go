@@ -324,7 +324,9 @@ var faultCases = []faultCase{
 	// CLI, on one switch of each dialect.
 	{name: "cli/invalid-input-mid-session", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{FailCommand: failLine[s.Dialect()]}) },
 		wantErr: []string{"refused", "% Invalid input", "rolled back to backup"}, end: atBackup},
-	{name: "cli/cut-mid-plan-once", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: cutAfter[s.Dialect()], DropOnce: true}) },
+	{name: "cli/cut-mid-plan-once", cli: func(s *clisim.Switch) {
+		s.SetFaults(clisim.Faults{DropAfterConfigLines: cutAfter[s.Dialect()], DropOnce: true})
+	},
 		wantErr: []string{"connection closed", "rolled back to backup"}, end: atBackup},
 	{name: "cli/cut-mid-plan-always", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropAfterConfigLines: cutAfter[s.Dialect()]}) },
 		wantErr: []string{"connection closed"}, end: atBackup, half: true},
