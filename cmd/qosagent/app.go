@@ -18,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/internal/progress"
 	"github.com/qosagent/qosagent/internal/yamlwalk"
 	"github.com/qosagent/qosagent/inventory"
@@ -34,20 +35,10 @@ const (
 )
 
 // exitError carries an exit code up through cobra.
-type exitError struct {
-	code int
-	err  error
-}
+type exitError = fleetrun.ExitError
 
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func invalid(err error) error { return &exitError{code: exitInvalid, err: err} }
-func failed(err error) error  { return &exitError{code: exitFailed, err: err} }
+func invalid(err error) error { return fleetrun.Invalid(err) }
+func failed(err error) error  { return fleetrun.Failed(err) }
 
 // app holds what one invocation needs; nothing is global.
 type app struct {
@@ -346,26 +337,7 @@ func orList(xs []string) string {
 // writeReport writes the run report in format; with --summary only the
 // counts per site and overall (table and json).
 func (a *app) writeReport(rep *agent.Report, format string) error {
-	var err error
-	summary := a.v.GetBool("summary")
-	switch {
-	case format == "json" && summary:
-		err = rep.WriteSummaryJSON(a.stdout)
-	case format == "json":
-		err = rep.WriteJSON(a.stdout)
-	case format == "html":
-		err = rep.WriteHTML(a.stdout)
-	case format == "csv":
-		err = rep.WriteCSV(a.stdout)
-	case summary:
-		err = rep.WriteSummaryTable(a.stdout)
-	default:
-		err = rep.WriteTable(a.stdout)
-	}
-	if err != nil {
-		return failed(fmt.Errorf("write report: %w", err))
-	}
-	return nil
+	return fleetrun.WriteReport(a.stdout, rep, format, a.v.GetBool("summary"))
 }
 
 // progress is the progress bar's update function when stderr is a
@@ -377,32 +349,33 @@ func (a *app) progress() func(done, total, failed int) {
 	return a.bar.Update
 }
 
-// switchEngine is an engine for one switch (restore): no fleet pacing.
-func (a *app) switchEngine(p agent.Policy) (*agent.Engine, error) {
-	t := a.v.GetDuration("timeout")
-	if t <= 0 {
-		return nil, invalid(fmt.Errorf("--timeout %s: expected a positive duration", t))
-	}
-	return &agent.Engine{Registry: a.registry, Policy: p, Concurrency: 1, Timeout: t, Logger: a.log, Progress: a.progress()}, nil
-}
-
 // engine is an engine for a fleet, paced by --concurrency and
 // --site-concurrency.
 func (a *app) engine(cmd *cobra.Command, p agent.Policy) (*agent.Engine, error) {
-	eng, err := a.switchEngine(p)
-	if err != nil {
-		return nil, err
+	return fleetrun.Engine(a.options(cmd), p, a.log)
+}
+
+// options are the settings of a run, as fleetrun takes them.
+func (a *app) options(cmd *cobra.Command) fleetrun.Options {
+	return fleetrun.Options{
+		Inventory:       a.v.GetString("inventory"),
+		Sites:           a.names("site"),
+		Switches:        a.names("switch"),
+		Preset:          a.v.GetString("preset"),
+		Policy:          a.v.GetString("policy"),
+		Summary:         a.v.GetBool("summary"),
+		PromTextfile:    a.v.GetString("prom-textfile"),
+		History:         a.v.GetString("history"),
+		Retention:       a.retention,
+		Registry:        a.registry,
+		Timeout:         a.v.GetDuration("timeout"),
+		Concurrency:     a.v.GetInt("concurrency"),
+		SiteConcurrency: a.v.GetInt("site-concurrency"),
+		Patience:        a.v.GetDuration("patience"),
+		SaveTimeout:     a.v.GetDuration("save-timeout"),
+		Progress:        a.progress(),
+		Source:          func(key string) string { return a.source(cmd, key) },
 	}
-	c := a.v.GetInt("concurrency")
-	if c < 1 || c > 4096 {
-		return nil, invalid(fmt.Errorf("%s %d: expected 1..4096", a.source(cmd, "concurrency"), c))
-	}
-	sc := a.v.GetInt("site-concurrency")
-	if sc < 0 || sc > c {
-		return nil, invalid(fmt.Errorf("%s %d: expected 0..%d (the concurrency)", a.source(cmd, "site-concurrency"), sc, c))
-	}
-	eng.Concurrency, eng.SiteConcurrency = c, sc
-	return eng, nil
 }
 
 // names reads a repeatable list setting (--site, --switch). Flags split on
@@ -418,43 +391,4 @@ func (a *app) names(key string) []string {
 		}
 	}
 	return out
-}
-
-// fleet loads inventory and policy, selects the switches in scope and builds
-// the engine; every error is invalid input and nothing is contacted. The
-// switches in scope come back with an error found after they were known,
-// so that the report can list them as skipped.
-func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, error) {
-	inv, err := a.loadInventory()
-	if err != nil {
-		return nil, nil, err
-	}
-	sws, err := inv.Select(a.names("site"), a.names("switch"))
-	if err != nil {
-		return nil, nil, invalid(err)
-	}
-	if len(sws) == 0 {
-		return nil, nil, invalid(errors.New("no switch in scope"))
-	}
-	p, err := a.loadPolicy(inv)
-	if err != nil {
-		return sws, nil, err
-	}
-	a.policy = &p
-	eng, err := a.engine(cmd, p)
-	if err != nil {
-		return sws, nil, err
-	}
-	// --patience and --save-timeout replace every switch's own.
-	var d [2]time.Duration
-	for i, name := range []string{"patience", "save-timeout"} {
-		d[i] = a.v.GetDuration(name)
-		if d[i] < 0 || d[i] > 30*time.Minute {
-			return sws, nil, invalid(fmt.Errorf("%s %s: expected 0 (the inventory's) up to 30m", a.source(cmd, name), d[i]))
-		}
-	}
-	for i := range sws {
-		sws[i].Override(d[0], d[1])
-	}
-	return sws, eng, nil
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/endpoints"
 	"github.com/qosagent/qosagent/internal/fsutil"
 	"github.com/qosagent/qosagent/inventory"
@@ -23,27 +24,8 @@ const defaultPolicyName = "built-in default policy"
 // policy: when the inventory is used; ok is false when none of them gives a
 // policy (the caller decides whether the built-in default will do).
 func (a *app) policySource(inv *inventory.Inventory) (endpoints.Source, agent.Policy, bool, error) {
-	preset, path := a.v.GetString("preset"), a.v.GetString("policy")
-	switch {
-	case preset != "" && path != "":
-		return endpoints.Source{}, agent.Policy{}, false, invalid(errors.New("--preset and --policy both given; expected one of them"))
-	case preset != "":
-		p, data, err := agent.LoadPreset(preset)
-		if err != nil {
-			return endpoints.Source{}, p, false, invalid(err)
-		}
-		return endpoints.Source{Name: agent.PresetSource(preset), Data: data}, p, true, nil
-	case path == "" && inv != nil:
-		path = inv.PolicyPath
-	}
-	if path == "" {
-		return endpoints.Source{}, agent.Policy{}, false, nil
-	}
-	p, data, err := agent.ReadPolicy(path)
-	if err != nil {
-		return endpoints.Source{}, p, false, invalid(err)
-	}
-	return endpoints.Source{Name: path, Data: data}, p, true, nil
+	name, data, p, ok, err := fleetrun.PolicySource(a.v.GetString("preset"), a.v.GetString("policy"), inv)
+	return endpoints.Source{Name: name, Data: data}, p, ok, err
 }
 
 // offlineInventory loads the inventory for commands that contact no switch:

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/agent/record"
 	"github.com/qosagent/qosagent/inventory"
 )
@@ -23,36 +24,10 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sws, eng, err := a.fleet(cmd)
-			if err != nil {
-				return a.skipAll("audit", false, sws, format, err)
-			}
-			ctx := cmd.Context()
-			store, err := a.openHistory(ctx, false)
-			if err != nil {
-				// An audit still reports without its history: monitoring
-				// must not go blind because a disk filled up.
-				a.log.Error("audit runs without history", "err", err)
-			}
-			if store != nil {
-				defer store.Close()
-			}
-			rec, err := a.startRun(ctx, store, "audit", false, a.scopeString())
-			if err != nil {
-				a.log.Error("audit runs without history", "err", err)
-				rec, _ = a.startRun(ctx, nil, "audit", false, "")
-			}
-			if err := rec.LoadPending(ctx, sws); err != nil {
-				// Without it an unsaved switch may look compliant: say so.
-				a.log.Error("audit cannot tell switches left unsaved by earlier runs", "err", err)
-			}
-			eng.Result = rec.Record
-			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
-			if store != nil {
-				eng.Unsaved = rec.Unsaved
-			}
-			rep := eng.Audit(ctx, sws)
-			return a.finishRun(rec, rep, format, true)
+			o := a.options(cmd)
+			o.Format = format
+			a.exitCode, err = fleetrun.Audit(cmd.Context(), o, a.stdout, a.log)
+			return err
 		},
 	}
 	fleetFlags(cmd.Flags())
@@ -176,7 +151,7 @@ func (a *app) skipRun(rec *record.Recorder, command string, dryRun bool, sws []i
 		code := exitFailed
 		var ex *exitError
 		if errors.As(err, &ex) {
-			code = ex.code
+			code = ex.Code
 		}
 		rec.Finish(rep, code)
 	}

@@ -41,7 +41,7 @@ func (a *app) inventoryCommand() *cobra.Command {
 				bad++
 			}
 			if bad > 0 {
-				return &exitError{code: exitInvalid}
+				return &exitError{Code: exitInvalid}
 			}
 			fmt.Fprintf(a.stdout, "%s: ok: %d sites, %d switches, policy with %d classes\n", inv.Path, len(inv.Sites), len(sws), len(p.Classes))
 			if !a.v.GetBool("connect") {

@@ -51,10 +51,10 @@ func run(args []string, stdout, stderr *os.File) int {
 	var ex *exitError
 	switch {
 	case errors.As(err, &ex):
-		if ex.err != nil {
-			fmt.Fprintln(stderr, "qosagent:", ex.err)
+		if ex.Err != nil {
+			fmt.Fprintln(stderr, "qosagent:", ex.Err)
 		}
-		return ex.code
+		return ex.Code
 	case err != nil:
 		// cobra's own errors: unknown flags, commands and arguments.
 		fmt.Fprintln(stderr, "qosagent:", err)

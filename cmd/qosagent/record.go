@@ -5,30 +5,20 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/agent/record"
 	"github.com/qosagent/qosagent/inventory"
 )
 
-// historyOpenTimeout bounds opening the history: an unreachable PostgreSQL
-// server must not hold an hourly audit for the kernel's TCP timeout.
-const historyOpenTimeout = 30 * time.Second
-
 // openHistory opens the history named by --history ("" = the default
-// SQLite file); "none" disables it. The store's errors name it, redacted.
-// Commands that only read it (existing) refuse to create a new one.
+// SQLite file); "none" disables it. Commands that only read it (existing)
+// refuse to create a new one.
 func (a *app) openHistory(ctx context.Context, existing bool) (history.Store, error) {
-	dsn := a.v.GetString("history")
-	if dsn == "none" {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, historyOpenTimeout)
-	defer cancel()
-	return history.Open(ctx, dsn, history.Options{Logger: a.log, MustExist: existing})
+	return fleetrun.OpenHistory(ctx, a.v.GetString("history"), existing, a.log)
 }
 
 // startRun records the start of a run in store (nil: nothing is recorded).
