@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -369,4 +370,139 @@ func Audit(ctx context.Context, o Options, w io.Writer, log *slog.Logger) (int, 
 	}
 	rep := eng.Audit(ctx, sws)
 	return r.finish(rec, rep, true)
+}
+
+// ApplyOptions are the settings of an apply.
+type ApplyOptions struct {
+	Options
+	All      bool          // every switch of the inventory; excludes Sites and Switches
+	DryRun   bool          // plan and write nothing
+	WaitLock time.Duration // wait this long for another apply on the same sites; 0 fails at once
+}
+
+// Apply brings the switches in scope to the policy: plan, back up, write,
+// verify, roll back on failure, save. It needs the history (its backups
+// and intents live there) unless DryRun. Exit code and error as Audit's.
+func Apply(ctx context.Context, o ApplyOptions, w io.Writer, log *slog.Logger) (int, error) {
+	r := &run{o: o.Options, w: w, log: log}
+	if scoped := len(o.Sites)+len(o.Switches) > 0; o.All == scoped {
+		err := Invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
+		return codeOf(err), err
+	}
+	dry := o.DryRun
+	sws, eng, err := r.fleet()
+	if err != nil {
+		return r.skipAll("apply", dry, sws, err)
+	}
+	store, err := OpenHistory(ctx, o.History, false, log)
+	if err != nil {
+		return r.skipAll("apply", dry, sws, Failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err)))
+	}
+	if store == nil && !dry {
+		return r.skipAll("apply", dry, sws, Invalid(errors.New("--history none: apply keeps its backups in the history and writes nothing without it")))
+	}
+	if store != nil {
+		defer store.Close()
+	}
+	if !dry {
+		release, err := r.lockSites(ctx, store, sws, o.WaitLock)
+		if err != nil {
+			return r.skipAll("apply", dry, sws, err)
+		}
+		defer release()
+	}
+	rec, err := r.startRun(ctx, store, "apply", dry, o.scope())
+	if err != nil {
+		return r.skipAll("apply", dry, sws, Failed(err))
+	}
+	if err := rec.LoadPending(ctx, sws); err != nil {
+		// Intents cannot be read, so they cannot be written
+		// either: no write without its intent.
+		return r.skipRun(rec, "apply", dry, sws, Failed(err))
+	}
+	eng.Backups, eng.Result = rec, rec.Record
+	if store != nil {
+		eng.Journal, eng.Unsaved = rec, rec.Unsaved
+	}
+	rep := eng.Apply(ctx, sws, dry)
+	if rep.Interrupted {
+		log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
+	}
+	return r.finish(rec, rep, true)
+}
+
+// RestoreOptions are the settings of a restore. Options.Sites and
+// Options.Switches only narrow whose secrets are fetched.
+type RestoreOptions struct {
+	Options
+	Switch   string        // the switch to restore
+	Run      int64         // the run whose backup of it to write back
+	DryRun   bool          // print what would change and write nothing
+	WaitLock time.Duration // wait this long for an apply on the switch's site; 0 fails at once
+}
+
+// Restore writes back the backup run Run took of Switch, in the same
+// transaction as apply (backup, write, verify, rollback, save). It writes
+// no Prometheus textfile: one switch's run must not replace a fleet
+// audit's metrics. Exit code and error as Audit's.
+func Restore(ctx context.Context, o RestoreOptions, w io.Writer, log *slog.Logger) (int, error) {
+	r := &run{o: o.Options, w: w, log: log}
+	name, runID := o.Switch, o.Run
+	if name == "" || runID <= 0 {
+		err := Invalid(errors.New("restore needs --switch NAME and --run RUN_ID (see `qosagent history --switch NAME`)"))
+		return codeOf(err), err
+	}
+	inv, err := o.loadInventory(log)
+	if err != nil {
+		return codeOf(err), err
+	}
+	sws, err := inv.Select(nil, []string{name})
+	if err != nil {
+		err = Invalid(err)
+		return codeOf(err), err
+	}
+	// From here on the switch is known: a run stopped before it
+	// contacted it still prints its report, the switch skipped.
+	dry := o.DryRun
+	p, err := o.loadPolicy(inv)
+	if err != nil {
+		return r.skipAll("restore", dry, sws, err)
+	}
+	r.policy = &p
+	eng, err := SwitchEngine(o.Options, p, log)
+	if err != nil {
+		return r.skipAll("restore", dry, sws, err)
+	}
+	store, err := OpenHistory(ctx, o.History, true, log)
+	if err != nil {
+		return r.skipAll("restore", dry, sws, Failed(err))
+	}
+	if store == nil {
+		return r.skipAll("restore", dry, sws, Invalid(errors.New("--history none: restore reads its backup from the history")))
+	}
+	defer store.Close()
+	state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
+	if errors.Is(err, record.ErrNoBackup) || errors.Is(err, record.ErrNoRun) {
+		return r.skipAll("restore", dry, sws, Invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name)))
+	}
+	if err != nil {
+		return r.skipAll("restore", dry, sws, Failed(err))
+	}
+	if !dry {
+		release, err := r.lockSites(ctx, store, sws, o.WaitLock)
+		if err != nil {
+			return r.skipAll("restore", dry, sws, err)
+		}
+		defer release()
+	}
+	rec, err := r.startRun(ctx, store, "restore", dry, "switch="+name+" run="+strconv.FormatInt(runID, 10))
+	if err != nil {
+		return r.skipAll("restore", dry, sws, Failed(err))
+	}
+	if err := rec.LoadPending(ctx, sws); err != nil {
+		return r.skipRun(rec, "restore", dry, sws, Failed(err))
+	}
+	eng.Backups, eng.Result, eng.Journal, eng.Unsaved = rec, rec.Record, rec, rec.Unsaved
+	rep := eng.Restore(ctx, sws[0], state, dry)
+	return r.finish(rec, rep, false)
 }

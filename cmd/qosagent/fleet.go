@@ -44,52 +44,10 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := a.v.GetBool("all")
-			scoped := len(a.names("site"))+len(a.names("switch")) > 0
-			if all == scoped {
-				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
-			}
-			dry := a.v.GetBool("dry-run")
-			sws, eng, err := a.fleet(cmd)
-			if err != nil {
-				return a.skipAll("apply", dry, sws, format, err)
-			}
-			ctx := cmd.Context()
-			store, err := a.openHistory(ctx, false)
-			if err != nil {
-				return a.skipAll("apply", dry, sws, format, failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err)))
-			}
-			if store == nil && !dry {
-				return a.skipAll("apply", dry, sws, format, invalid(errors.New("--history none: apply keeps its backups in the history and writes nothing without it")))
-			}
-			if store != nil {
-				defer store.Close()
-			}
-			if !dry {
-				release, err := a.lockSites(ctx, store, sws)
-				if err != nil {
-					return a.skipAll("apply", dry, sws, format, err)
-				}
-				defer release()
-			}
-			rec, err := a.startRun(ctx, store, "apply", dry, a.scopeString())
-			if err != nil {
-				return a.skipAll("apply", dry, sws, format, failed(err))
-			}
-			if err := rec.LoadPending(ctx, sws); err != nil {
-				// Intents cannot be read, so they cannot be written
-				// either: no write without its intent.
-				return a.skipRun(rec, "apply", dry, sws, format, failed(err))
-			}
-			eng.Backups, eng.Result = rec, rec.Record
-			if store != nil {
-				eng.Journal, eng.Unsaved = rec, rec.Unsaved
-			}
-			rep := eng.Apply(ctx, sws, dry)
-			if rep.Interrupted {
-				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
-			}
-			return a.finishRun(rec, rep, format, true)
+			o := fleetrun.ApplyOptions{Options: a.options(cmd), All: a.v.GetBool("all"), DryRun: a.v.GetBool("dry-run"), WaitLock: a.v.GetDuration("wait-lock")}
+			o.Format = format
+			a.exitCode, err = fleetrun.Apply(cmd.Context(), o, a.stdout, a.log)
+			return err
 		},
 	}
 	fleetFlags(cmd.Flags())
