@@ -49,7 +49,6 @@ type app struct {
 	retention      time.Duration // --history-retention; 0 keeps every run
 	bar            *progress.Bar // on a terminal: logs go through it so they never overwrite it
 	exitCode       int
-	policy         *agent.Policy // the run's policy once loaded, for reports of runs stopped early
 }
 
 func newApp(stdout, stderr *os.File) *app {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/fleetrun"
-	"github.com/qosagent/qosagent/agent/record"
-	"github.com/qosagent/qosagent/inventory"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -55,65 +52,6 @@ func (a *app) applyCommand() *cobra.Command {
 	cmd.Flags().Bool("dry-run", false, "print the plan and write nothing")
 	cmd.Flags().Duration("wait-lock", 0, "wait this long for another apply on the same sites to finish (0: fail at once)")
 	return cmd
-}
-
-// finishRun writes the metrics (for the fleet commands that have
-// --prom-textfile) and the report, sets the exit code and then closes the
-// run in the history with that same code, so the history says what the
-// process returned. A restore of one switch must not replace an audit's
-// metrics with its own, even when prom-textfile comes from the environment
-// or the config file.
-func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
-	a.exitCode = rep.ExitCode()
-	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
-		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
-			a.log.Error("write metrics", "path", path, "err", err)
-			a.exitCode = max(a.exitCode, exitFailed)
-		}
-	}
-	err := a.writeReport(rep, format)
-	if err != nil {
-		a.exitCode = exitFailed
-	}
-	rec.Finish(rep, a.exitCode)
-	return err
-}
-
-// skipAll prints the report of a run stopped before it contacted any
-// switch: every switch in scope skipped with the reason, so that a script
-// reading the report sees why. Without switches (the inventory did not
-// load) there is no report to print. The exit code is err's.
-func (a *app) skipAll(command string, dryRun bool, sws []inventory.Switch, format string, err error) error {
-	return a.skipRun(nil, command, dryRun, sws, format, err)
-}
-
-// skipRun is skipAll for a run already started in the history (rec): the
-// skipped switches are recorded and the run closed with err's exit code,
-// rather than left open as if the process had died.
-func (a *app) skipRun(rec *record.Recorder, command string, dryRun bool, sws []inventory.Switch, format string, err error) error {
-	if len(sws) == 0 {
-		return err
-	}
-	p := agent.DefaultPolicy()
-	if a.policy != nil {
-		p = *a.policy
-	}
-	rep := agent.SkippedReport(command, dryRun, p, sws, err.Error(), time.Now())
-	if werr := a.writeReport(rep, format); werr != nil {
-		a.log.Error("write report", "err", werr)
-	}
-	if rec != nil {
-		for _, sw := range rep.Switches {
-			rec.Record(sw)
-		}
-		code := exitFailed
-		var ex *exitError
-		if errors.As(err, &ex) {
-			code = ex.Code
-		}
-		rec.Finish(rep, code)
-	}
-	return err
 }
 
 // fleetFlags are the scope and pacing flags shared by audit and apply.

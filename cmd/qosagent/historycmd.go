@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/agent/history"
-	"github.com/qosagent/qosagent/agent/record"
 )
 
 func (a *app) historyCommand() *cobra.Command {
@@ -254,63 +254,10 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name, runID := a.v.GetString("switch"), a.v.GetInt64("run")
-			if name == "" || runID <= 0 {
-				return invalid(errors.New("restore needs --switch NAME and --run RUN_ID (see `qosagent history --switch NAME`)"))
-			}
-			inv, err := a.loadInventory()
-			if err != nil {
-				return err
-			}
-			sws, err := inv.Select(nil, []string{name})
-			if err != nil {
-				return invalid(err)
-			}
-			// From here on the switch is known: a run stopped before it
-			// contacted it still prints its report, the switch skipped.
-			dry := a.v.GetBool("dry-run")
-			p, err := a.loadPolicy(inv)
-			if err != nil {
-				return a.skipAll("restore", dry, sws, format, err)
-			}
-			a.policy = &p
-			eng, err := a.switchEngine(p)
-			if err != nil {
-				return a.skipAll("restore", dry, sws, format, err)
-			}
-			ctx := cmd.Context()
-			store, err := a.openHistory(ctx, true)
-			if err != nil {
-				return a.skipAll("restore", dry, sws, format, failed(err))
-			}
-			if store == nil {
-				return a.skipAll("restore", dry, sws, format, invalid(errors.New("--history none: restore reads its backup from the history")))
-			}
-			defer store.Close()
-			state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
-			if errors.Is(err, record.ErrNoBackup) || errors.Is(err, record.ErrNoRun) {
-				return a.skipAll("restore", dry, sws, format, invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name)))
-			}
-			if err != nil {
-				return a.skipAll("restore", dry, sws, format, failed(err))
-			}
-			if !dry {
-				release, err := a.lockSites(ctx, store, sws)
-				if err != nil {
-					return a.skipAll("restore", dry, sws, format, err)
-				}
-				defer release()
-			}
-			rec, err := a.startRun(ctx, store, "restore", dry, "switch="+name+" run="+strconv.FormatInt(runID, 10))
-			if err != nil {
-				return a.skipAll("restore", dry, sws, format, failed(err))
-			}
-			if err := rec.LoadPending(ctx, sws); err != nil {
-				return a.skipRun(rec, "restore", dry, sws, format, failed(err))
-			}
-			eng.Backups, eng.Result, eng.Journal, eng.Unsaved = rec, rec.Record, rec, rec.Unsaved
-			rep := eng.Restore(ctx, sws[0], state, dry)
-			return a.finishRun(rec, rep, format, false)
+			o := fleetrun.RestoreOptions{Options: a.options(cmd), Switch: a.v.GetString("switch"), Run: a.v.GetInt64("run"), DryRun: a.v.GetBool("dry-run"), WaitLock: a.v.GetDuration("wait-lock")}
+			o.Format = format
+			a.exitCode, err = fleetrun.Restore(cmd.Context(), o, a.stdout, a.log)
+			return err
 		},
 	}
 	cmd.Flags().String("switch", "", "the switch to restore")

@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qosagent/qosagent/agent/fleetrun"
 	"github.com/qosagent/qosagent/agent/history"
-	"github.com/qosagent/qosagent/agent/record"
-	"github.com/qosagent/qosagent/inventory"
 )
 
 // openHistory opens the history named by --history ("" = the default
@@ -19,13 +15,6 @@ import (
 // refuse to create a new one.
 func (a *app) openHistory(ctx context.Context, existing bool) (history.Store, error) {
 	return fleetrun.OpenHistory(ctx, a.v.GetString("history"), existing, a.log)
-}
-
-// startRun records the start of a run in store (nil: nothing is recorded).
-// With --history-retention set, the history is pruned after the run.
-func (a *app) startRun(ctx context.Context, store history.Store, command string, dryRun bool, scope string) (*record.Recorder, error) {
-	inv, _ := filepath.Abs(a.v.GetString("inventory"))
-	return record.Start(ctx, store, record.Run{Command: command, DryRun: dryRun, Scope: scope, Inventory: inv, Retention: a.retention}, a.log)
 }
 
 // checkRetention reads --history-retention (setup: before anything runs).
@@ -40,28 +29,4 @@ func (a *app) checkRetention(cmd *cobra.Command) error {
 	}
 	a.retention = d
 	return nil
-}
-
-// scopeString describes the run's scope for the history.
-func (a *app) scopeString() string {
-	var parts []string
-	if s := a.names("site"); len(s) > 0 {
-		parts = append(parts, "site="+strings.Join(s, ","))
-	}
-	if s := a.names("switch"); len(s) > 0 {
-		parts = append(parts, "switch="+strings.Join(s, ","))
-	}
-	if len(parts) == 0 {
-		return "all"
-	}
-	return strings.Join(parts, " ")
-}
-
-// lockSites takes the apply lock of every site in scope (record.LockSites).
-func (a *app) lockSites(ctx context.Context, store history.Store, sws []inventory.Switch) (func(), error) {
-	release, err := record.LockSites(ctx, store, sws, a.v.GetDuration("wait-lock"), a.log)
-	if err != nil {
-		return nil, failed(err)
-	}
-	return release, nil
 }
