@@ -77,7 +77,9 @@ func (s Summary) String() string {
 		s.Switches, s.Compliant, s.Drift, s.Error, s.Changed, s.Planned)
 }
 
-// Report is the result of one audit or apply run.
+// Report is the result of one audit or apply run. Switches are the results
+// in inventory order, unless the run spooled them (Engine.Spool): then
+// Switches is nil, and Len, Lines, Each and the writers read the spool.
 type Report struct {
 	GeneratedAt time.Time      `json:"generated_at"`
 	Command     string         `json:"command"`
@@ -86,11 +88,90 @@ type Report struct {
 	Policy      Policy         `json:"policy"`
 	Summary     Summary        `json:"summary"`
 	Switches    []SwitchResult `json:"switches"`
+
+	spool *spool
+}
+
+// Len is the number of switches in the report.
+func (r *Report) Len() int {
+	if r.spool != nil {
+		return len(r.spool.lines)
+	}
+	return len(r.Switches)
+}
+
+// Lines returns every switch's Line, in inventory order.
+func (r *Report) Lines() []Line {
+	if r.spool != nil {
+		return r.spool.lines
+	}
+	out := make([]Line, len(r.Switches))
+	for i := range r.Switches {
+		out[i] = lineOf(&r.Switches[i])
+	}
+	return out
+}
+
+// Each calls fn with every switch's result in inventory order, reading a
+// spooled report back one result at a time; fn must not keep the pointer.
+func (r *Report) Each(fn func(*SwitchResult) error) error {
+	return r.each(nil, fn)
+}
+
+// each is Each for the switches whose Line want accepts (nil: all).
+func (r *Report) each(want func(*Line) bool, fn func(*SwitchResult) error) error {
+	if r.spool == nil {
+		for i := range r.Switches {
+			if want != nil {
+				if l := lineOf(&r.Switches[i]); !want(&l) {
+					continue
+				}
+			}
+			if err := fn(&r.Switches[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := r.spool.flush(); err != nil {
+		return err
+	}
+	var buf []byte
+	for i := range r.spool.lines {
+		if want != nil && !want(&r.spool.lines[i]) {
+			continue
+		}
+		b, err := r.spool.raw(i, buf)
+		if err != nil {
+			return err
+		}
+		buf = b
+		var res SwitchResult
+		if err := json.Unmarshal(b, &res); err != nil {
+			return fmt.Errorf("report spool: switch %d: %w", i, err)
+		}
+		if err := fn(&res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases what a spooled report holds (its temporary file); the
+// report cannot be written afterwards. It is a no-op otherwise.
+func (r *Report) Close() error {
+	if r.spool == nil {
+		return nil
+	}
+	err := r.spool.close()
+	r.spool = nil
+	return err
 }
 
 func (r *Report) summarize() {
-	s := Summary{Switches: len(r.Switches)}
-	for _, sw := range r.Switches {
+	lines := r.Lines()
+	s := Summary{Switches: len(lines)}
+	for _, sw := range lines {
 		switch sw.Status {
 		case StatusCompliant:
 			s.Compliant++
@@ -228,16 +309,27 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(hb[:len(hb)-len(tail)])
 	bw.WriteString(`"switches":[`)
-	for i := range r.Switches {
+	if r.spool != nil {
+		if err := r.spool.flush(); err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	for i := range r.Len() {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n  ")
-		sb, err := json.Marshal(&r.Switches[i])
+		var err error
+		if r.spool != nil {
+			buf, err = r.spool.raw(i, buf)
+		} else {
+			buf, err = json.Marshal(&r.Switches[i])
+		}
 		if err != nil {
 			return err
 		}
-		bw.Write(sb)
+		bw.Write(buf)
 	}
 	bw.WriteString("\n]}\n")
 	return bw.Flush()
@@ -248,10 +340,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tSTATUS\tEF\tAF41\tCS3\tBE\tORDER\tFINDINGS\tCHANGES")
-	for _, s := range r.Switches {
-		q := func(d int) string {
-			if d < len(s.DSCPMap) {
-				return strconv.Itoa(s.DSCPMap[d])
+	for _, s := range r.Lines() {
+		q := func(i int) string {
+			if s.Queues[i] >= 0 {
+				return strconv.Itoa(int(s.Queues[i]))
 			}
 			return "-"
 		}
@@ -260,16 +352,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			order = "-"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
-			q(DSCPEF), q(DSCPAF41), q(DSCPCS3), q(DSCPDefault), order, len(s.Findings),
-			s.ChangeCount())
+			q(0), q(1), q(2), q(3), order, s.Findings, s.Changes)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	for _, s := range r.Switches {
-		if s.Status == StatusCompliant && s.Error == "" {
-			continue
-		}
+	err := r.each(func(l *Line) bool { return l.Detail }, func(s *SwitchResult) error {
 		var lines []string
 		if s.Error != "" {
 			lines = append(lines, "error: "+s.Error)
@@ -327,9 +415,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 			lines = append(lines, "backup: "+s.Backup)
 		}
 		if len(lines) == 0 {
-			continue
+			return nil
 		}
-		fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+		_, err := fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Summary)
 	if r.Interrupted {

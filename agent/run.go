@@ -34,7 +34,13 @@ type Engine struct {
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
-	Now    func() time.Time
+	// Spool keeps the results in an unlinked temporary file in SpoolDir
+	// ("" = the system's) rather than in memory, so a run's memory does not
+	// grow with the fleet; the report is then read back from it (Report.Each)
+	// and must be closed (Report.Close).
+	Spool    bool
+	SpoolDir string
+	Now      func() time.Time
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -83,7 +89,27 @@ type switchFunc func(ctx context.Context, a vendors.Adapter, res *SwitchResult) 
 // never cut in half).
 func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inventory.Switch, do switchFunc) *Report {
 	rep := &Report{GeneratedAt: e.now().UTC(), Command: command, DryRun: dryRun, Policy: e.Policy}
-	rep.Switches = make([]SwitchResult, len(sws))
+	if e.Spool {
+		sp, err := newSpool(e.SpoolDir, len(sws))
+		if err != nil {
+			e.logger().Warn("results kept in memory", "err", err)
+		}
+		rep.spool = sp
+	}
+	if rep.spool == nil {
+		rep.Switches = make([]SwitchResult, len(sws))
+	}
+	// keep files result i in the report and hands it to e.Result.
+	keep := func(i int, res SwitchResult) {
+		if rep.spool != nil {
+			rep.spool.put(i, &res)
+		} else {
+			rep.Switches[i] = res
+		}
+		if e.Result != nil {
+			e.Result(res)
+		}
+	}
 	workers := e.Concurrency
 	if workers <= 0 {
 		workers = DefaultConcurrency
@@ -103,19 +129,17 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				rep.Switches[i] = e.one(ctx, sws[i], do)
+				res := e.one(ctx, sws[i], do)
 				mu.Lock()
 				done++
-				if rep.Switches[i].Status == StatusError {
+				if res.Status == StatusError {
 					fails++
 				}
 				if e.Progress != nil {
 					e.Progress(done, len(sws), fails)
 				}
 				mu.Unlock()
-				if e.Result != nil {
-					e.Result(rep.Switches[i])
-				}
+				keep(i, res)
 				finished <- sws[i].Site
 			}
 		}()
@@ -126,12 +150,10 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	for i, sw := range sws {
 		if !started[i] {
 			rep.Interrupted = true
-			rep.Switches[i] = baseResult(sw)
-			rep.Switches[i].Status = StatusError
-			rep.Switches[i].Error = "not started: run interrupted"
-			if e.Result != nil {
-				e.Result(rep.Switches[i])
-			}
+			res := baseResult(sw)
+			res.Status = StatusError
+			res.Error = "not started: run interrupted"
+			keep(i, res)
 			fails++
 		}
 	}

@@ -279,6 +279,8 @@ func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
 		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
+	// A fleet's results wait for the report on disk, not in memory.
+	eng.Spool = true
 	return eng, nil
 }
 

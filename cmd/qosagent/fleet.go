@@ -111,6 +111,7 @@ func (a *app) applyCommand() *cobra.Command {
 // of one switch must not replace an audit's metrics with its own, even when
 // prom-textfile comes from the environment or the config file.
 func (a *app) finishRun(rec *recorder, rep *agent.Report, format string, withMetrics bool) error {
+	defer rep.Close()
 	a.exitCode = rep.ExitCode()
 	rec.finish(rep, a.exitCode)
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -20,7 +21,29 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }))
+}
+
+// profiled runs f under a CPU profile written to $QOSAGENT_CPUPROFILE and
+// writes a heap profile to $QOSAGENT_MEMPROFILE at its end, when set: the
+// fleet benchmarks (bench/README.md) profile the real binary this way.
+func profiled(f func() int) int {
+	if path := os.Getenv("QOSAGENT_CPUPROFILE"); path != "" {
+		if out, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(out) == nil {
+				defer func() { pprof.StopCPUProfile(); out.Close() }()
+			}
+		}
+	}
+	if path := os.Getenv("QOSAGENT_MEMPROFILE"); path != "" {
+		defer func() {
+			if out, err := os.Create(path); err == nil {
+				pprof.Lookup("heap").WriteTo(out, 0)
+				out.Close()
+			}
+		}()
+	}
+	return f()
 }
 
 // run is main without the process exit, so tests can drive the whole CLI.

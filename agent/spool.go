@@ -1,0 +1,139 @@
+package agent
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Line is what a report keeps in memory of every switch: enough for the
+// table's rows, the metrics and the summary. A spooled report keeps the rest
+// of each result on disk (Engine.Spool).
+type Line struct {
+	Site, Name, Vendor string
+	Status             Status
+	Order              vendors.Order
+	// Queues are the native queues of EF, AF41, CS3 and BE; -1 when the
+	// switch was not read.
+	Queues            [4]int8
+	Findings, Changes int32
+	Requests, Retries int64
+	// Detail: the table lists this switch's findings, changes or error.
+	Detail bool
+}
+
+// tableDSCP are the DSCP values of Line.Queues, in order.
+var tableDSCP = [4]int{DSCPEF, DSCPAF41, DSCPCS3, DSCPDefault}
+
+// lineOf condenses one result.
+func lineOf(s *SwitchResult) Line {
+	l := Line{Site: s.Site, Name: s.Name, Vendor: s.Vendor, Status: s.Status, Order: s.Order,
+		Findings: int32(len(s.Findings)), Changes: int32(s.ChangeCount()), //nolint:gosec // a switch has far fewer than 2^31
+		Requests: s.Requests, Retries: s.Retries,
+		Detail: s.Status != StatusCompliant || s.Error != ""}
+	for i, d := range tableDSCP {
+		l.Queues[i] = -1
+		if d < len(s.DSCPMap) {
+			l.Queues[i] = int8(s.DSCPMap[d]) //nolint:gosec // queues are 0..7
+		}
+	}
+	return l
+}
+
+// spool holds a run's results out of memory: each is encoded as JSON once,
+// by the worker that produced it, and appended to an unlinked temporary
+// file; only its Line and its place in the file stay in memory. The report
+// is then written in inventory order by copying those bytes, so a fleet of
+// 100,000 switches costs a few MiB of heap instead of 15 KB a switch held
+// until the end, and the garbage collector has nothing growing to trace.
+type spool struct {
+	mu    sync.Mutex
+	f     *os.File
+	w     *bufio.Writer
+	size  int64
+	off   []int64 // by switch index; -1 while unknown
+	n     []int32
+	lines []Line
+	err   error // the first write error; the report fails with it
+}
+
+func newSpool(dir string, n int) (*spool, error) {
+	f, err := os.CreateTemp(dir, "qosagent-report-*.json")
+	if err != nil {
+		return nil, fmt.Errorf("report spool: %w", err)
+	}
+	// Unlinked at once: the file goes away with the process, however it ends.
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("report spool: %w", err)
+	}
+	s := &spool{f: f, w: bufio.NewWriterSize(f, 256<<10), off: make([]int64, n), n: make([]int32, n), lines: make([]Line, n)}
+	for i := range s.off {
+		s.off[i] = -1
+	}
+	return s, nil
+}
+
+// put stores result i. It returns the result's JSON encoding, which the
+// caller may keep (the history stores the same bytes).
+func (s *spool) put(i int, res *SwitchResult) []byte {
+	b, err := json.Marshal(res)
+	line := lineOf(res)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines[i] = line
+	if err != nil {
+		s.err = cmpErr(s.err, fmt.Errorf("report: encode %s: %w", res.Name, err))
+		return nil
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.err = cmpErr(s.err, fmt.Errorf("report spool: %w", err))
+		return b
+	}
+	s.off[i], s.n[i] = s.size, int32(len(b)) //nolint:gosec // one result is far below 2 GiB
+	s.size += int64(len(b))
+	return b
+}
+
+func cmpErr(old, err error) error {
+	if old != nil {
+		return old
+	}
+	return err
+}
+
+// flush makes every result put so far readable with raw.
+func (s *spool) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		s.err = fmt.Errorf("report spool: %w", err)
+	}
+	return s.err
+}
+
+// raw reads result i's JSON into buf (grown as needed); after flush only.
+func (s *spool) raw(i int, buf []byte) ([]byte, error) {
+	if s.off[i] < 0 {
+		return nil, fmt.Errorf("report: switch %d has no result", i)
+	}
+	n := int(s.n[i])
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := s.f.ReadAt(buf, s.off[i]); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("report spool: %w", err)
+	}
+	return buf, nil
+}
+
+func (s *spool) close() error { return s.f.Close() }
