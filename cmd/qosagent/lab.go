@@ -20,10 +20,11 @@ func (a *app) labCommand() *cobra.Command {
 		Short: "Run simulated switches on loopback until interrupted, and write an inventory for them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.labConfig(20000)
+			cfg, err := a.labConfig(maxLabSwitches)
 			if err != nil {
 				return err
 			}
+			cfg.Spawn = lab.Self() // past one process's open files, more processes
 			out := a.v.GetString("inventory-out")
 			if out == "" {
 				return invalid(fmt.Errorf("--inventory-out is required: the file the lab's inventory is written to"))
@@ -36,8 +37,8 @@ func (a *app) labCommand() *cobra.Command {
 			if err := l.WriteInventory(out); err != nil {
 				return failed(fmt.Errorf("write lab inventory: %w", err))
 			}
-			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP) and %d CLI switches (SSH: %s) on 127.0.0.1, factory defaults; inventory in %s\n",
-				cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", "), out)
+			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults, in %d process(es); inventory in %s\n",
+				cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", "), l.Processes(), out)
 			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, l.SiteName(0), out, l.SiteName(0))
 			fmt.Fprintln(a.stdout, "press Ctrl-C to stop; state is lost when the lab stops")
 			<-cmd.Context().Done()
@@ -48,6 +49,10 @@ func (a *app) labCommand() *cobra.Command {
 	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file (the community, SSH password, enable secret and known_hosts go to 0600 files beside it)")
 	return cmd
 }
+
+// maxLabSwitches bounds `qosagent lab`: a simulated GS110TP costs about
+// 15 KiB, so 200,000 of them take about 3 GiB over the lab's processes.
+const maxLabSwitches = 200000
 
 func (a *app) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{

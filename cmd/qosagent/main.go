@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/qosagent/qosagent/internal/lab"
 )
 
 // defaultMemoryLimit is a soft heap goal: at 10,000 switches it keeps the
@@ -18,6 +20,10 @@ import (
 const defaultMemoryLimit = 150 << 20
 
 func main() {
+	if lab.IsShard() {
+		// Started by `qosagent lab` to serve part of a large lab.
+		os.Exit(lab.ServeShard(os.Stdin, os.Stdout))
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
