@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/syslimit"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 	"github.com/qosagent/qosagent/vendors/cli"
@@ -318,5 +319,15 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
 	eng, err := a.engine(p)
-	return sws, eng, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// Before any switch is contacted: a run that would run out of open
+	// files or local ports half-way fails now, naming the limit.
+	if lim, err := syslimit.Read(); err == nil {
+		if err := lim.Check(eng.Concurrency, len(sws)); err != nil {
+			return nil, nil, invalid(err)
+		}
+	}
+	return sws, eng, nil
 }
