@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -59,6 +60,7 @@ func main() {
 	flag.Float64Var(&cfg.Loss, "loss", 0, "fraction of requests (SNMP) or writes (SSH) lost")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "loss PRNG seed")
 	flag.IntVar(&cfg.Sites, "sites", 0, "spread the switches over this many sites")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (not of its other processes) here")
 	slow := flag.String("site-rtt", "", "per-site RTT overrides, comma-separated (e.g. 500ms,,, slows site 1 only)")
 	flag.Parse()
 	for f := range strings.SplitSeq(*slow, ",") {
@@ -79,6 +81,17 @@ func main() {
 	cfg.Spawn = lab.Self()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "labserver:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var before runtime.MemStats
 	runtime.GC()
