@@ -34,6 +34,10 @@ type Engine struct {
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
+	// ResultJSON, when set, is called instead of Result with the result's
+	// JSON encoding too, the bytes the report writes (nil unless the run
+	// spools): the history stores the same bytes without encoding them again.
+	ResultJSON func(SwitchResult, []byte)
 	// Spool keeps the results in an unlinked temporary file in SpoolDir
 	// ("" = the system's) rather than in memory, so a run's memory does not
 	// grow with the fleet; the report is then read back from it (Report.Each)
@@ -99,14 +103,18 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	if rep.spool == nil {
 		rep.Switches = make([]SwitchResult, len(sws))
 	}
-	// keep files result i in the report and hands it to e.Result.
+	// keep files result i in the report and hands it to the history.
 	keep := func(i int, res SwitchResult) {
+		var encoded []byte
 		if rep.spool != nil {
-			rep.spool.put(i, &res)
+			encoded = rep.spool.put(i, &res)
 		} else {
 			rep.Switches[i] = res
 		}
-		if e.Result != nil {
+		switch {
+		case e.ResultJSON != nil:
+			e.ResultJSON(res, encoded)
+		case e.Result != nil:
 			e.Result(res)
 		}
 	}

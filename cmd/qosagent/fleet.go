@@ -40,7 +40,7 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
-			eng.Result = rec.record
+			eng.ResultJSON = rec.recordJSON
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},
@@ -91,7 +91,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			eng.Backups, eng.ResultJSON = rec, rec.recordJSON
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")

@@ -52,8 +52,9 @@ type recorder struct {
 
 // finished is a switch result waiting for the history writer.
 type finished struct {
-	at  time.Time
-	res agent.SwitchResult
+	at      time.Time
+	res     agent.SwitchResult
+	encoded []byte // res as JSON when the engine has it already (agent.Engine.ResultJSON), else nil
 }
 
 const (
@@ -95,12 +96,16 @@ func (r *recorder) Save(b agent.Backup) (string, error) {
 
 // record queues one switch's result; it never waits for the store, so a
 // slow database cannot slow the switches down. It is agent.Engine.Result.
-func (r *recorder) record(sw agent.SwitchResult) {
+func (r *recorder) record(sw agent.SwitchResult) { r.recordJSON(sw, nil) }
+
+// recordJSON is record with the result's JSON encoding, if known; it is
+// agent.Engine.ResultJSON.
+func (r *recorder) recordJSON(sw agent.SwitchResult, encoded []byte) {
 	if r.store == nil {
 		return
 	}
 	r.mu.Lock()
-	r.pending = append(r.pending, finished{time.Now().UTC(), sw})
+	r.pending = append(r.pending, finished{time.Now().UTC(), sw, encoded})
 	full := len(r.pending) >= recordBatch
 	r.mu.Unlock()
 	if full {
@@ -142,7 +147,10 @@ func (r *recorder) write(batch []finished) {
 	recs := make([]history.SwitchRecord, 0, len(batch))
 	for _, f := range batch {
 		sw := &f.res
-		result, err := json.Marshal(sw)
+		result, err := f.encoded, error(nil)
+		if result == nil {
+			result, err = json.Marshal(sw)
+		}
 		if err != nil {
 			r.log("history: record switch", "switch", sw.Name, "err", err)
 			continue
