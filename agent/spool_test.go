@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,5 +115,34 @@ func TestSpooledInterruptedRun(t *testing.T) {
 	}
 	if !bytes.Contains(b.Bytes(), []byte("not started: run interrupted")) {
 		t.Errorf("report:\n%s", b.Bytes())
+	}
+}
+
+// TestResultJSONGetsTheReportsBytes: the history is handed the encoding the
+// report writes, once per switch; without a spool, nil.
+func TestResultJSONGetsTheReportsBytes(t *testing.T) {
+	_, sws := startLab(t, 3)
+	for _, spooled := range []bool{true, false} {
+		e := newEngine(t)
+		e.Spool, e.SpoolDir = spooled, t.TempDir()
+		var mu sync.Mutex
+		got := map[string][]byte{}
+		e.ResultJSON = func(res agent.SwitchResult, b []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := got[res.Name]; dup {
+				t.Errorf("%s handed twice", res.Name)
+			}
+			got[res.Name] = b
+			want, _ := json.Marshal(&res)
+			if spooled && !bytes.Equal(b, want) || !spooled && b != nil {
+				t.Errorf("spooled=%v %s: handed %q, its encoding is %q", spooled, res.Name, b, want)
+			}
+		}
+		rep := e.Audit(context.Background(), sws)
+		rep.Close()
+		if len(got) != 3 {
+			t.Errorf("spooled=%v: %d results handed", spooled, len(got))
+		}
 	}
 }
