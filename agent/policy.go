@@ -1,15 +1,10 @@
 package agent
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"regexp"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/qosagent/qosagent/internal/fsutil"
 )
@@ -81,124 +76,94 @@ const maxPolicyBytes = 1 << 20
 
 // LoadPolicy reads and validates a policy file.
 func LoadPolicy(path string) (Policy, error) {
+	p, _, err := ReadPolicy(path)
+	return p, err
+}
+
+// ReadPolicy reads and validates a policy file and returns its bytes too,
+// for the provenance of what is generated from it.
+func ReadPolicy(path string) (Policy, []byte, error) {
 	data, _, err := fsutil.ReadRegular(path, maxPolicyBytes)
 	if err != nil {
-		return Policy{}, fmt.Errorf("policy: %w", err)
+		return Policy{}, nil, fmt.Errorf("policy: %w", err)
 	}
-	return ParsePolicy(path, data)
-}
-
-// rawPolicy mirrors the file; trust_ports is "all" or a list, so it is decoded by hand.
-type rawPolicy struct {
-	Classes        []Class   `yaml:"classes"`
-	EFExclusive    bool      `yaml:"ef_exclusive"`
-	Trust          *string   `yaml:"trust"`
-	TrustPorts     yaml.Node `yaml:"trust_ports"`
-	WeightedShares []int     `yaml:"weighted_shares"`
-}
-
-var unknownField = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
-
-// policyKeys are rawPolicy's keys, for messages.
-const policyKeys = "classes, ef_exclusive, trust, trust_ports, weighted_shares"
-
-// ParsePolicy decodes and validates policy YAML; name is used in messages.
-func ParsePolicy(name string, data []byte) (Policy, error) {
-	var raw rawPolicy
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&raw); err != nil {
-		if errors.Is(err, io.EOF) {
-			return Policy{}, fmt.Errorf("%s: the policy is empty; expected classes: and, optionally, %s", name, policyKeys)
-		}
-		// yaml.v3 names our Go type in "field x not found in type
-		// agent.rawPolicy"; a user needs the key and the keys there are.
-		msg := unknownField.ReplaceAllStringFunc(err.Error(), func(m string) string {
-			sub := unknownField.FindStringSubmatch(m)
-			keys := policyKeys
-			if sub[2] == "agent.Class" {
-				keys = "name, dscp"
-			}
-			return "unknown key " + sub[1] + "; expected one of " + keys
-		})
-		return Policy{}, fmt.Errorf("%s: %s", name, msg)
-	}
-	p := Policy{Classes: raw.Classes, EFExclusive: raw.EFExclusive, Trust: "dscp", WeightedShares: raw.WeightedShares}
-	if raw.Trust != nil {
-		p.Trust = *raw.Trust
-	}
-	switch raw.TrustPorts.Kind {
-	case 0: // absent: all ports
-	case yaml.ScalarNode:
-		if raw.TrustPorts.Value != "all" {
-			return Policy{}, fmt.Errorf("%s:%d: trust_ports: %q; expected \"all\" or a list of ports", name, raw.TrustPorts.Line, raw.TrustPorts.Value)
-		}
-	case yaml.SequenceNode:
-		if err := raw.TrustPorts.Decode(&p.TrustPorts); err != nil {
-			return Policy{}, fmt.Errorf("%s:%d: trust_ports: %w", name, raw.TrustPorts.Line, err)
-		}
-		if len(p.TrustPorts) == 0 {
-			return Policy{}, fmt.Errorf("%s:%d: trust_ports: empty list; expected \"all\" or at least one port", name, raw.TrustPorts.Line)
-		}
-	default:
-		return Policy{}, fmt.Errorf("%s:%d: trust_ports: expected \"all\" or a list of ports", name, raw.TrustPorts.Line)
-	}
-	if err := p.Validate(); err != nil {
-		return Policy{}, fmt.Errorf("%s: %w", name, err)
-	}
-	return p, nil
+	p, err := ParsePolicy(path, data)
+	return p, data, err
 }
 
 // Validate checks the rules every policy must satisfy, whatever switch it meets.
 func (p Policy) Validate() error {
 	var errs []error
+	for _, is := range p.issues() {
+		errs = append(errs, errors.New(is.msg))
+	}
+	return errors.Join(errs...)
+}
+
+// issue is one broken rule: the message, and the path of the field at fault
+// ("classes[1].dscp[0]") so that ParsePolicy can point at its line.
+type issue struct {
+	at  string
+	msg string
+}
+
+func (p Policy) issues() []issue {
+	var out []issue
+	add := func(at, format string, args ...any) {
+		out = append(out, issue{at: at, msg: fmt.Sprintf(format, args...)})
+	}
 	if len(p.Classes) < 2 {
-		errs = append(errs, fmt.Errorf("classes: %d given; expected at least 2 (a top class holding EF and one below it)", len(p.Classes)))
+		add("classes", "classes: %d given; expected at least 2 (a top class holding EF and one below it)", len(p.Classes))
 	}
 	seen := map[int]string{}
 	names := map[string]bool{}
 	for i, c := range p.Classes {
 		where := fmt.Sprintf("classes[%d]", i)
 		if c.Name == "" {
-			errs = append(errs, fmt.Errorf("%s: name is empty", where))
+			add(where+".name", "%s: name is empty", where)
 		} else if names[c.Name] {
-			errs = append(errs, fmt.Errorf("%s: name %q is used twice", where, c.Name))
+			add(where+".name", "%s: name %q is used twice", where, c.Name)
 		}
 		names[c.Name] = true
 		if len(c.DSCP) == 0 {
-			errs = append(errs, fmt.Errorf("%s (%s): dscp: empty; expected at least one value 0..63", where, c.Name))
+			add(where+".dscp", "%s (%s): dscp: empty; expected at least one value 0..63", where, c.Name)
 		}
-		for _, d := range c.DSCP {
+		for j, d := range c.DSCP {
+			at := fmt.Sprintf("%s.dscp[%d]", where, j)
 			if d < 0 || d > 63 {
-				errs = append(errs, fmt.Errorf("%s (%s): dscp %d is out of range; expected 0..63", where, c.Name, d))
+				add(at, "%s (%s): dscp %d is out of range; expected 0..63", where, c.Name, d)
 				continue
 			}
 			if other, dup := seen[d]; dup {
-				errs = append(errs, fmt.Errorf("%s (%s): dscp %d is already listed in class %s", where, c.Name, d, other))
+				add(at, "%s (%s): dscp %d is already listed in class %s", where, c.Name, d, other)
 				continue
 			}
 			seen[d] = c.Name
 		}
 	}
 	if len(p.Classes) > 0 && !contains(p.Classes[0].DSCP, DSCPEF) {
-		errs = append(errs, fmt.Errorf("classes[0] (%s): must hold EF (dscp 46); the top class is the one EF rides in", p.Classes[0].Name))
+		add("classes[0]", "classes[0] (%s): must hold EF (dscp 46); the top class is the one EF rides in", p.Classes[0].Name)
 	}
 	if p.Trust != "dscp" {
-		errs = append(errs, fmt.Errorf("trust: %q; only \"dscp\" is supported (the DSCP map is consulted only when ports trust DSCP)", p.Trust))
+		add("trust", "trust: %q; only \"dscp\" is supported (the DSCP map is consulted only when ports trust DSCP)", p.Trust)
 	}
 	for i, w := range p.WeightedShares {
+		at := fmt.Sprintf("weighted_shares[%d]", i)
 		if w < 1 || w > 255 {
-			errs = append(errs, fmt.Errorf("weighted_shares[%d]: %d; expected 1..255", i, w))
+			add(at, "%s: %d; expected 1..255", at, w)
 		} else if i > 0 && w <= p.WeightedShares[i-1] {
-			errs = append(errs, fmt.Errorf("weighted_shares[%d]: %d is not above %d; shares go lowest priority first, strictly increasing", i, w, p.WeightedShares[i-1]))
+			add(at, "%s: %d is not above %d; shares go lowest priority first, strictly increasing", at, w, p.WeightedShares[i-1])
 		}
 	}
 	for i, port := range p.TrustPorts {
 		if strings.TrimSpace(port) == "" {
-			errs = append(errs, fmt.Errorf("trust_ports[%d]: empty port name", i))
+			add(fmt.Sprintf("trust_ports[%d]", i), "trust_ports[%d]: empty port name", i)
 		}
 	}
-	return errors.Join(errs...)
+	if p.Endpoints != nil {
+		out = append(out, p.endpointIssues()...)
+	}
+	return out
 }
 
 // classOf maps each listed DSCP to its class index.

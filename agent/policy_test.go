@@ -2,6 +2,8 @@ package agent
 
 import (
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,20 +26,28 @@ trust: dscp
 trust_ports: all
 `, ""},
 		{"port list", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports: [\"1\", \"2\"]\n", ""},
-		{"dscp 64", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\n", "classes[1] (b): dscp 64 is out of range; expected 0..63"},
+		{"dscp 64", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\n", "policy.yaml:1: classes[1] (b): dscp 64 is out of range; expected 0..63"},
+		{"dscp 64 block", "classes:\n  - name: a\n    dscp: [46]\n  - name: b\n    dscp:\n      - 0\n      - 64\n", "policy.yaml:7: classes[1] (b): dscp 64 is out of range"},
 		{"negative dscp", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [-1]}]\n", "dscp -1 is out of range"},
 		{"dscp twice", "classes: [{name: a, dscp: [46, 34]}, {name: b, dscp: [34]}]\n", "dscp 34 is already listed in class a"},
-		{"EF not on top", "classes: [{name: video, dscp: [34]}, {name: audio, dscp: [46]}]\n", "classes[0] (video): must hold EF (dscp 46)"},
+		{"EF not on top", "classes: [{name: video, dscp: [34]}, {name: audio, dscp: [46]}]\n", "policy.yaml:1: classes[0] (video): must hold EF (dscp 46)"},
 		{"one class", "classes: [{name: a, dscp: [46]}]\n", "expected at least 2"},
 		{"empty class", "classes: [{name: a, dscp: [46]}, {name: b, dscp: []}]\n", "classes[1] (b): dscp: empty"},
 		{"duplicate name", "classes: [{name: a, dscp: [46]}, {name: a, dscp: [0]}]\n", `name "a" is used twice`},
-		{"unknown key", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nef_exclusiv: true\n", "line 2: unknown key ef_exclusiv; expected one of classes, ef_exclusive,"},
-		{"unknown class key", "classes: [{name: a, dscp: [46], dcsp: [1]}, {name: b, dscp: [0]}]\n", "unknown key dcsp; expected one of name, dscp"},
+		{"unknown key", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nef_exclusiv: true\n", `policy.yaml:2: ef_exclusiv: unknown key (did you mean "ef_exclusive"?); known: classes, ef_exclusive,`},
+		{"unknown class key", "classes: [{name: a, dscp: [46], dcsp: [1]}, {name: b, dscp: [0]}]\n", `policy.yaml:1: classes[0].dcsp: unknown key (did you mean "dscp"?); known: name, dscp`},
 		{"empty file", "", "the policy is empty; expected classes:"},
-		{"trust dot1p", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust: dot1p\n", `trust: "dot1p"; only "dscp"`},
-		{"trust_ports word", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports: some\n", `trust_ports: "some"; expected "all"`},
-		{"wrong type", "classes: [{name: a, dscp: [EF]}, {name: b, dscp: [0]}]\n", "cannot unmarshal"},
-		{"not yaml", "classes: [\n", "policy.yaml"},
+		{"trust dot1p", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust: dot1p\n", `policy.yaml:2: trust: "dot1p"; only "dscp"`},
+		{"trust_ports word", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports: some\n", `policy.yaml:2: trust_ports: "some"; expected "all"`},
+		{"wrong type", "classes: [{name: a, dscp: [EF]}, {name: b, dscp: [0]}]\n", `policy.yaml:1: classes[0].dscp[0]: expected a DSCP value 0..63, got a string "EF"`},
+		{"classes not a list", "classes: audio\n", "policy.yaml:1: classes: expected a list of classes"},
+		{"ef_exclusive word", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nef_exclusive: yes please\n", `policy.yaml:2: ef_exclusive: expected true or false, got a string "yes please"`},
+		{"weighted_shares order", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nweighted_shares:\n  - 20\n  - 10\n", "policy.yaml:4: weighted_shares[1]: 10 is not above 20"},
+		{"weighted_shares word", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\nweighted_shares: [x]\n", `policy.yaml:2: weighted_shares[0]: expected an integer 1..255, got a string "x"`},
+		{"trust_ports empty name", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust_ports:\n  - g1\n  - \" \"\n", "policy.yaml:4: trust_ports[1]: empty port name"},
+		{"key twice", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\ntrust: dscp\ntrust: dscp\n", "policy.yaml:3: trust: set twice; first at line 2"},
+		{"two documents", "classes: [{name: a, dscp: [46]}, {name: b, dscp: [0]}]\n---\ntrust: dscp\n", "policy.yaml:2: a second YAML document"},
+		{"not yaml", "classes: [\n", "policy.yaml:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,10 +70,38 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte("classes:\n  - {name: audio, dscp: [46]}\n  - {name: video, dscp: [34]}\n  - {name: signaling, dscp: [24]}\n  - {name: default, dscp: [0]}\nef_exclusive: true\ntrust: dscp\ntrust_ports: all\n"))
 	f.Add([]byte("classes: [{name: a, dscp: [46]}, {name: b, dscp: [64]}]\ntrust_ports: [1, 2]\n"))
 	f.Add([]byte("{}"))
+	f.Add([]byte(seedEndpoints))
+	f.Add([]byte(seedClasses + "endpoints:\n  polycom: true\n  applications: []\n  modalities:\n    - {name: audio, class: audio, protocol: udp, source_ports: \"6024-6000\"}\n    - {name: signaling, class: nope, protocol: tcp, destination_ports: 5061, source_ports: 1}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePolicy("fuzz.yaml", data)
 		if err != nil {
+			// Every problem names the file, and stays on one line.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "fuzz.yaml") {
+					t.Fatalf("problem %q does not name the file", line)
+				}
+			}
 			return
+		}
+		// What policy show prints for it reads back as the same policy.
+		if back, err := ParsePolicy("formatted.yaml", FormatPolicy(p)); err != nil || !reflect.DeepEqual(back, p) {
+			t.Fatalf("FormatPolicy round trip: %v\n%+v\n%+v", err, back, p)
+		}
+		if e := p.Endpoints; e != nil {
+			// Whatever endpoints parse are usable as they are by renderers
+			// and the capture check.
+			for _, m := range e.Modalities {
+				r, _ := m.Ports()
+				if (m.SourcePorts == nil) == (m.DestinationPorts == nil) || r.First < 1 || r.Last > 65535 || r.First > r.Last {
+					t.Fatalf("accepted modality ports %+v", m)
+				}
+				if _, ok := p.ClassDSCP(m.Class); !ok {
+					t.Fatalf("accepted modality %s with class %q", m.Name, m.Class)
+				}
+				if !slices.Contains(ModalityNames(), m.Name) || !slices.Contains(Protocols(), m.Protocol) {
+					t.Fatalf("accepted modality %+v", m)
+				}
+			}
 		}
 		// Whatever parses must satisfy the invariants the planner relies on.
 		if len(p.Classes) < 2 || !contains(p.Classes[0].DSCP, DSCPEF) {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 )
 
 // The inventory is decoded by walking the yaml.Node tree rather than by
@@ -26,42 +28,13 @@ type val[T any] struct {
 
 // deref follows aliases so that *anchor behaves like the anchored node. The
 // parser refuses an anchor that contains itself; the bound is a guard only.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
+func deref(n *yaml.Node) *yaml.Node { return yamlwalk.Deref(n) }
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
+func isNull(n *yaml.Node) bool { return yamlwalk.IsNull(n) }
 
 // describe names a node's kind for messages; it never includes the value,
 // which may be a secret.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!str":
-			return "a string"
-		case "!!int":
-			return "an integer"
-		case "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		case "!!null":
-			return "nothing"
-		}
-		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
-	}
-	return "an unexpected node"
-}
+func describe(n *yaml.Node) string { return yamlwalk.Describe(n) }
 
 // join names a field inside a block: join("snmp", "port") is "snmp.port".
 func join(prefix, key string) string {
@@ -112,39 +85,7 @@ func (d *decoder) mapping(n *yaml.Node, at loc, field string, known []string) it
 
 // suggest returns `; did you mean "x"?` for a key within two edits of a
 // known one.
-func suggest(key string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if dist := editDistance(key, k); dist < bestD {
-			best, bestD = k, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance of two short strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func suggest(key string, known []string) string { return yamlwalk.Suggest(key, known) }
 
 // scalar returns the scalar node n, or nil after reporting what it is when
 // it is not one. A null scalar means "not set" and returns nil silently.
@@ -234,10 +175,4 @@ func (d *decoder) boolean(n *yaml.Node, at loc, field string) *val[bool] {
 
 // clip shortens a value quoted in a message so that a stray multi-kilobyte
 // scalar does not flood the terminal.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}
+func clip(s string) string { return yamlwalk.Clip(s) }

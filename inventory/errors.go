@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 )
 
 // Error is one problem found in an inventory. Load and Parse report every
@@ -92,21 +92,7 @@ func (p *problems) errorf(at loc, field, format string, args ...any) {
 
 // oneLine escapes control characters, so that every problem stays one line
 // of output whatever names or keys the file holds: tools split on lines.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func oneLine(s string) string { return yamlwalk.OneLine(s) }
 
 // err returns the problems in file order, or nil.
 func (p *problems) err() error {

@@ -1,19 +1,15 @@
 package inventory
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qosagent/qosagent/internal/fsutil"
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 )
 
 // Options tells Load what the rest of the program knows.
@@ -26,6 +22,9 @@ type Options struct {
 	// site does not need the environment or files of every other site.
 	// Everything else is still checked for every switch.
 	Sites, Switches []string
+	// NoSecrets fetches no secret for any switch (offline uses such as
+	// endpoints explain): references are still checked for form.
+	NoSecrets bool
 }
 
 // maxInventorySize bounds the inventory file, so that a wrong file (a disk
@@ -83,6 +82,7 @@ type decoder struct {
 	// switch being built is outside it: then secrets are checked, not fetched.
 	scopeSites, scopeSwitches []string
 	outOfScope                bool
+	noSecrets                 bool
 }
 
 type fileResult struct {
@@ -95,7 +95,7 @@ func newDecoder(path string, opts Options) *decoder {
 		problems:   problems{file: path},
 		vendors:    opts.Vendors,
 		getenv:     opts.Getenv,
-		scopeSites: opts.Sites, scopeSwitches: opts.Switches,
+		scopeSites: opts.Sites, scopeSwitches: opts.Switches, noSecrets: opts.NoSecrets,
 		log:   opts.Logger,
 		files: make(map[string]fileResult),
 	}
@@ -125,50 +125,12 @@ func newDecoder(path string, opts Options) *decoder {
 	return d
 }
 
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML parses exactly one YAML document and returns its root node. On
 // a syntax error it returns the line the parser blamed, 0 if none.
-func parseYAML(data []byte) (root *yaml.Node, line int, err error) {
-	defer func() {
-		// The parser reports errors by panicking internally and recovers
-		// its own; should anything else escape on hostile input, it is
-		// still just an invalid inventory, not a crash of the program.
-		if r := recover(); r != nil {
-			root, line, err = nil, 0, fmt.Errorf("YAML syntax: parser failed: %v", r)
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, 0, errors.New("the inventory is empty; expected a mapping with a sites: key")
-		}
-		line, msg := syntaxPlace(err)
-		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		line, msg := syntaxPlace(err)
-		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
-	default:
-		return nil, extra.Line, errors.New("a second YAML document starts here; an inventory is one document")
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+func parseYAML(data []byte) (*yaml.Node, int, error) {
+	root, line, err := yamlwalk.ParseOne(data)
+	if errors.Is(err, yamlwalk.ErrEmpty) {
 		return nil, 0, errors.New("the inventory is empty; expected a mapping with a sites: key")
 	}
-	return doc.Content[0], 0, nil
-}
-
-// syntaxPlace splits "yaml: line 3: did not find expected key" into its line
-// and message so that the error reads like every other one.
-func syntaxPlace(err error) (int, string) {
-	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
-		if n, cerr := strconv.Atoi(m[1]); cerr == nil {
-			return n, m[2]
-		}
-	}
-	return 0, err.Error()
+	return root, line, err
 }

@@ -173,7 +173,7 @@ func (d *decoder) buildSwitch(global rawBlock, rs rawSite, r rawSwitch, first ma
 		sw.Address, sw.Host, addrPort = addr, host, port
 	}
 
-	d.outOfScope = !inScope(d.scopeSites, d.scopeSwitches, sw.Site, sw.Name)
+	d.outOfScope = d.noSecrets || !inScope(d.scopeSites, d.scopeSwitches, sw.Site, sw.Name)
 	defer func() { d.outOfScope = false }()
 	// Only the vendor's transport must be complete: an SNMP switch needs no
 	// SSH credentials, and resolving them anyway would fail on variables

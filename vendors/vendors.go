@@ -185,6 +185,29 @@ type Platform struct {
 	Transport inventory.Transport
 	// Open makes an adapter for one switch; it need not touch the network.
 	Open func(sw inventory.Switch) (Adapter, error)
+	// Factory, when set, describes the platform's factory-default state
+	// without a device, so that offline tools (endpoints explain) can name
+	// native queues. nil when only the device can tell; queue lists are
+	// always read from the device for audits and applies.
+	Factory *FactoryModel
+}
+
+// FactoryModel is what a platform is known to have out of the box.
+type FactoryModel struct {
+	// State holds the factory queues in priority order with their native
+	// IDs and strictness, and the factory DSCP map.
+	State State
+	// QueueName is the platform's own name for a queue ("Q1", "queue 3");
+	// nil means "queue <id>".
+	QueueName func(id int) string
+}
+
+// Name is the native name of queue id.
+func (f *FactoryModel) Name(id int) string {
+	if f.QueueName == nil {
+		return fmt.Sprintf("queue %d", id)
+	}
+	return f.QueueName(id)
 }
 
 // Registry maps inventory vendor names to platforms.

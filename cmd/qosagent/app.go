@@ -90,12 +90,13 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.String("config", "", "config file (YAML); default $XDG_CONFIG_HOME/qosagent/config.yaml when it exists")
 	pf.StringP("inventory", "i", "inventory.yaml", "inventory file")
 	pf.String("policy", "", "policy file; overrides the inventory's policy:, default the built-in policy")
+	pf.String("preset", "", "built-in policy preset instead of --policy: "+strings.Join(agent.PresetNames(), ", ")+" (print one with policy show --preset NAME)")
 	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
 	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
-	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), versionCommand())
+	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), a.policyCommand(), a.endpointsCommand(), versionCommand())
 	return root
 }
 
@@ -175,20 +176,14 @@ func (a *app) loadInventoryFor(sites, switches []string) (*inventory.Inventory, 
 	return inv, nil
 }
 
-// loadPolicy picks --policy, else the inventory's policy:, else the default.
+// loadPolicy picks --preset or --policy, else the inventory's policy:, else
+// the default.
 func (a *app) loadPolicy(inv *inventory.Inventory) (agent.Policy, error) {
-	path := a.v.GetString("policy")
-	if path == "" && inv != nil {
-		path = inv.PolicyPath
+	_, p, ok, err := a.policySource(inv)
+	if err != nil || ok {
+		return p, err
 	}
-	if path == "" {
-		return agent.DefaultPolicy(), nil
-	}
-	p, err := agent.LoadPolicy(path)
-	if err != nil {
-		return p, invalid(err)
-	}
-	return p, nil
+	return agent.DefaultPolicy(), nil
 }
 
 // format resolves --format: table on a terminal, json in pipes and cron.
