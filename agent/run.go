@@ -182,13 +182,17 @@ func baseResult(sw inventory.Switch) SwitchResult {
 func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (res SwitchResult) {
 	res = baseResult(sw)
 	start := time.Now()
-	log := e.logger().With("site", sw.Site, "switch", sw.Name)
+	// The switch's logger is built only to log: With formats its attributes
+	// at once, a cost every switch of a fleet would pay for nothing.
+	log := func() *slog.Logger { return e.logger().With("site", sw.Site, "switch", sw.Name) }
 	defer func() {
 		res.DurationMS = time.Since(start).Milliseconds()
 		if p := recover(); p != nil {
 			res.Status, res.Error = StatusError, fmt.Sprintf("internal error: %v", p)
 		}
-		log.Debug("switch done", "status", res.Status, "ms", res.DurationMS)
+		if e.logger().Enabled(context.Background(), slog.LevelDebug) {
+			log().Debug("switch done", "status", res.Status, "ms", res.DurationMS)
+		}
 	}()
 	plat, err := e.Registry.Lookup(sw.Vendor)
 	if err != nil {
@@ -218,7 +222,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	if err := do(sctx, a, &res); err != nil {
 		res.Status = StatusError
 		res.Error = fmt.Sprintf("%s: %v", sw.Name, err)
-		log.Warn("switch failed", "err", err)
+		log().Warn("switch failed", "err", err)
 	}
 	return res
 }
