@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,19 @@ func main() {
 	conc := flag.Int("concurrency", 128, "switches in flight at once")
 	reps := flag.Int("max-repetitions", 64, "GETBULK max-repetitions, as the inventory's default")
 	timeout := flag.Duration("timeout", time.Second, "per request")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	addrs, community, err := readLab(*inv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
@@ -82,6 +95,7 @@ func main() {
 		"concurrency": *conc, "wall_seconds": time.Since(start).Seconds()})
 	fmt.Println(string(out))
 	if failed.Load() > 0 {
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
