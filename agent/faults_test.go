@@ -80,39 +80,44 @@ func faultLab(t *testing.T) (*lab.Lab, []inventory.Switch) {
 // out to every port, as a global SET does.
 func snmpState(t *testing.T, s *sim.GS110TP) vendors.State {
 	t.Helper()
-	st := vendors.State{DSCP: s.DSCPMap()}
+	m := s.DSCPMap()
+	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: append([]int(nil), m[:]...)}
+	st := vendors.State{}
 	for q := 0; q < 4; q++ {
-		st.Queues = append(st.Queues, vendors.Queue{ID: q, Strict: s.Scheduler(q) == mibs.SchedulerStrict})
+		st.Queues = append(st.Queues, q)
+		g.Sched = append(g.Sched, vendors.Sched{Strict: s.Scheduler(q) == mibs.SchedulerStrict})
 	}
 	trust := map[int]vendors.Trust{mibs.TrustModeUntrusted: vendors.TrustUntrusted, mibs.TrustModeTrustDot1p: vendors.TrustDot1p,
 		mibs.TrustModeTrustIpPrecedence: vendors.TrustPrecedence, mibs.TrustModeTrustIpDscp: vendors.TrustDSCP}
-	st.Trust = append(st.Trust, vendors.PortTrust{Port: vendors.GlobalPort, Trust: trust[s.Trust(0)]})
+	g.Trust = trust[s.Trust(0)]
+	st.Scopes = append(st.Scopes, g)
 	for p := 1; p <= 10; p++ {
-		st.Trust = append(st.Trust, vendors.PortTrust{Port: strconv.Itoa(p), Trust: trust[s.Trust(p)]})
-		if s.PortDSCPMap(p) != st.DSCP {
+		st.Scopes = append(st.Scopes, vendors.Scope{Name: strconv.Itoa(p), Trust: trust[s.Trust(p)]})
+		if s.PortDSCPMap(p) != m {
 			t.Errorf("%s: port %d DSCP map differs from the global one: a fan-out left half done", s.Name(), p)
 		}
 	}
 	return st
 }
 
-// sameState compares what the suite guards: map, queues, trust, QoS switch.
+// sameState compares what the suite guards: queues, every scope, QoS switch.
 func sameState(a, b vendors.State) bool {
-	return a.DSCP == b.DSCP && reflect.DeepEqual(a.Queues, b.Queues) && reflect.DeepEqual(a.Trust, b.Trust) && a.QoSDisabled == b.QoSDisabled
+	return reflect.DeepEqual(a.Queues, b.Queues) && reflect.DeepEqual(a.Scopes, b.Scopes) && a.QoSDisabled == b.QoSDisabled
 }
 
 func diffState(a, b vendors.State) string {
 	var d []string
-	for i := range a.DSCP {
-		if a.DSCP[i] != b.DSCP[i] {
-			d = append(d, fmt.Sprintf("dscp %d: %d vs %d", i, a.DSCP[i], b.DSCP[i]))
+	am, bm := a.GlobalMap(), b.GlobalMap()
+	for i := range am {
+		if i < len(bm) && am[i] != bm[i] {
+			d = append(d, fmt.Sprintf("dscp %d: %d vs %d", i, am[i], bm[i]))
 		}
 	}
 	if !reflect.DeepEqual(a.Queues, b.Queues) {
 		d = append(d, fmt.Sprintf("queues %+v vs %+v", a.Queues, b.Queues))
 	}
-	if !reflect.DeepEqual(a.Trust, b.Trust) {
-		d = append(d, fmt.Sprintf("trust %v vs %v", a.Trust, b.Trust))
+	if !reflect.DeepEqual(a.Scopes, b.Scopes) {
+		d = append(d, fmt.Sprintf("scopes %+v vs %+v", a.Scopes, b.Scopes))
 	}
 	return strings.Join(d, "; ")
 }
@@ -182,13 +187,13 @@ var saveCommand = map[string]string{"cisco-ios": "copy running-config", "cisco-s
 const reloadQuestion = "Proceed with reload? [confirm]"
 
 var faultCases = []faultCase{
-	// SNMP (GS110TP). A GS110TP apply is: GETBULK, GETBULK (read), SET
-	// (write), GETBULK, GETBULK (read back), SET (save), GET (save status).
+	// SNMP (GS110TP). A GS110TP apply is: GETBULK, GETBULK, GET (read),
+	// SET (write), GETBULK, GETBULK, GET (read back), SET (save), GET (save status).
 	{name: "snmp/silent", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Silent: true}) },
 		wantErr: []string{"read:", "no answer"}, end: atBackup},
-	{name: "snmp/silent-after-read", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SilentAfter: 2}) },
+	{name: "snmp/silent-after-read", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SilentAfter: 3}) },
 		wantErr: []string{"write:", "no answer", "cannot read the switch"}, end: atBackup, half: true},
-	{name: "snmp/silent-after-write", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SilentAfter: 3}) },
+	{name: "snmp/silent-after-write", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SilentAfter: 4}) },
 		wantErr: []string{"read back:", "no answer", "cannot read the switch"}, end: atTarget, half: true},
 	{name: "snmp/commitFailed-at-2", snmp: func(s *sim.GS110TP) {
 		s.SetFaults(sim.Faults{RejectSetAt: 2, RejectStatus: gosnmp.CommitFailed})
@@ -210,11 +215,11 @@ var faultCases = []faultCase{
 		wantErr: []string{"verify:", "rolled back to backup"}, end: atBackup},
 	// The reboot already undid the write; the rollback writes the backup's
 	// rows again anyway, since a read after an accepted write may be stale.
-	{name: "snmp/reboot-between-write-and-verify", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{RebootAfter: 3}) },
+	{name: "snmp/reboot-between-write-and-verify", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{RebootAfter: 4}) },
 		wantErr: []string{"verify:", "rolled back to backup"}, end: atBackup},
 	{name: "snmp/reboot-loses-unsaved-drift", snmp: func(s *sim.GS110TP) {
 		s.SetDSCP(8, 3) // unsaved: the backup has it, the startup config does not
-		s.SetFaults(sim.Faults{RebootAfter: 3})
+		s.SetFaults(sim.Faults{RebootAfter: 4})
 	}, wantErr: []string{"verify:", "rolled back to backup"}, end: atBackup},
 	{name: "snmp/loss-30pct-with-retries", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Loss: 0.3, Seed: 42}) },
 		tune:       func(sw *inventory.Switch) { sw.SNMP.Timeout, sw.SNMP.Retries = 150*time.Millisecond, 8 },
@@ -373,11 +378,11 @@ func runFaultCase(t *testing.T, fc faultCase) {
 				t.Fatal(err)
 			}
 			for d := 0; d < 64; d++ {
-				if bs[0].State.DSCP[d] != cliBefore[i].Map[d].Queue {
-					t.Errorf("%s: backup has DSCP %d on %d, the switch had %d", name, d, bs[0].State.DSCP[d], cliBefore[i].Map[d].Queue)
+				if bs[0].State.GlobalMap()[d] != cliBefore[i].Map[d].Queue {
+					t.Errorf("%s: backup has DSCP %d on %d, the switch had %d", name, d, bs[0].State.GlobalMap()[d], cliBefore[i].Map[d].Queue)
 				}
-				if target.DSCP[d] != targetCfg.Map[d].Queue {
-					t.Errorf("%s: agent.Target puts DSCP %d on %d, the applied twin on %d", name, d, target.DSCP[d], targetCfg.Map[d].Queue)
+				if target.GlobalMap()[d] != targetCfg.Map[d].Queue {
+					t.Errorf("%s: agent.Target puts DSCP %d on %d, the applied twin on %d", name, d, target.GlobalMap()[d], targetCfg.Map[d].Queue)
 				}
 			}
 		}
@@ -398,7 +403,7 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 	case atT:
 		where = "target"
 	}
-	t.Logf("%s: status %s, at %s, error: %s", r.Name, r.Status, where, r.Error)
+	t.Logf("%s: status %s, at %s, error [%s]: %s", r.Name, r.Status, where, r.ErrorClass, r.Error)
 	if r.Status == agent.StatusChanged {
 		if !fc.mayRecover {
 			t.Errorf("%s: faulted switch reported changed", r.Name)
@@ -414,6 +419,9 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 	}
 	if !strings.HasPrefix(r.Error, r.Name+": ") {
 		t.Errorf("%s: error does not name the switch: %q", r.Name, r.Error)
+	}
+	if r.ErrorClass == "" || r.ErrorClass == vendors.ClassOther {
+		t.Errorf("%s: error class %q; every fault here has one: %s", r.Name, r.ErrorClass, r.Error)
 	}
 	for _, w := range fc.wantErr {
 		if !strings.Contains(r.Error, w) {

@@ -167,3 +167,32 @@ func TestInterruptStartsNoNewSwitch(t *testing.T) {
 		t.Fatalf("last switch: %+v", rep.Switches[2])
 	}
 }
+
+// TestUnsavedFromOutside: a GS110TP cannot show its boot config; whoever
+// remembers a write whose save did not complete tells the engine
+// (Engine.Unsaved). Audit reports the saved rule, apply saves the switch
+// though nothing needs writing.
+func TestUnsavedFromOutside(t *testing.T) {
+	l, sws := startLab(t, 1)
+	e := newEngine(t)
+	ctx := context.Background()
+	if r := e.Apply(ctx, sws, false).Switches[0]; r.Status != agent.StatusChanged {
+		t.Fatalf("apply: %s %s", r.Status, r.Error)
+	}
+	s := l.Switches[0]
+	saves := s.SaveCount()
+	unsaved := "run 7 wrote it and its save did not complete"
+	e.Unsaved = func(site, name string) string { return unsaved }
+	r := e.Audit(ctx, sws).Switches[0]
+	if r.Status != agent.StatusDrift || len(r.Findings) != 1 || r.Findings[0].Rule != agent.RuleSaved || !strings.Contains(r.Findings[0].Message, unsaved) {
+		t.Fatalf("audit: %s %+v", r.Status, r.Findings)
+	}
+	r = e.Apply(ctx, sws, false).Switches[0]
+	if r.Status != agent.StatusChanged || s.SaveCount() != saves+1 || s.Stats().Set != 2+1 {
+		t.Fatalf("apply: %s %s; saves %d -> %d, SETs %d", r.Status, r.Error, saves, s.SaveCount(), s.Stats().Set)
+	}
+	unsaved = ""
+	if r := e.Audit(ctx, sws).Switches[0]; r.Status != agent.StatusCompliant {
+		t.Fatalf("re-audit: %s %+v", r.Status, r.Findings)
+	}
+}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -10,96 +9,84 @@ import (
 )
 
 // Target computes the state the switch should have under p, changing as
-// little of st as possible: each class is placed on one queue, ranks strictly
-// decreasing from the top queue, choosing the placement that moves the fewest
-// listed DSCP values; unlisted values stay where they are unless ef_exclusive
-// moves them off the top queue.
+// little of st as possible: each class is placed on one queue rank, ranks
+// strictly decreasing from the top, choosing the placement that moves the
+// fewest listed DSCP values of the global map; that placement holds in every
+// scope with a map of its own. Unlisted values stay where they are unless
+// ef_exclusive moves them off the top queue. Every scope with scheduling of
+// its own gets a strict top queue and ranked share weights.
 func Target(p Policy, st vendors.State) (vendors.State, error) {
 	if err := fits(p, st); err != nil {
 		return vendors.State{}, err
 	}
 	want := st.Clone()
-	ranks := placeClasses(p, st)
-	for i, c := range p.Classes {
-		q := st.Queues[ranks[i]].ID
-		for _, d := range c.DSCP {
-			want.DSCP[d] = q
-		}
-	}
-	top := st.Top().ID
-	if p.EFExclusive {
-		listed := p.classOf()
-		defaultQ := st.Queues[ranks[len(ranks)-1]].ID
-		for d := 0; d < vendors.NumDSCP; d++ {
-			if _, ok := listed[d]; !ok && want.DSCP[d] == top {
-				want.DSCP[d] = defaultQ
+	ranks := placeClasses(p, st, st.GlobalMap())
+	top := st.Top()
+	for k := range want.Scopes {
+		sc := &want.Scopes[k]
+		if sc.DSCP != nil {
+			for i, c := range p.Classes {
+				for _, d := range c.DSCP {
+					sc.DSCP[d] = st.Queues[ranks[i]]
+				}
+			}
+			if p.EFExclusive {
+				listed := p.classOf()
+				defaultQ := st.Queues[ranks[len(ranks)-1]]
+				for d := 0; d < vendors.NumDSCP; d++ {
+					if _, ok := listed[d]; !ok && sc.DSCP[d] == top {
+						sc.DSCP[d] = defaultQ
+					}
+				}
 			}
 		}
 	}
-	want.Queues[len(want.Queues)-1].Strict = true
-	if err := rankWeights(p, &want); err != nil {
-		return vendors.State{}, err
+	// Scheduling after the maps: the weights rank the queues the classes
+	// are on once placed.
+	for k := range want.Scopes {
+		sc := &want.Scopes[k]
+		if sc.Sched == nil {
+			continue
+		}
+		sc.Sched[len(sc.Sched)-1].Strict = true
+		if err := rankWeights(p, want, want.Map(sc), sc.Sched); err != nil {
+			return vendors.State{}, err
+		}
 	}
 	want.QoSDisabled = false
-	if len(want.PortScheduler) > 0 {
-		ws := weightsByID(want.Queues)
-		for i := range want.PortScheduler {
-			want.PortScheduler[i].Expedite = true
-			if ws != nil {
-				want.PortScheduler[i].Weights = ws
-			}
-		}
+	want.Unsaved = ""
+	ports, inherit, _ := trustScope(p, st)
+	for _, port := range ports {
+		want.Scope(port).Trust = vendors.TrustDSCP
 	}
-	ports, _ := trustScope(p, st)
-	for i, pt := range want.Trust {
-		for _, port := range ports {
-			if pt.Port == port {
-				want.Trust[i].Trust = vendors.TrustDSCP
-			}
-		}
+	if len(inherit) > 0 {
+		want.Global().Trust = vendors.TrustDSCP
 	}
 	return want, nil
-}
-
-// weightsByID lists queue weights by native queue ID ascending, or nil when
-// the platform has none.
-func weightsByID(qs []vendors.Queue) []int {
-	sorted := append([]vendors.Queue(nil), qs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	ws := make([]int, len(sorted))
-	has := false
-	for i, q := range sorted {
-		ws[i] = q.Weight
-		has = has || q.Weight > 0
-	}
-	if !has {
-		return nil
-	}
-	return ws
 }
 
 // rankWeights gives the weighted queues that hold a class strictly
 // increasing share weights in priority order, keeping the current weights
 // when they already are. Queues without a class are left alone: the order
 // rule does not look at them, so neither may the plan.
-func rankWeights(p Policy, st *vendors.State) error {
-	holds := make([]bool, len(st.Queues))
+func rankWeights(p Policy, st vendors.State, m []int, sched []vendors.Sched) error {
+	holds := make([]bool, len(sched))
 	for _, c := range p.Classes {
 		for _, d := range c.DSCP {
-			if r := st.Rank(st.DSCP[d]); r >= 0 {
+			if r := st.Rank(m[d]); r >= 0 {
 				holds[r] = true
 			}
 		}
 	}
-	var weighted []int // indexes into st.Queues, lowest priority first
-	for i, q := range st.Queues {
-		if holds[i] && !q.Strict && q.Weight > 0 {
-			weighted = append(weighted, i)
+	var weighted []int // ranks, lowest priority first
+	for r, s := range sched {
+		if holds[r] && !s.Strict && s.Weight > 0 {
+			weighted = append(weighted, r)
 		}
 	}
 	ordered := true
 	for k := 1; k < len(weighted); k++ {
-		if st.Queues[weighted[k]].Weight <= st.Queues[weighted[k-1]].Weight {
+		if sched[weighted[k]].Weight <= sched[weighted[k-1]].Weight {
 			ordered = false
 		}
 	}
@@ -110,21 +97,22 @@ func rankWeights(p Policy, st *vendors.State) error {
 	if err != nil {
 		return err
 	}
-	for k, i := range weighted {
-		st.Queues[i].Weight = shares[k]
+	for k, r := range weighted {
+		sched[r].Weight = shares[k]
 	}
 	return nil
 }
 
 // placeClasses returns the queue rank of each class: class 0 on the top rank,
 // every later class strictly lower, minimising the number of listed DSCP
-// values that move. Ties go to the higher rank, so results are deterministic.
-func placeClasses(p Policy, st vendors.State) []int {
+// values of m that move. Ties go to the higher rank, so results are
+// deterministic.
+func placeClasses(p Policy, st vendors.State, m []int) []int {
 	n, q := len(p.Classes), len(st.Queues)
 	cost := func(class, rank int) int {
 		c := 0
 		for _, d := range p.Classes[class].DSCP {
-			if st.Rank(st.DSCP[d]) != rank {
+			if st.Rank(m[d]) != rank {
 				c++
 			}
 		}
@@ -165,46 +153,64 @@ func placeClasses(p Policy, st vendors.State) []int {
 }
 
 // Diff lists the edits that turn from into to. It serves both apply (current
-// -> target) and rollback (current -> backup).
+// -> target) and rollback (current -> backup). Only what to holds is
+// compared: a scope or setting to lacks is left alone. A setting to holds
+// for a scope from lacks is compared with what is in force there (the
+// global one), so a restore re-creates a per-port setting.
 func Diff(from, to vendors.State) (vendors.Change, error) {
 	var ch vendors.Change
-	if from.QoSDisabled != to.QoSDisabled {
-		enable := !to.QoSDisabled
-		ch.QoSEnable = &enable
-	}
-	for d := 0; d < vendors.NumDSCP; d++ {
-		if from.DSCP[d] != to.DSCP[d] {
-			ch.Map = append(ch.Map, vendors.MapChange{DSCP: d, From: from.DSCP[d], To: to.DSCP[d]})
-		}
-	}
 	if len(from.Queues) != len(to.Queues) {
 		return ch, fmt.Errorf("queue layout changed: %d queues now, %d expected", len(from.Queues), len(to.Queues))
 	}
 	for i, q := range from.Queues {
-		if to.Queues[i].ID != q.ID {
-			return ch, fmt.Errorf("queue layout changed: queue %d at rank %d, expected %d", q.ID, i, to.Queues[i].ID)
-		}
-		if t := to.Queues[i]; q.Strict != t.Strict || q.Weight != t.Weight {
-			ch.Scheduler = append(ch.Scheduler, vendors.SchedulerChange{Queue: q.ID, FromStrict: q.Strict, ToStrict: t.Strict, FromWeight: q.Weight, ToWeight: t.Weight})
+		if to.Queues[i] != q {
+			return ch, fmt.Errorf("queue layout changed: queue %d at rank %d, expected %d", q, i, to.Queues[i])
 		}
 	}
-	for _, ps := range to.PortScheduler {
-		cur, ok := portScheduler(from, ps.Port)
-		if !ok {
-			return ch, fmt.Errorf("port %s has disappeared", ps.Port)
-		}
-		if cur.Expedite != ps.Expedite || !slices.Equal(cur.Weights, ps.Weights) {
-			ch.PortScheduler = append(ch.PortScheduler, vendors.PortSchedulerChange{Port: ps.Port,
-				FromExpedite: cur.Expedite, ToExpedite: ps.Expedite, FromWeights: cur.Weights, ToWeights: ps.Weights})
-		}
+	if from.QoSDisabled != to.QoSDisabled {
+		enable := !to.QoSDisabled
+		ch.QoSEnable = &enable
 	}
-	for _, pt := range to.Trust {
-		cur, ok := from.TrustOf(pt.Port)
-		if !ok {
-			return ch, fmt.Errorf("port %s has disappeared", pt.Port)
+	for k := range to.Scopes {
+		t := &to.Scopes[k]
+		f := from.Scope(t.Name)
+		if f == nil {
+			f = &vendors.Scope{Name: t.Name}
 		}
-		if cur != pt.Trust {
-			ch.Trust = append(ch.Trust, vendors.TrustChange{Port: pt.Port, From: cur, To: pt.Trust})
+		if t.DSCP != nil {
+			cur := from.Map(f)
+			if cur == nil {
+				return ch, fmt.Errorf("scope %s: no DSCP map read", t.Name)
+			}
+			for d := 0; d < vendors.NumDSCP; d++ {
+				if cur[d] == vendors.Unread || t.DSCP[d] == vendors.Unread {
+					continue // not read: neither judged nor written
+				}
+				if cur[d] != t.DSCP[d] {
+					ch.Map = append(ch.Map, vendors.MapChange{Scope: t.Name, DSCP: d, From: cur[d], To: t.DSCP[d]})
+				}
+			}
+		}
+		if t.Sched != nil {
+			cur := from.SchedOf(f)
+			if len(cur) != len(t.Sched) {
+				return ch, fmt.Errorf("scope %s: no scheduling read", t.Name)
+			}
+			for r, s := range t.Sched {
+				if c := cur[r]; c != s {
+					ch.Scheduler = append(ch.Scheduler, vendors.SchedulerChange{Scope: t.Name, Rank: r, Queue: to.Queues[r],
+						FromStrict: c.Strict, ToStrict: s.Strict, FromWeight: c.Weight, ToWeight: s.Weight})
+				}
+			}
+		}
+		if t.Trust != "" {
+			cur := f.Trust
+			if cur == "" {
+				cur, _ = from.TrustOf(vendors.GlobalPort)
+			}
+			if cur != t.Trust {
+				ch.Trust = append(ch.Trust, vendors.TrustChange{Port: t.Name, From: cur, To: t.Trust})
+			}
 		}
 	}
 	// The global setting goes first: on platforms where it fans out to every
@@ -212,16 +218,17 @@ func Diff(from, to vendors.State) (vendors.Change, error) {
 	sort.SliceStable(ch.Trust, func(i, j int) bool {
 		return ch.Trust[i].Port == vendors.GlobalPort && ch.Trust[j].Port != vendors.GlobalPort
 	})
-	return ch, nil
-}
-
-func portScheduler(st vendors.State, port string) (vendors.PortScheduler, bool) {
-	for _, p := range st.PortScheduler {
-		if p.Port == port {
-			return p, true
+	if from.Unsaved != "" && to.Unsaved == "" {
+		ch.Save = true
+	}
+	if ch.QoSEnable != nil && *ch.QoSEnable {
+		for _, sc := range to.Scopes {
+			if sc.Name != vendors.GlobalPort && sc.Trust == vendors.TrustUntrusted {
+				ch.RemarkPorts = append(ch.RemarkPorts, sc.Name)
+			}
 		}
 	}
-	return vendors.PortScheduler{}, false
+	return ch, nil
 }
 
 // Verify checks that every edit of ch is in effect in got.
@@ -230,27 +237,37 @@ func Verify(got vendors.State, ch vendors.Change) error {
 	if ch.QoSEnable != nil && got.QoSDisabled == *ch.QoSEnable {
 		bad = append(bad, fmt.Sprintf("global QoS enabled=%v, expected %v", !got.QoSDisabled, *ch.QoSEnable))
 	}
+	scope := func(name string) *vendors.Scope {
+		if sc := got.Scope(name); sc != nil {
+			return sc
+		}
+		return &vendors.Scope{Name: name}
+	}
 	for _, m := range ch.Map {
-		if got.DSCP[m.DSCP] != m.To {
-			bad = append(bad, fmt.Sprintf("dscp %d is on queue %d, expected %d", m.DSCP, got.DSCP[m.DSCP], m.To))
+		cur := got.Map(scope(m.Scope))
+		if cur == nil || cur[m.DSCP] != m.To {
+			q := -1
+			if cur != nil {
+				q = cur[m.DSCP]
+			}
+			bad = append(bad, fmt.Sprintf("%sdscp %d is on queue %d, expected %d", where(m.Scope), m.DSCP, q, m.To))
 		}
 	}
 	for _, s := range ch.Scheduler {
-		r := got.Rank(s.Queue)
-		if r < 0 || got.Queues[r].Strict != s.ToStrict {
-			bad = append(bad, fmt.Sprintf("queue %d strict=%v, expected %v", s.Queue, !s.ToStrict, s.ToStrict))
-		} else if got.Queues[r].Weight != s.ToWeight {
-			bad = append(bad, fmt.Sprintf("queue %d share weight %d, expected %d", s.Queue, got.Queues[r].Weight, s.ToWeight))
-		}
-	}
-	for _, p := range ch.PortScheduler {
-		cur, _ := portScheduler(got, p.Port)
-		if cur.Expedite != p.ToExpedite || !slices.Equal(cur.Weights, p.ToWeights) {
-			bad = append(bad, fmt.Sprintf("port %s expedite=%v weights=%v, expected %v %v", p.Port, cur.Expedite, cur.Weights, p.ToExpedite, p.ToWeights))
+		cur := got.SchedOf(scope(s.Scope))
+		switch {
+		case s.Rank < 0 || s.Rank >= len(cur) || cur[s.Rank].Strict != s.ToStrict:
+			bad = append(bad, fmt.Sprintf("%squeue %d strict=%v, expected %v", where(s.Scope), s.Queue, !s.ToStrict, s.ToStrict))
+		case cur[s.Rank].Weight != s.ToWeight:
+			bad = append(bad, fmt.Sprintf("%squeue %d share weight %d, expected %d", where(s.Scope), s.Queue, cur[s.Rank].Weight, s.ToWeight))
 		}
 	}
 	for _, t := range ch.Trust {
-		if cur, _ := got.TrustOf(t.Port); cur != t.To {
+		cur, ok := got.TrustOf(t.Port)
+		if !ok {
+			cur, _ = got.TrustOf(vendors.GlobalPort)
+		}
+		if cur != t.To {
 			bad = append(bad, fmt.Sprintf("port %s trusts %s, expected %s", t.Port, cur, t.To))
 		}
 	}
@@ -260,5 +277,13 @@ func Verify(got vendors.State, ch vendors.Change) error {
 	if len(bad) > 5 {
 		bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
 	}
-	return fmt.Errorf("read-back differs from what was written: %s", strings.Join(bad, "; "))
+	return fmt.Errorf("%w from what was written: %s", vendors.ErrVerify, strings.Join(bad, "; "))
+}
+
+// where prefixes a message with its scope, unless global.
+func where(scope string) string {
+	if scope == vendors.GlobalPort || scope == "" {
+		return ""
+	}
+	return scope + ": "
 }

@@ -10,23 +10,32 @@ import (
 
 // gs110tpFactory is the factory state of a 4-queue FASTPATH smart switch.
 func gs110tpFactory() vendors.State {
-	var st vendors.State
+	m := make([]int, vendors.NumDSCP)
 	byPrec := [8]int{1, 0, 0, 1, 2, 2, 3, 3}
-	for d := range st.DSCP {
-		st.DSCP[d] = byPrec[d>>3]
+	for d := range m {
+		m[d] = byPrec[d>>3]
 	}
-	st.Queues = []vendors.Queue{{ID: 0}, {ID: 1}, {ID: 2}, {ID: 3}}
-	st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}, {Port: "1", Trust: vendors.TrustDot1p}, {Port: "2", Trust: vendors.TrustDot1p}}
-	return st
+	return vendors.State{
+		Queues: []int{0, 1, 2, 3},
+		Scopes: []vendors.Scope{
+			{Name: vendors.GlobalPort, DSCP: m, Trust: vendors.TrustDot1p, Sched: make([]vendors.Sched, 4)},
+			{Name: "1", Trust: vendors.TrustDot1p},
+			{Name: "2", Trust: vendors.TrustDot1p},
+		},
+	}
 }
+
+// gm is the global map of st, to edit.
+func gm(st *vendors.State) []int { return st.Global().DSCP }
 
 // compliant returns a state that meets the default policy.
 func compliant() vendors.State {
 	st := gs110tpFactory()
-	st.DSCP[DSCPEF], st.DSCP[DSCPAF41], st.DSCP[DSCPCS3], st.DSCP[DSCPDefault] = 3, 2, 1, 0
-	st.Queues[3].Strict = true
-	for i := range st.Trust {
-		st.Trust[i].Trust = vendors.TrustDSCP
+	m := gm(&st)
+	m[DSCPEF], m[DSCPAF41], m[DSCPCS3], m[DSCPDefault] = 3, 2, 1, 0
+	st.Global().Sched[3].Strict = true
+	for i := range st.Scopes {
+		st.Scopes[i].Trust = vendors.TrustDSCP
 	}
 	return st
 }
@@ -36,41 +45,56 @@ func compliant() vendors.State {
 func noNetControlOnTop() vendors.State {
 	st := compliant()
 	for d := 48; d < 64; d++ {
-		st.DSCP[d] = 2
+		gm(&st)[d] = 2
 	}
 	return st
 }
 
 // catalystFactory is a Catalyst 3750 out of the box: mls qos off, ports
 // untrusted, no priority-queue out, equal share weights; queues in priority
-// order Q2 < Q3 < Q4 < Q1.
+// order Q2 < Q3 < Q4 < Q1. The map is global, trust and scheduling per port.
 func catalystFactory() vendors.State {
-	var st vendors.State
-	for d := range st.DSCP {
+	m := make([]int, vendors.NumDSCP)
+	for d := range m {
 		switch {
 		case d < 16:
-			st.DSCP[d] = 2
+			m[d] = 2
 		case d < 32:
-			st.DSCP[d] = 3
+			m[d] = 3
 		case d >= 40 && d < 48:
-			st.DSCP[d] = 1
+			m[d] = 1
 		default:
-			st.DSCP[d] = 4
+			m[d] = 4
 		}
 	}
-	st.Queues = []vendors.Queue{{ID: 2, Weight: 25}, {ID: 3, Weight: 25}, {ID: 4, Weight: 25}, {ID: 1, Weight: 25}}
-	st.Trust = []vendors.PortTrust{{Port: "Gi0/1", Trust: vendors.TrustUntrusted}}
-	st.QoSDisabled = true
-	return st
+	return vendors.State{
+		Queues: []int{2, 3, 4, 1},
+		Scopes: []vendors.Scope{
+			{Name: vendors.GlobalPort, DSCP: m},
+			{Name: "Gi0/1", Trust: vendors.TrustUntrusted, Sched: []vendors.Sched{{Weight: 25}, {Weight: 25}, {Weight: 25}, {Weight: 25}}},
+		},
+		QoSDisabled: true,
+	}
 }
 
 func TestPlan(t *testing.T) {
 	onlyEFWrong := compliant()
-	onlyEFWrong.DSCP[DSCPEF] = 2
+	gm(&onlyEFWrong)[DSCPEF] = 2
 
 	cisco := compliant() // queues numbered 1..4 with queue 1 on top
-	cisco.Queues = []vendors.Queue{{ID: 4}, {ID: 3}, {ID: 2}, {ID: 1, Strict: true}}
-	cisco.DSCP[DSCPEF], cisco.DSCP[DSCPAF41], cisco.DSCP[DSCPCS3], cisco.DSCP[DSCPDefault] = 4, 1, 2, 3
+	cisco.Queues = []int{4, 3, 2, 1}
+	cm := gm(&cisco)
+	for d := range cm {
+		cm[d] = 4
+	}
+	cm[DSCPEF], cm[DSCPAF41], cm[DSCPCS3], cm[DSCPDefault] = 4, 1, 2, 3
+
+	// An interface whose own map puts EF on queue 1 while the global rows are right.
+	ifaceWrong := compliant()
+	own := append([]int(nil), gm(&ifaceWrong)...)
+	own[DSCPEF] = 1
+	ifaceWrong.Scopes = append(ifaceWrong.Scopes, vendors.Scope{Name: "5", DSCP: own, Trust: vendors.TrustDSCP,
+		Sched: []vendors.Sched{{}, {}, {}, {}}})
 
 	tests := []struct {
 		name   string
@@ -81,7 +105,7 @@ func TestPlan(t *testing.T) {
 		{
 			name:   "only EF out of place: exactly one change, EF 2->3",
 			policy: DefaultPolicy(), state: onlyEFWrong,
-			want: vendors.Change{Map: []vendors.MapChange{{DSCP: 46, From: 2, To: 3}}},
+			want: vendors.Change{Map: []vendors.MapChange{{Scope: "global", DSCP: 46, From: 2, To: 3}}},
 		},
 		{
 			name: "already compliant: no change", policy: DefaultPolicy(), state: compliant(),
@@ -90,30 +114,55 @@ func TestPlan(t *testing.T) {
 			name:   "GS110TP factory: EF up, BE down, top strict, trust dscp everywhere",
 			policy: DefaultPolicy(), state: gs110tpFactory(),
 			want: vendors.Change{
-				Map:       []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 46, From: 2, To: 3}},
-				Scheduler: []vendors.SchedulerChange{{Queue: 3, FromStrict: false, ToStrict: true}},
+				Map:       []vendors.MapChange{{Scope: "global", DSCP: 0, From: 1, To: 0}, {Scope: "global", DSCP: 46, From: 2, To: 3}},
+				Scheduler: []vendors.SchedulerChange{{Scope: "global", Rank: 3, Queue: 3, FromStrict: false, ToStrict: true}},
 				Trust: []vendors.TrustChange{
 					{Port: "global", From: "dot1p", To: "dscp"}, {Port: "1", From: "dot1p", To: "dscp"}, {Port: "2", From: "dot1p", To: "dscp"},
 				},
 			},
 		},
 		{
+			name:   "an interface's own map and scheduler are planned in that scope",
+			policy: DefaultPolicy(), state: ifaceWrong,
+			want: vendors.Change{
+				Map:       []vendors.MapChange{{Scope: "5", DSCP: 46, From: 1, To: 3}},
+				Scheduler: []vendors.SchedulerChange{{Scope: "5", Rank: 3, Queue: 3, ToStrict: true}},
+			},
+		},
+		{
 			name:   "queue numbering is the platform's: top is queue 1",
 			policy: DefaultPolicy(), state: cisco,
 			want: vendors.Change{Map: []vendors.MapChange{
-				{DSCP: 0, From: 3, To: 4}, {DSCP: 24, From: 2, To: 3}, {DSCP: 34, From: 1, To: 2}, {DSCP: 46, From: 4, To: 1},
+				{Scope: "global", DSCP: 0, From: 3, To: 4}, {Scope: "global", DSCP: 24, From: 2, To: 3},
+				{Scope: "global", DSCP: 34, From: 1, To: 2}, {Scope: "global", DSCP: 46, From: 4, To: 1},
 			}},
 		},
 		{
-			name:   "Catalyst factory: map already ordered; QoS on, trust, Q1 strict, shares ranked",
+			name:   "Catalyst factory: map already ordered; QoS on, trust, Q1 strict, shares ranked, per port",
 			policy: DefaultPolicy(), state: catalystFactory(),
 			want: vendors.Change{
 				QoSEnable: func() *bool { b := true; return &b }(),
 				Scheduler: []vendors.SchedulerChange{
-					{Queue: 2, FromWeight: 25, ToWeight: 63}, {Queue: 3, FromWeight: 25, ToWeight: 127},
-					{Queue: 4, FromWeight: 25, ToWeight: 255}, {Queue: 1, ToStrict: true, FromWeight: 25, ToWeight: 25},
+					{Scope: "Gi0/1", Rank: 0, Queue: 2, FromWeight: 25, ToWeight: 63}, {Scope: "Gi0/1", Rank: 1, Queue: 3, FromWeight: 25, ToWeight: 127},
+					{Scope: "Gi0/1", Rank: 2, Queue: 4, FromWeight: 25, ToWeight: 255}, {Scope: "Gi0/1", Rank: 3, Queue: 1, ToStrict: true, FromWeight: 25, ToWeight: 25},
 				},
 				Trust: []vendors.TrustChange{{Port: "Gi0/1", From: "untrusted", To: "dscp"}},
+			},
+		},
+		{
+			name:   "Catalyst ports the policy leaves untrusted are named as re-marking",
+			policy: func() Policy { p := DefaultPolicy(); p.TrustPorts = []string{"Gi0/1"}; return p }(),
+			state: func() vendors.State {
+				st := catalystFactory()
+				st.Scopes = append(st.Scopes, vendors.Scope{Name: "Gi0/2", Trust: vendors.TrustUntrusted,
+					Sched: []vendors.Sched{{Weight: 63}, {Weight: 127}, {Weight: 255}, {Strict: true, Weight: 25}}})
+				st.Scopes[1].Sched = []vendors.Sched{{Weight: 63}, {Weight: 127}, {Weight: 255}, {Strict: true, Weight: 25}}
+				return st
+			}(),
+			want: vendors.Change{
+				QoSEnable:   func() *bool { b := true; return &b }(),
+				Trust:       []vendors.TrustChange{{Port: "Gi0/1", From: "untrusted", To: "dscp"}},
+				RemarkPorts: []string{"Gi0/2"},
 			},
 		},
 		{
@@ -122,35 +171,50 @@ func TestPlan(t *testing.T) {
 			state: func() vendors.State {
 				st := catalystFactory()
 				st.QoSDisabled = false
-				st.Queues = []vendors.Queue{{ID: 2, Weight: 5}, {ID: 3, Weight: 50}, {ID: 4, Weight: 70}, {ID: 1, Strict: true, Weight: 25}}
-				st.Trust[0].Trust = vendors.TrustDSCP
+				st.Scopes[1].Sched = []vendors.Sched{{Weight: 5}, {Weight: 50}, {Weight: 70}, {Strict: true, Weight: 25}}
+				st.Scopes[1].Trust = vendors.TrustDSCP
 				return st
 			}(),
 		},
 		{
 			name:   "ef_exclusive moves CS5 off the top queue to the default class's queue",
 			policy: func() Policy { p := DefaultPolicy(); p.EFExclusive = true; return p }(),
-			state:  func() vendors.State { st := noNetControlOnTop(); st.DSCP[40] = 3; return st }(),
-			want:   vendors.Change{Map: []vendors.MapChange{{DSCP: 40, From: 3, To: 0}}},
+			state:  func() vendors.State { st := noNetControlOnTop(); gm(&st)[40] = 3; return st }(),
+			want:   vendors.Change{Map: []vendors.MapChange{{Scope: "global", DSCP: 40, From: 3, To: 0}}},
 		},
 		{
 			name:   "trust limited to named ports",
 			policy: func() Policy { p := DefaultPolicy(); p.TrustPorts = []string{"2"}; return p }(),
 			state: func() vendors.State {
 				st := compliant()
-				for i := range st.Trust {
-					st.Trust[i].Trust = vendors.TrustDot1p
+				for i := range st.Scopes {
+					st.Scopes[i].Trust = vendors.TrustDot1p
 				}
 				return st
 			}(),
 			want: vendors.Change{Trust: []vendors.TrustChange{{Port: "2", From: "dot1p", To: "dscp"}}},
 		},
 		{
+			name:   "a named port without a setting of its own follows the global one",
+			policy: func() Policy { p := DefaultPolicy(); p.TrustPorts = []string{"7"}; return p }(),
+			state: func() vendors.State {
+				st := compliant()
+				st.Global().Trust = vendors.TrustDot1p
+				return st
+			}(),
+			want: vendors.Change{Trust: []vendors.TrustChange{{Port: "global", From: "dot1p", To: "dscp"}}},
+		},
+		{
+			name: "unsaved running config: only a save", policy: DefaultPolicy(),
+			state: func() vendors.State { st := compliant(); st.Unsaved = "startup-config differs"; return st }(),
+			want:  vendors.Change{Save: true},
+		},
+		{
 			name: "three classes on four queues: a compliant spread is left alone",
 			policy: Policy{Trust: "dscp", Classes: []Class{
 				{Name: "voice", DSCP: []int{46}}, {Name: "video", DSCP: []int{34}}, {Name: "rest", DSCP: []int{0}},
 			}},
-			state: func() vendors.State { st := compliant(); st.DSCP[34] = 1; return st }(),
+			state: func() vendors.State { st := compliant(); gm(&st)[34] = 1; return st }(),
 		},
 	}
 	for _, tt := range tests {
@@ -174,22 +238,35 @@ func TestPlan(t *testing.T) {
 
 // apply plays a change onto a state, as a perfect switch would.
 func apply(st *vendors.State, ch vendors.Change) {
+	scope := func(name string) *vendors.Scope {
+		if sc := st.Scope(name); sc != nil {
+			return sc
+		}
+		st.Scopes = append(st.Scopes, vendors.Scope{Name: name})
+		return &st.Scopes[len(st.Scopes)-1]
+	}
 	for _, m := range ch.Map {
-		st.DSCP[m.DSCP] = m.To
+		sc := scope(m.Scope)
+		if sc.DSCP == nil {
+			sc.DSCP = append([]int(nil), st.GlobalMap()...)
+		}
+		sc.DSCP[m.DSCP] = m.To
 	}
 	for _, s := range ch.Scheduler {
-		st.Queues[st.Rank(s.Queue)].Strict = s.ToStrict
-		st.Queues[st.Rank(s.Queue)].Weight = s.ToWeight
+		sc := scope(s.Scope)
+		if sc.Sched == nil {
+			sc.Sched = append([]vendors.Sched(nil), st.Global().Sched...)
+		}
+		sc.Sched[s.Rank] = vendors.Sched{Strict: s.ToStrict, Weight: s.ToWeight}
 	}
 	if ch.QoSEnable != nil {
 		st.QoSDisabled = !*ch.QoSEnable
 	}
 	for _, c := range ch.Trust {
-		for i := range st.Trust {
-			if st.Trust[i].Port == c.Port {
-				st.Trust[i].Trust = c.To
-			}
-		}
+		scope(c.Port).Trust = c.To
+	}
+	if ch.Save {
+		st.Unsaved = ""
 	}
 }
 
@@ -212,7 +289,7 @@ func TestCheck(t *testing.T) {
 			"trust: port 1 trusts dot1p",
 			"trust: port 2 trusts dot1p",
 		}},
-		{"EF shares the top queue with CS6", excl, func() vendors.State { st := noNetControlOnTop(); st.DSCP[48] = 3; st.DSCP[49] = 3; return st }(), []string{
+		{"EF shares the top queue with CS6", excl, func() vendors.State { st := noNetControlOnTop(); gm(&st)[48] = 3; gm(&st)[49] = 3; return st }(), []string{
 			"ef-exclusive: CS6 (dscp 48) shares top queue 3 with EF",
 			"ef-exclusive: dscp 49 shares top queue 3 with EF",
 		}},
@@ -220,8 +297,8 @@ func TestCheck(t *testing.T) {
 		{"Catalyst factory", DefaultPolicy(), catalystFactory(), []string{
 			"ef-top: top queue 1 is not strict priority",
 			"order: audio (EF) on queue 1 is not ahead of video (AF41) on queue 4: both have share weight 25",
-			"order: audio (EF) on queue 1 is not ahead of signaling (CS3) on queue 3",
-			"order: audio (EF) on queue 1 is not ahead of default (BE) on queue 2",
+			"order: audio (EF) on queue 1 is not ahead of signaling (CS3) on queue 3: both",
+			"order: audio (EF) on queue 1 is not ahead of default (BE) on queue 2: both",
 			"order: video (AF41) on queue 4 is not ahead of signaling (CS3) on queue 3: both have share weight 25",
 			"order: video (AF41) on queue 4 is not ahead of default (BE) on queue 2: both have share weight 25",
 			"order: signaling (CS3) on queue 3 is not ahead of default (BE) on queue 2: both have share weight 25",
@@ -230,9 +307,22 @@ func TestCheck(t *testing.T) {
 		}},
 		{"inverted order", DefaultPolicy(), func() vendors.State {
 			st := compliant()
-			st.DSCP[DSCPCS3], st.DSCP[DSCPAF41] = 2, 1
+			gm(&st)[DSCPCS3], gm(&st)[DSCPAF41] = 2, 1
 			return st
 		}(), []string{"order: video (AF41, dscp 34) on queue 1 is below signaling (CS3, dscp 24) on queue 2"}},
+		{"an interface overrides the global map", DefaultPolicy(), func() vendors.State {
+			st := compliant()
+			own := append([]int(nil), gm(&st)...)
+			own[DSCPEF] = 1
+			st.Scopes = append(st.Scopes, vendors.Scope{Name: "5", DSCP: own})
+			return st
+		}(), []string{
+			"ef-top: EF shares queue 1 with CS3; the top queue is 3",
+			"order: audio (EF, dscp 46) on queue 1 is below video (AF41, dscp 34) on queue 2",
+			"order: audio (EF, dscp 46) on queue 1 shares a queue with signaling",
+		}},
+		{"unsaved", DefaultPolicy(), func() vendors.State { st := compliant(); st.Unsaved = "x"; return st }(), []string{
+			"saved: the switch would boot with other QoS settings than it runs: x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,7 +348,7 @@ func TestTooManyClasses(t *testing.T) {
 		p.Classes = append(p.Classes, Class{Name: string(rune('a' + i)), DSCP: []int{d}})
 	}
 	_, err := Check(p, compliant())
-	if err == nil || !strings.Contains(err.Error(), "policy has 5 classes but the switch has 4 queues") {
+	if err == nil || !strings.Contains(err.Error(), "policy has 5 classes but the switch has 4 queues") || vendors.Class(err) != vendors.ClassUnsupported {
 		t.Fatalf("err = %v", err)
 	}
 	if _, _, err := plan(p, compliant()); err == nil {
@@ -272,8 +362,8 @@ func TestOrdering(t *testing.T) {
 	if kind != vendors.OrderWeighted || pairs[0].Kind != vendors.OrderStrict || pairs[1].Kind != vendors.OrderWeighted {
 		t.Fatalf("only the top queue is strict: got %s %+v", kind, pairs)
 	}
-	for i := range st.Queues {
-		st.Queues[i].Strict = true
+	for i := range st.Global().Sched {
+		st.Global().Sched[i].Strict = true
 	}
 	if kind, _ := Ordering(DefaultPolicy(), st); kind != vendors.OrderStrict {
 		t.Fatalf("all strict: got %s", kind)
@@ -305,13 +395,15 @@ func TestDiffVerifyRoundTrip(t *testing.T) {
 // switch that audit called compliant).
 func TestAuditCleanMeansNoPlan(t *testing.T) {
 	st := compliant()
-	st.Queues[0].Weight, st.Queues[1].Weight, st.Queues[2].Weight = 100, 50, 200
+	sched := st.Global().Sched
+	sched[0].Weight, sched[1].Weight, sched[2].Weight = 100, 50, 200
 	p := DefaultPolicy()
 	p.Classes = []Class{p.Classes[0], p.Classes[1], p.Classes[3]} // audio, video, default
-	for d := range st.DSCP {
-		st.DSCP[d] = 1
+	m := gm(&st)
+	for d := range m {
+		m[d] = 1
 	}
-	st.DSCP[DSCPEF], st.DSCP[DSCPAF41] = 3, 2 // default (BE) on queue 1, queue 0 holds no class
+	m[DSCPEF], m[DSCPAF41] = 3, 2 // default (BE) on queue 1, queue 0 holds no class
 	if fs, err := Check(p, st); err != nil || len(fs) != 0 {
 		t.Fatalf("Check = %+v, %v; want clean", fs, err)
 	}
@@ -329,22 +421,36 @@ func FuzzPlan(f *testing.F) {
 	f.Add([]byte("\x07\x06\x05\x04\x03\x02\x01\x00"), uint8(8), false)
 	// Three classes on four weighted queues (byte 72 odd drops signaling).
 	f.Add(append(make([]byte, 64), 3, 1, 2, 0, 0, 0, 0, 0, 1), uint8(2), false)
+	f.Add(append(append(make([]byte, 64), 25, 25, 25, 25, 0, 0, 0, 0, 0), make([]byte, 70)...), uint8(4), false)
 	f.Fuzz(func(t *testing.T, raw []byte, nq uint8, exclusive bool) {
 		n := int(nq%7) + 2 // 2..8 queues
-		var st vendors.State
+		st := vendors.State{Scopes: []vendors.Scope{{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP), Trust: vendors.TrustDot1p}}}
+		g := &st.Scopes[0]
 		for i := 0; i < n; i++ {
-			q := vendors.Queue{ID: i}
+			st.Queues = append(st.Queues, i)
+			var s vendors.Sched
 			if 64+i < len(raw) { // share weights, as on Catalyst SRR queues
-				q.Weight = int(raw[64+i]) % 4 * 25
+				s.Weight = int(raw[64+i]) % 4 * 25
 			}
-			st.Queues = append(st.Queues, q)
+			g.Sched = append(g.Sched, s)
 		}
-		for d := range st.DSCP {
+		for d := range g.DSCP {
 			if d < len(raw) {
-				st.DSCP[d] = int(raw[d]) % n
+				g.DSCP[d] = int(raw[d]) % n
 			}
 		}
-		st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}}
+		// Bytes past 73 give port 1 a map of its own and port 2 its own
+		// scheduling: the promise holds in every scope.
+		if len(raw) > 73+vendors.NumDSCP {
+			own := make([]int, vendors.NumDSCP)
+			for d := range own {
+				own[d] = int(raw[73+d]) % n
+			}
+			st.Scopes = append(st.Scopes, vendors.Scope{Name: "1", DSCP: own, Trust: vendors.TrustDSCP})
+			sched := append([]vendors.Sched(nil), g.Sched...)
+			sched[0].Weight = int(raw[73]) % 3 * 10
+			st.Scopes = append(st.Scopes, vendors.Scope{Name: "2", Sched: sched})
+		}
 		p := DefaultPolicy()
 		p.EFExclusive = exclusive
 		if len(raw) > 72 && raw[72]%2 == 1 { // fewer classes than queues
@@ -376,7 +482,7 @@ func FuzzPlan(f *testing.F) {
 // the policy in force that share EF's queue, not the default policy's.
 func TestEFTopNamesThePolicysClasses(t *testing.T) {
 	st := gs110tpFactory() // EF and AF41 on queue 2, AF11 (10) on queue 0
-	st.DSCP[10] = 2
+	gm(&st)[10] = 2
 	p := Policy{Trust: "dscp", Classes: []Class{{Name: "voice", DSCP: []int{46}}, {Name: "bulk", DSCP: []int{10}}, {Name: "rest", DSCP: []int{0}}}}
 	fs, err := Check(p, st)
 	if err != nil {

@@ -68,6 +68,19 @@ func DefaultPolicy() Policy {
 	}
 }
 
+// focus lists the DSCP values the rules look at in a port's own map: the
+// classes' values, or all 64 when ef_exclusive looks at every one.
+func (p Policy) focus() []int {
+	if p.EFExclusive {
+		return nil
+	}
+	var ds []int
+	for _, c := range p.Classes {
+		ds = append(ds, c.DSCP...)
+	}
+	return ds
+}
+
 // AllPorts reports whether trust applies to every port.
 func (p Policy) AllPorts() bool { return len(p.TrustPorts) == 0 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qosagent/qosagent/internal/fsutil"
+	"github.com/qosagent/qosagent/vendors"
 )
 
 // RunInfo describes one run for its metrics.
@@ -63,6 +64,16 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %s\n", l, prev[l])
 		}
 	}
+	help("qosagent_switch_error", "gauge", "1 for a switch whose last run failed, labelled with the class of the failure (see vendors.Classes).")
+	for i, s := range sws {
+		if s.Status == StatusError {
+			cls := s.ErrorClass
+			if cls == "" {
+				cls = vendors.ClassOther
+			}
+			fmt.Fprintf(&b, "qosagent_switch_error{%s,class=\"%s\"} 1\n", lbl[i], escape(cls))
+		}
+	}
 	cmd := fmt.Sprintf(`command="%s"`, escape(rep.Command))
 	help("qosagent_run_duration_seconds", "gauge", "Wall time of the last run.")
 	fmt.Fprintf(&b, "qosagent_run_duration_seconds{%s} %g\n", cmd, run.Finished.Sub(run.Started).Seconds())
@@ -77,6 +88,20 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 		n    int
 	}{{"compliant", sm.Compliant}, {"drift", sm.Drift}, {"error", sm.Error}, {"changed", sm.Changed}, {"planned", sm.Planned}} {
 		fmt.Fprintf(&b, "qosagent_run_switches{%s,status=\"%s\"} %d\n", cmd, st.name, st.n)
+	}
+	help("qosagent_run_switch_errors", "gauge", "Switches of the last run that failed, by class of failure.")
+	byClass := map[string]int{}
+	for _, s := range sws {
+		if s.Status == StatusError {
+			cls := s.ErrorClass
+			if cls == "" {
+				cls = vendors.ClassOther
+			}
+			byClass[cls]++
+		}
+	}
+	for _, cls := range vendors.Classes {
+		fmt.Fprintf(&b, "qosagent_run_switch_errors{%s,class=\"%s\"} %d\n", cmd, cls, byClass[cls])
 	}
 	var reqs, retries int64
 	for _, s := range sws {

@@ -17,7 +17,7 @@ func TestWriteTextfileParses(t *testing.T) {
 	rep := &Report{Command: "audit", Switches: []SwitchResult{
 		{Site: "lab", Name: "sw1", Vendor: "netgear-gs110tp", Status: StatusCompliant, Requests: 2},
 		{Site: "lab", Name: `odd"name`, Vendor: "cisco-ios", Status: StatusDrift, Findings: []Finding{{}, {}}},
-		{Site: "lab", Name: "sw3", Vendor: "netgear-gs110tp", Status: StatusError, Requests: 3, Retries: 2},
+		{Site: "lab", Name: "sw3", Vendor: "netgear-gs110tp", Status: StatusError, ErrorClass: "auth", Requests: 3, Retries: 2},
 	}}
 	rep.summarize()
 	if err := WriteTextfile(path, rep, RunInfo{Started: t0, Finished: t0.Add(1500 * time.Millisecond), ExitCode: 2}); err != nil {
@@ -35,6 +35,14 @@ func TestWriteTextfileParses(t *testing.T) {
 	}
 	if v := value(t, fams, "qosagent_run_duration_seconds", ""); v != 1.5 {
 		t.Errorf("duration = %v", v)
+	}
+	if m := fams["qosagent_switch_error"].GetMetric(); len(m) != 1 || label(m[0], "switch") != "sw3" || label(m[0], "class") != "auth" {
+		t.Errorf("qosagent_switch_error = %v", m)
+	}
+	for _, m := range fams["qosagent_run_switch_errors"].GetMetric() {
+		if want := map[bool]float64{true: 1, false: 0}[label(m, "class") == "auth"]; m.GetGauge().GetValue() != want {
+			t.Errorf("run errors of class %s = %v, want %v", label(m, "class"), m.GetGauge().GetValue(), want)
+		}
 	}
 
 	// Next run: sw1 fails, so it keeps the previous success time; sw3 succeeds.
@@ -70,6 +78,15 @@ func parse(t *testing.T, path string) map[string]*dto.MetricFamily {
 		t.Fatalf("%v\n%s", err, data)
 	}
 	return fams
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 // value returns the gauge of family name whose switch label is sw ("" for unlabelled-by-switch).

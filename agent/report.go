@@ -46,19 +46,25 @@ type SwitchResult struct {
 	TopQueue *int                `json:"top_queue,omitempty"`
 	// Order is "strict" when every class is kept ahead of the next by strict
 	// priority, "weighted" when at least one pair relies on share weights only.
-	Order            vendors.Order                 `json:"order,omitempty"`
-	OrderPairs       []OrderPair                   `json:"order_pairs,omitempty"`
-	Findings         []Finding                     `json:"findings"`
-	Changes          []vendors.MapChange           `json:"changes"`
-	QoSEnable        *bool                         `json:"qos_enable,omitempty"`
-	TrustChanges     []vendors.TrustChange         `json:"trust_changes,omitempty"`
-	PortSchedChanges []vendors.PortSchedulerChange `json:"port_scheduler_changes,omitempty"`
-	SchedulerChanges []vendors.SchedulerChange     `json:"scheduler_changes,omitempty"`
-	Backup           string                        `json:"backup,omitempty"`
-	Error            string                        `json:"error"`
-	DurationMS       int64                         `json:"duration_ms"`
-	Requests         int64                         `json:"requests,omitempty"` // SNMP requests sent, retries included
-	Retries          int64                         `json:"retries,omitempty"`
+	Order            vendors.Order             `json:"order,omitempty"`
+	OrderPairs       []OrderPair               `json:"order_pairs,omitempty"`
+	Findings         []Finding                 `json:"findings"`
+	Changes          []vendors.MapChange       `json:"changes"`
+	QoSEnable        *bool                     `json:"qos_enable,omitempty"`
+	TrustChanges     []vendors.TrustChange     `json:"trust_changes,omitempty"`
+	SchedulerChanges []vendors.SchedulerChange `json:"scheduler_changes,omitempty"`
+	// Save is set when the plan saves the running config (the saved rule).
+	Save bool `json:"save,omitempty"`
+	// RemarkPorts are the ports that re-mark DSCP to 0 once the plan turns
+	// QoS on, because the policy leaves them untrusted.
+	RemarkPorts []string `json:"remark_ports,omitempty"`
+	Backup      string   `json:"backup,omitempty"`
+	Error       string   `json:"error"`
+	// ErrorClass says what kind of failure Error is (vendors.Classes).
+	ErrorClass string `json:"error_class,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+	Requests   int64  `json:"requests,omitempty"` // SNMP requests sent, retries included
+	Retries    int64  `json:"retries,omitempty"`
 }
 
 // Summary counts switches by status.
@@ -252,15 +258,15 @@ func (m *DSCPMap) UnmarshalJSON(data []byte) error {
 
 // setState fills the state columns of a result.
 func (res *SwitchResult) setState(p Policy, st vendors.State) {
-	res.Queues = make([]int, len(st.Queues))
-	for i, q := range st.Queues {
-		res.Queues[i] = q.ID
+	res.Queues = append([]int(nil), st.Queues...)
+	res.DSCPMap = nil
+	if m := st.GlobalMap(); len(m) == vendors.NumDSCP {
+		res.DSCPMap = DSCPMap(append([]int(nil), m...))
 	}
-	res.DSCPMap = DSCPMap(append([]int(nil), st.DSCP[:]...))
-	res.Trust = st.Trust
+	res.Trust = st.Trusts()
 	if len(st.Queues) > 0 {
-		res.TopQueue = intp(st.Top().ID)
-		if len(p.Classes) <= len(st.Queues) {
+		res.TopQueue = intp(st.Top())
+		if len(p.Classes) <= len(st.Queues) && st.Validate() == nil {
 			res.Order, res.OrderPairs = Ordering(p, st)
 		}
 	}
@@ -273,8 +279,9 @@ func (res *SwitchResult) setChange(ch vendors.Change) {
 	}
 	res.QoSEnable = ch.QoSEnable
 	res.TrustChanges = ch.Trust
-	res.PortSchedChanges = ch.PortScheduler
 	res.SchedulerChanges = ch.Scheduler
+	res.Save = ch.Save
+	res.RemarkPorts = ch.RemarkPorts
 }
 
 // setFindings sets the findings, [] rather than null in JSON when none.
@@ -289,7 +296,7 @@ func (res *SwitchResult) setFindings(fs []Finding) {
 // scheduler and QoS enable alike.
 func (res *SwitchResult) ChangeCount() int {
 	return vendors.Change{Map: res.Changes, QoSEnable: res.QoSEnable, Trust: res.TrustChanges,
-		PortScheduler: res.PortSchedChanges, Scheduler: res.SchedulerChanges}.Len()
+		Scheduler: res.SchedulerChanges, Save: res.Save}.Len()
 }
 
 // WriteJSON writes the report as one JSON document, one switch per line.
@@ -360,15 +367,30 @@ func (r *Report) WriteTable(w io.Writer) error {
 	err := r.each(func(l *Line) bool { return l.Detail }, func(s *SwitchResult) error {
 		var lines []string
 		if s.Error != "" {
-			lines = append(lines, "error: "+s.Error)
+			cls := ""
+			if s.ErrorClass != "" {
+				cls = " [" + s.ErrorClass + "]"
+			}
+			lines = append(lines, "error"+cls+": "+s.Error)
 		}
 		var trustPorts []string
+		// Findings alike in many scopes are told once, with the scopes.
+		type key struct{ rule, msg string }
+		byFinding := map[key][]string{}
+		var order []key
 		for _, f := range s.Findings {
 			if f.Rule == RuleTrust && f.GotTrust != "" {
 				trustPorts = append(trustPorts, f.Port)
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s", f.Rule, f.Message))
+			k := key{f.Rule, f.Message}
+			if byFinding[k] == nil {
+				order = append(order, k)
+			}
+			byFinding[k] = append(byFinding[k], f.Scope)
+		}
+		for _, k := range order {
+			lines = append(lines, fmt.Sprintf("%s: %s%s", k.rule, k.msg, scopeSuffix(byFinding[k])))
 		}
 		if len(trustPorts) > 0 {
 			lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
@@ -377,26 +399,48 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if s.Status == StatusPlanned || s.Status == StatusDrift {
 			verb = "plan"
 		}
+		type move struct{ dscp, from, to int }
+		byMap := map[move][]string{}
+		var moves0 []move
 		for _, c := range s.Changes {
-			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d", verb, c.DSCP, dscpName(c.DSCP), c.From, c.To))
+			k := move{c.DSCP, c.From, c.To}
+			if byMap[k] == nil {
+				moves0 = append(moves0, k)
+			}
+			byMap[k] = append(byMap[k], c.Scope)
+		}
+		for _, c := range moves0 {
+			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d%s", verb, c.dscp, dscpName(c.dscp), c.from, c.to, scopeSuffix(byMap[c])))
 		}
 		if s.QoSEnable != nil {
 			lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
 		}
+		if len(s.RemarkPorts) > 0 {
+			lines = append(lines, fmt.Sprintf("warning: once QoS is on, DSCP is re-marked to 0 on %s (untrusted under the policy)", portList(s.RemarkPorts)))
+		}
+		bySched := map[string][]string{}
+		var scheds []string
 		for _, c := range s.SchedulerChanges {
+			var k string
 			if c.FromStrict != c.ToStrict {
-				lines = append(lines, fmt.Sprintf("%s: queue %d scheduler %s -> %s", verb, c.Queue, schedName(c.FromStrict), schedName(c.ToStrict)))
+				k = fmt.Sprintf("queue %d scheduler %s -> %s", c.Queue, schedName(c.FromStrict), schedName(c.ToStrict))
 			}
 			if c.FromWeight != c.ToWeight {
-				lines = append(lines, fmt.Sprintf("%s: queue %d share weight %d -> %d", verb, c.Queue, c.FromWeight, c.ToWeight))
+				if k != "" {
+					k += ", "
+				}
+				k += fmt.Sprintf("queue %d share weight %d -> %d", c.Queue, c.FromWeight, c.ToWeight)
 			}
+			if bySched[k] == nil {
+				scheds = append(scheds, k)
+			}
+			bySched[k] = append(bySched[k], c.Scope)
 		}
-		if n := len(s.PortSchedChanges); n > 0 {
-			ports := make([]string, n)
-			for i, c := range s.PortSchedChanges {
-				ports[i] = c.Port
-			}
-			lines = append(lines, fmt.Sprintf("%s: scheduler (expedite queue, share weights) on %s", verb, portList(ports)))
+		for _, k := range scheds {
+			lines = append(lines, fmt.Sprintf("%s: %s%s", verb, k, scopeSuffix(bySched[k])))
+		}
+		if s.Save {
+			lines = append(lines, verb+": save the running config (the switch would boot with other settings)")
 		}
 		// One line per (from, to) pair: a switch has dozens of ports.
 		byMove := map[string][]string{}
@@ -456,6 +500,14 @@ func portList(ports []string) string {
 		out += "ports " + strings.Join(names, ", ")
 	}
 	return out
+}
+
+// scopeSuffix names the scopes of a line, "" when it is the global one alone.
+func scopeSuffix(scopes []string) string {
+	if len(scopes) == 0 || len(scopes) == 1 && (scopes[0] == vendors.GlobalPort || scopes[0] == "") {
+		return ""
+	}
+	return " (" + portList(scopes) + ")"
 }
 
 func schedName(strict bool) string {

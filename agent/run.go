@@ -44,7 +44,12 @@ type Engine struct {
 	// and must be closed (Report.Close).
 	Spool    bool
 	SpoolDir string
-	Now      func() time.Time
+	// Unsaved, when set, is asked after each read whether the switch has
+	// writes whose save did not complete (the history knows; the switch
+	// may not be able to tell): a non-empty reason breaks the saved rule,
+	// and apply saves the switch.
+	Unsaved func(site, switchName string) string
+	Now     func() time.Time
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -161,6 +166,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 			res := baseResult(sw)
 			res.Status = StatusError
 			res.Error = "not started: run interrupted"
+			res.ErrorClass = vendors.ClassInterrupted
 			keep(i, res)
 			fails++
 		}
@@ -188,7 +194,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	defer func() {
 		res.DurationMS = time.Since(start).Milliseconds()
 		if p := recover(); p != nil {
-			res.Status, res.Error = StatusError, fmt.Sprintf("internal error: %v", p)
+			res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("internal error: %v", p), vendors.ClassOther
 		}
 		if e.logger().Enabled(context.Background(), slog.LevelDebug) {
 			log().Debug("switch done", "status", res.Status, "ms", res.DurationMS)
@@ -196,13 +202,16 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	}()
 	plat, err := e.Registry.Lookup(sw.Vendor)
 	if err != nil {
-		res.Status, res.Error = StatusError, err.Error()
+		res.Status, res.Error, res.ErrorClass = StatusError, err.Error(), vendors.ClassUnsupported
 		return res
 	}
 	a, err := plat.Open(sw)
 	if err != nil {
-		res.Status, res.Error = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err)
+		res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err), vendors.Class(err)
 		return res
+	}
+	if f, ok := a.(vendors.Focuser); ok {
+		f.Focus(e.Policy.focus())
 	}
 	defer func() {
 		if sr, ok := a.(vendors.StatsReporter); ok {
@@ -222,6 +231,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 	if err := do(sctx, a, &res); err != nil {
 		res.Status = StatusError
 		res.Error = fmt.Sprintf("%s: %v", sw.Name, err)
+		res.ErrorClass = vendors.Class(err)
 		log().Warn("switch failed", "err", err)
 	}
 	return res
@@ -239,8 +249,14 @@ func (e *Engine) read(ctx context.Context, a vendors.Adapter, res *SwitchResult)
 	if err != nil {
 		return st, fmt.Errorf("read: %w", err)
 	}
+	if e.Unsaved != nil && st.Unsaved == "" {
+		st.Unsaved = e.Unsaved(res.Site, res.Name)
+	}
 	res.setState(e.Policy, st)
 	fs, err := Check(e.Policy, st)
+	if errors.Is(err, vendors.ErrParse) {
+		return st, err // a state not read whole is never written to
+	}
 	if err != nil {
 		return st, misfitError{err}
 	}

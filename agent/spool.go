@@ -17,6 +17,7 @@ import (
 type Line struct {
 	Site, Name, Vendor string
 	Status             Status
+	ErrorClass         string
 	Order              vendors.Order
 	// Queues are the native queues of EF, AF41, CS3 and BE; -1 when the
 	// switch was not read.
@@ -32,7 +33,7 @@ var tableDSCP = [4]int{DSCPEF, DSCPAF41, DSCPCS3, DSCPDefault}
 
 // lineOf condenses one result.
 func lineOf(s *SwitchResult) Line {
-	l := Line{Site: s.Site, Name: s.Name, Vendor: s.Vendor, Status: s.Status, Order: s.Order,
+	l := Line{Site: s.Site, Name: s.Name, Vendor: s.Vendor, Status: s.Status, ErrorClass: s.ErrorClass, Order: s.Order,
 		Findings: int32(len(s.Findings)), Changes: int32(s.ChangeCount()), //nolint:gosec // a switch has far fewer than 2^31
 		Requests: s.Requests, Retries: s.Retries,
 		Detail: s.Status != StatusCompliant || s.Error != ""}

@@ -44,6 +44,21 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		res.Status = StatusPlanned
 		return nil
 	}
+	if !ch.Writes() {
+		// Only the saved rule is broken: nothing to back up or write.
+		saved, err := e.save(ctx, a, before)
+		if err != nil {
+			return err
+		}
+		res.setState(e.Policy, saved)
+		fs, _ := Check(e.Policy, saved)
+		res.setFindings(fs)
+		res.Status = StatusChanged
+		if len(fs) > 0 && policyDone {
+			res.Status = StatusDrift
+		}
+		return nil
+	}
 	if e.Backups == nil {
 		return fmt.Errorf("no backup store configured; refusing to write")
 	}
@@ -64,20 +79,46 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	if err := Verify(after, ch); err != nil {
 		return e.rollback(ctx, a, before, ch, &after, fmt.Errorf("verify: %w", err))
 	}
-	res.setState(e.Policy, after)
-	fs, err := Check(e.Policy, after)
+	saved, err := e.save(ctx, a, after)
+	if err != nil {
+		return fmt.Errorf("change applied and verified in the running config, but %w", err)
+	}
+	res.setState(e.Policy, saved)
+	fs, err := Check(e.Policy, saved)
 	if err != nil && policyDone {
 		return err
 	}
 	res.setFindings(fs)
-	if err := a.Save(ctx); err != nil {
-		return fmt.Errorf("change applied and verified in the running config, but saving to startup config failed: %w", err)
-	}
 	res.Status = StatusChanged
 	if len(fs) > 0 && policyDone {
 		res.Status = StatusDrift
 	}
 	return nil
+}
+
+// save saves the running config and returns the state the switch is in
+// after it. Where the adapter can read the boot config (st.BootRead) that
+// is read again, and the switch must now boot with what it runs; elsewhere
+// the save's own answer is what there is, and st stands, saved.
+func (e *Engine) save(ctx context.Context, a vendors.Adapter, st vendors.State) (vendors.State, error) {
+	if err := a.Save(ctx); err != nil {
+		if vendors.Class(err) == vendors.ClassOther {
+			err = fmt.Errorf("%w: %w", vendors.ErrSave, err)
+		}
+		return st, fmt.Errorf("saving to startup config failed: %w", err)
+	}
+	if !st.BootRead {
+		st.Unsaved = ""
+		return st, nil
+	}
+	got, err := a.Read(ctx)
+	if err != nil {
+		return st, fmt.Errorf("saved, but reading the switch to verify the save failed: %w", err)
+	}
+	if got.Unsaved != "" {
+		return got, fmt.Errorf("saved, but %w: the switch would still boot with other settings: %s", vendors.ErrSave, got.Unsaved)
+	}
+	return got, nil
 }
 
 // rollback restores the backup after cause and reports both.
@@ -123,25 +164,44 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors
 // withTouched adds to undo every row that written touched and undo lacks,
 // set to its backup value.
 func withTouched(undo, written vendors.Change, now, backup vendors.State) vendors.Change {
-	inMap := map[int]bool{}
+	scope := func(st vendors.State, name string) *vendors.Scope {
+		if sc := st.Scope(name); sc != nil {
+			return sc
+		}
+		return &vendors.Scope{Name: name}
+	}
+	type mapKey struct {
+		scope string
+		dscp  int
+	}
+	inMap := map[mapKey]bool{}
 	for _, m := range undo.Map {
-		inMap[m.DSCP] = true
+		inMap[mapKey{m.Scope, m.DSCP}] = true
 	}
 	for _, m := range written.Map {
-		if !inMap[m.DSCP] {
-			undo.Map = append(undo.Map, vendors.MapChange{DSCP: m.DSCP, From: now.DSCP[m.DSCP], To: backup.DSCP[m.DSCP]})
+		cur, old := now.Map(scope(now, m.Scope)), backup.Map(scope(backup, m.Scope))
+		if !inMap[mapKey{m.Scope, m.DSCP}] && cur != nil && old != nil {
+			undo.Map = append(undo.Map, vendors.MapChange{Scope: m.Scope, DSCP: m.DSCP, From: cur[m.DSCP], To: old[m.DSCP]})
 		}
 	}
-	sort.Slice(undo.Map, func(i, j int) bool { return undo.Map[i].DSCP < undo.Map[j].DSCP })
+	sort.SliceStable(undo.Map, func(i, j int) bool { return undo.Map[i].DSCP < undo.Map[j].DSCP })
+	sort.SliceStable(undo.Map, func(i, j int) bool {
+		return undo.Map[i].Scope == vendors.GlobalPort && undo.Map[j].Scope != vendors.GlobalPort
+	})
 
-	inSched := map[int]bool{}
+	type schedKey struct {
+		scope string
+		rank  int
+	}
+	inSched := map[schedKey]bool{}
 	for _, c := range undo.Scheduler {
-		inSched[c.Queue] = true
+		inSched[schedKey{c.Scope, c.Rank}] = true
 	}
 	for _, c := range written.Scheduler {
-		if r := backup.Rank(c.Queue); !inSched[c.Queue] && r >= 0 && now.Rank(c.Queue) >= 0 {
-			cur, old := now.Queues[now.Rank(c.Queue)], backup.Queues[r]
-			undo.Scheduler = append(undo.Scheduler, vendors.SchedulerChange{Queue: c.Queue, FromStrict: cur.Strict, ToStrict: old.Strict, FromWeight: cur.Weight, ToWeight: old.Weight})
+		cur, old := now.SchedOf(scope(now, c.Scope)), backup.SchedOf(scope(backup, c.Scope))
+		if !inSched[schedKey{c.Scope, c.Rank}] && c.Rank >= 0 && c.Rank < len(cur) && c.Rank < len(old) {
+			undo.Scheduler = append(undo.Scheduler, vendors.SchedulerChange{Scope: c.Scope, Rank: c.Rank, Queue: c.Queue,
+				FromStrict: cur[c.Rank].Strict, ToStrict: old[c.Rank].Strict, FromWeight: cur[c.Rank].Weight, ToWeight: old[c.Rank].Weight})
 		}
 	}
 
@@ -152,21 +212,11 @@ func withTouched(undo, written vendors.Change, now, backup vendors.State) vendor
 	for _, c := range written.Trust {
 		cur, ok1 := now.TrustOf(c.Port)
 		old, ok2 := backup.TrustOf(c.Port)
+		if !ok2 {
+			old, ok2 = backup.TrustOf(vendors.GlobalPort)
+		}
 		if !inTrust[c.Port] && ok1 && ok2 {
 			undo.Trust = append(undo.Trust, vendors.TrustChange{Port: c.Port, From: cur, To: old})
-		}
-	}
-
-	inPort := map[string]bool{}
-	for _, c := range undo.PortScheduler {
-		inPort[c.Port] = true
-	}
-	for _, c := range written.PortScheduler {
-		cur, ok1 := portScheduler(now, c.Port)
-		old, ok2 := portScheduler(backup, c.Port)
-		if !inPort[c.Port] && ok1 && ok2 {
-			undo.PortScheduler = append(undo.PortScheduler, vendors.PortSchedulerChange{Port: c.Port,
-				FromExpedite: cur.Expedite, ToExpedite: old.Expedite, FromWeights: cur.Weights, ToWeights: old.Weights})
 		}
 	}
 	if written.QoSEnable != nil && undo.QoSEnable == nil {

@@ -128,14 +128,14 @@ func land(sw agent.Policy, pu PlatformUse, d, ci int, placed bool) Landing {
 		l.Note = "the policy does not fit this platform's factory queues: " + err.Error()
 		return l
 	}
-	q := want.DSCP[d]
+	q := want.GlobalMap()[d]
 	rank := want.Rank(q)
 	l.Queue = f.Name(q)
 	l.Rank = fmt.Sprintf("%d of %d", rank+1, len(want.Queues))
 	if rank == len(want.Queues)-1 {
 		l.Rank += " (top)"
 	}
-	if rank >= 0 && want.Queues[rank].Strict {
+	if sched := want.SchedOf(want.Global()); rank >= 0 && rank < len(sched) && sched[rank].Strict {
 		l.Queue += " (strict)"
 	}
 	l.Note = "after apply on a factory-default switch"

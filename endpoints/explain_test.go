@@ -14,14 +14,14 @@ import (
 // 0..3, 3 the highest, all weighted, and the DSCP map derived from IP
 // precedence: {0:1, 1:0, 2:0, 3:1, 4:2, 5:2, 6:3, 7:3}[dscp>>3].
 func gs110tpFactory() *vendors.FactoryModel {
-	var st vendors.State
-	for q := 0; q < 4; q++ {
-		st.Queues = append(st.Queues, vendors.Queue{ID: q})
-	}
+	st := vendors.State{Queues: []int{0, 1, 2, 3}}
+	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP), Trust: vendors.TrustDot1p,
+		Sched: make([]vendors.Sched, 4)}
 	prec := [8]int{1, 0, 0, 1, 2, 2, 3, 3}
-	for d := range st.DSCP {
-		st.DSCP[d] = prec[d>>3]
+	for d := range g.DSCP {
+		g.DSCP[d] = prec[d>>3]
 	}
+	st.Scopes = []vendors.Scope{g}
 	return &vendors.FactoryModel{State: st}
 }
 

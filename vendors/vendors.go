@@ -5,7 +5,6 @@ package vendors
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,6 +14,11 @@ import (
 
 // NumDSCP is the size of the DSCP code space (6 bits).
 const NumDSCP = 64
+
+// Unread marks a DSCP value of a port's own map that the adapter did not
+// read (it reads the policy's values per port, to save round trips). Only
+// port scopes have such values; the rules and the planner never use them.
+const Unread = -1
 
 // Trust is how a port classifies incoming packets, in platform-neutral words.
 type Trust string
@@ -27,13 +31,32 @@ const (
 	GlobalPort            = "global" // Port name of the switch-wide trust setting
 )
 
-// Queue is one hardware egress queue.
-type Queue struct {
-	ID     int  `json:"id"`     // native queue number as the platform numbers it
-	Strict bool `json:"strict"` // served strictly before every lower-priority queue
+// StateSchema is the version of State's JSON form. Backups carry it, so a
+// backup written by an older release is read as what it was (see
+// UnmarshalJSON) instead of as a half-empty state.
+const StateSchema = 2
+
+// Sched is how one queue, named by its priority rank, is served in a scope.
+type Sched struct {
+	Strict bool `json:"strict"` // served strictly before every lower-ranked queue
 	// Weight is the queue's relative share where the platform schedules
 	// non-strict queues by share weights (Catalyst SRR); 0 where it does not.
 	Weight int `json:"weight,omitempty"`
+}
+
+// Scope is one place of a switch that holds QoS settings: the switch-wide
+// (global) one, or one port. A field is empty where the platform keeps no
+// such setting in this scope; the scope then follows the global one.
+type Scope struct {
+	Name string `json:"scope"` // GlobalPort, or the port as the platform names it
+	// DSCP holds the native queue of every DSCP value 0..63; nil where the
+	// scope has no map of its own.
+	DSCP []int `json:"dscp,omitempty"`
+	// Trust is the scope's trust mode; "" where it has none of its own.
+	Trust Trust `json:"trust,omitempty"`
+	// Sched is indexed by priority rank (0 = lowest), as State.Queues; nil
+	// where the scope has no scheduler settings of its own.
+	Sched []Sched `json:"sched,omitempty"`
 }
 
 // PortTrust is the trust mode configured on one port, or on GlobalPort.
@@ -44,94 +67,183 @@ type PortTrust struct {
 
 // State is what an adapter reads from a switch, in platform-neutral form.
 type State struct {
-	// Queues in priority order, lowest priority first; the last is the top queue.
-	Queues []Queue `json:"queues"`
-	// DSCP holds the native queue ID of every DSCP value 0..63.
-	DSCP [NumDSCP]int `json:"dscp"`
-	// Trust lists the global setting (Port == GlobalPort) first, then every port.
-	Trust []PortTrust `json:"trust"`
+	Schema int `json:"schema"`
+	// Queues holds the native queue IDs in priority order, lowest first;
+	// the last is the top queue. Adapters read count and order from the device.
+	Queues []int `json:"queues"`
+	// Scopes lists the global scope first, then one per port that has
+	// settings of its own.
+	Scopes []Scope `json:"scopes"`
 	// QoSDisabled is set on platforms with a global QoS switch that is off
 	// (Catalyst `no mls qos`): then no map or trust setting is consulted.
 	QoSDisabled bool `json:"qos_disabled,omitempty"`
-	// PortScheduler holds per-port scheduling on platforms that configure it
-	// per port (Catalyst: priority-queue out, SRR share weights). Queues then
-	// summarise it: the top queue is strict only when every port expedites
-	// it, and a queue's Weight is the one all ports agree on.
-	PortScheduler []PortScheduler `json:"port_scheduler,omitempty"`
+	// BootRead says the adapter read the boot (startup) configuration and
+	// compared it with the running one, so a save can be verified by a read.
+	BootRead bool `json:"boot_read,omitempty"`
+	// Unsaved, when not empty, says why the switch would boot with other
+	// QoS settings than it runs: the startup config differs (set by the
+	// adapter), or a write whose save did not complete (set by whoever
+	// remembers it, before the engine checks the state).
+	Unsaved string `json:"unsaved,omitempty"`
 }
 
-// PortScheduler is one port's scheduler settings.
-type PortScheduler struct {
-	Port     string `json:"port"`
-	Expedite bool   `json:"expedite"`          // the top queue is strict on this port
-	Weights  []int  `json:"weights,omitempty"` // share weights by native queue ID, ascending
+// Global returns the global scope (nil if the adapter read none).
+func (s *State) Global() *Scope { return s.Scope(GlobalPort) }
+
+// Scope returns the scope of that name, or nil.
+func (s *State) Scope(name string) *Scope {
+	for i := range s.Scopes {
+		if s.Scopes[i].Name == name {
+			return &s.Scopes[i]
+		}
+	}
+	return nil
 }
 
-// Top returns the highest-priority queue.
-func (s *State) Top() Queue { return s.Queues[len(s.Queues)-1] }
+// Top returns the native ID of the highest-priority queue.
+func (s *State) Top() int { return s.Queues[len(s.Queues)-1] }
 
 // Rank returns the priority rank of a native queue ID (0 = lowest), or -1.
 func (s *State) Rank(queueID int) int {
 	for i, q := range s.Queues {
-		if q.ID == queueID {
+		if q == queueID {
 			return i
 		}
 	}
 	return -1
 }
 
-// TrustOf returns the trust mode recorded for port, and whether it was found.
+// Map returns the DSCP map in force in scope sc: its own, else the global one.
+func (s *State) Map(sc *Scope) []int {
+	if sc.DSCP != nil {
+		return sc.DSCP
+	}
+	if g := s.Global(); g != nil {
+		return g.DSCP
+	}
+	return nil
+}
+
+// SchedOf returns the scheduling in force in sc: its own, else the global one.
+func (s *State) SchedOf(sc *Scope) []Sched {
+	if sc.Sched != nil {
+		return sc.Sched
+	}
+	if g := s.Global(); g != nil {
+		return g.Sched
+	}
+	return nil
+}
+
+// GlobalMap is the global scope's DSCP map, or nil.
+func (s *State) GlobalMap() []int {
+	if g := s.Global(); g != nil {
+		return g.DSCP
+	}
+	return nil
+}
+
+// TrustOf returns the trust mode of a scope that has one of its own.
 func (s *State) TrustOf(port string) (Trust, bool) {
-	for _, p := range s.Trust {
-		if p.Port == port {
-			return p.Trust, true
-		}
+	if sc := s.Scope(port); sc != nil && sc.Trust != "" {
+		return sc.Trust, true
 	}
 	return "", false
+}
+
+// Trusts lists the scopes' own trust settings, global first.
+func (s *State) Trusts() []PortTrust {
+	var out []PortTrust
+	for _, sc := range s.Scopes {
+		if sc.Trust != "" {
+			out = append(out, PortTrust{Port: sc.Name, Trust: sc.Trust})
+		}
+	}
+	return out
 }
 
 // Clone returns a deep copy.
 func (s State) Clone() State {
 	c := s
-	c.Queues = append([]Queue(nil), s.Queues...)
-	c.Trust = append([]PortTrust(nil), s.Trust...)
-	c.PortScheduler = make([]PortScheduler, len(s.PortScheduler))
-	for i, p := range s.PortScheduler {
-		c.PortScheduler[i] = PortScheduler{Port: p.Port, Expedite: p.Expedite, Weights: append([]int(nil), p.Weights...)}
+	c.Queues = append([]int(nil), s.Queues...)
+	c.Scopes = make([]Scope, len(s.Scopes))
+	for i, sc := range s.Scopes {
+		c.Scopes[i] = sc
+		if sc.DSCP != nil {
+			c.Scopes[i].DSCP = append([]int(nil), sc.DSCP...)
+		}
+		if sc.Sched != nil {
+			c.Scopes[i].Sched = append([]Sched(nil), sc.Sched...)
+		}
 	}
 	return c
 }
 
-// MapChange moves one DSCP value to another queue.
-type MapChange struct {
-	DSCP int `json:"dscp"`
-	From int `json:"from_queue"`
-	To   int `json:"to_queue"`
+// Validate checks the shape adapters and backups must have: known queues,
+// complete maps onto them, schedules of one entry per queue, one global
+// scope first, no scope twice.
+func (s *State) Validate() error {
+	if len(s.Queues) < 2 {
+		return fmt.Errorf("%d queues; expected at least 2", len(s.Queues))
+	}
+	if len(s.Scopes) == 0 || s.Scopes[0].Name != GlobalPort {
+		return fmt.Errorf("the global scope must come first")
+	}
+	seen := map[string]bool{}
+	for _, sc := range s.Scopes {
+		if seen[sc.Name] {
+			return fmt.Errorf("scope %s listed twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		if sc.DSCP != nil {
+			if len(sc.DSCP) != NumDSCP {
+				return fmt.Errorf("scope %s: map has %d values; expected %d", sc.Name, len(sc.DSCP), NumDSCP)
+			}
+			for d, q := range sc.DSCP {
+				if q == Unread && sc.Name != GlobalPort {
+					continue
+				}
+				if s.Rank(q) < 0 {
+					return fmt.Errorf("scope %s: dscp %d maps to queue %d, not one of %v", sc.Name, d, q, s.Queues)
+				}
+			}
+		}
+		if sc.Sched != nil && len(sc.Sched) != len(s.Queues) {
+			return fmt.Errorf("scope %s: scheduling of %d queues; expected %d", sc.Name, len(sc.Sched), len(s.Queues))
+		}
+	}
+	if s.GlobalMap() == nil {
+		return fmt.Errorf("no global DSCP map")
+	}
+	return nil
 }
 
-// TrustChange sets the trust mode of one port (or GlobalPort).
+// MapChange moves one DSCP value to another queue in one scope.
+type MapChange struct {
+	Scope string `json:"scope"`
+	DSCP  int    `json:"dscp"`
+	From  int    `json:"from_queue"`
+	To    int    `json:"to_queue"`
+}
+
+// TrustChange sets the trust mode of one scope.
 type TrustChange struct {
-	Port string `json:"port"`
+	Port string `json:"port"` // the scope: GlobalPort or a port
 	From Trust  `json:"from"`
 	To   Trust  `json:"to"`
 }
 
-// SchedulerChange makes a queue strict or weighted, or changes its share weight.
+// SchedulerChange makes a queue strict or weighted, or changes its share
+// weight, in one scope. Rank is what the engine means; Queue is the native
+// ID of that rank, for people and config lines.
 type SchedulerChange struct {
-	Queue      int  `json:"queue"`
-	FromStrict bool `json:"from_strict"`
-	ToStrict   bool `json:"to_strict"`
-	FromWeight int  `json:"from_weight,omitempty"`
-	ToWeight   int  `json:"to_weight,omitempty"`
-}
-
-// PortSchedulerChange changes one port's scheduler settings.
-type PortSchedulerChange struct {
-	Port         string `json:"port"`
-	FromExpedite bool   `json:"from_expedite"`
-	ToExpedite   bool   `json:"to_expedite"`
-	FromWeights  []int  `json:"from_weights,omitempty"`
-	ToWeights    []int  `json:"to_weights,omitempty"`
+	Scope      string `json:"scope"`
+	Rank       int    `json:"rank"`
+	Queue      int    `json:"queue"`
+	FromStrict bool   `json:"from_strict"`
+	ToStrict   bool   `json:"to_strict"`
+	FromWeight int    `json:"from_weight,omitempty"`
+	ToWeight   int    `json:"to_weight,omitempty"`
 }
 
 // Change is a planned set of edits. Adapters write all of it in one step where
@@ -142,18 +254,29 @@ type Change struct {
 	Map       []MapChange       `json:"map,omitempty"`
 	Trust     []TrustChange     `json:"trust,omitempty"`
 	Scheduler []SchedulerChange `json:"scheduler,omitempty"`
-	// PortScheduler carries the per-port form of scheduler edits on
-	// platforms that have it; there it is what adapters write.
-	PortScheduler []PortSchedulerChange `json:"port_scheduler,omitempty"`
+	// Save asks for the running config to be saved although nothing else
+	// changes: the switch would boot with other settings (State.Unsaved).
+	Save bool `json:"save,omitempty"`
+	// RemarkPorts are the ports that will re-mark DSCP to 0 once QoS is on
+	// because they stay untrusted: set by the planner with QoSEnable.
+	RemarkPorts []string `json:"remark_ports,omitempty"`
 }
 
 // Empty reports whether the change edits nothing.
 func (c Change) Empty() bool { return c.Len() == 0 }
 
-// Len is the number of edits.
+// Writes reports whether the change edits the running config.
+func (c Change) Writes() bool {
+	return len(c.Map)+len(c.Trust)+len(c.Scheduler) > 0 || c.QoSEnable != nil
+}
+
+// Len is the number of edits; a save counts as one.
 func (c Change) Len() int {
-	n := len(c.Map) + len(c.Trust) + len(c.Scheduler) + len(c.PortScheduler)
+	n := len(c.Map) + len(c.Trust) + len(c.Scheduler)
 	if c.QoSEnable != nil {
+		n++
+	}
+	if c.Save {
 		n++
 	}
 	return n
@@ -162,7 +285,8 @@ func (c Change) Len() int {
 // Adapter talks to one switch. It is not safe for concurrent use: the engine
 // makes one per switch per run.
 type Adapter interface {
-	// Read returns the switch's current queues, DSCP map and trust state.
+	// Read returns the switch's current queues and scopes. It fails rather
+	// than return a state it could not read whole.
 	Read(ctx context.Context) (State, error)
 	// Write applies ch, atomically where the device allows.
 	Write(ctx context.Context, ch Change) error
@@ -250,14 +374,16 @@ func (r *Registry) Transports() map[string]inventory.Transport {
 	return m
 }
 
-// ErrUnsupported marks a switch whose firmware lacks what qosagent needs
-// (e.g. no DSCP table); it is never reported as compliant.
-var ErrUnsupported = errors.New("unsupported by this switch")
-
 // Stats counts the requests an adapter sent, for reports and benchmarks.
 type Stats struct {
 	Requests int64 `json:"requests"`
 	Retries  int64 `json:"retries"`
+}
+
+// Focuser is implemented by adapters that read some per-port rows only for
+// the DSCP values that matter; the engine tells them which before Read.
+type Focuser interface {
+	Focus(dscp []int)
 }
 
 // StatsReporter is implemented by adapters that count their requests.

@@ -57,7 +57,7 @@ var cases = []dialectCase{
 		dialect: "cisco-sb", host: "sb1",
 		exec: "sb1>", priv: "sb1#", conf: "sb1(config)#",
 		pagingOff: "terminal datadump", configEnter: "configure terminal", configExit: "end",
-		shows: []string{"show qos", "show qos map dscp-queue", "show running-config | include priority-queue",
+		shows: []string{"show qos", "show qos map dscp-queue", "show qos interface queuing", "show running-config | include priority-queue",
 			"show running-config"},
 		long: "show running-config",
 		change: []step{

@@ -4,10 +4,12 @@
 // state, Serve runs one CLI session over any reader and writer, and
 // ListenSSH serves the CLI over real SSH.
 //
-// Only the commands qosagent sends or reads are implemented, with the
-// prompts, confirmations, paging and error markers of the real CLIs (see
-// /work/shared/reference/domain-facts.md §2, §3, §3.1). Erase and reload
-// are deliberately absent.
+// Only the commands qosagent sends or reads, and those a network engineer's
+// tools send (show version, show startup-config), are implemented, with the
+// prompts, confirmations, paging and error markers of the real CLIs as the
+// vendors' command references describe them. Options select hardware
+// variants (queue counts, port naming). Erase and reload commands are
+// deliberately absent; Switch.Reload is the power cycle.
 package clisim
 
 import (
@@ -19,6 +21,33 @@ import (
 	"strings"
 	"sync"
 )
+
+// Options select a hardware variant of a dialect. The zero value is the
+// dialect's default variant.
+type Options struct {
+	// Hostname of the new switch; empty takes the dialect's default.
+	Hostname string
+	// Queues is the number of egress queues (traffic classes): 4 (the
+	// default) or 7 on netgear-fastpath (M4100/M4300 have traffic classes
+	// 0-6), 4 (the default) or 8 on cisco-sb (SG350/SG550/CBS, and SG300
+	// in 8-queue mode). cisco-ios has 4 and accepts only 0 or 4.
+	Queues int
+	// StackPorts names cisco-ios ports GigabitEthernet1/0/N (short Gi1/0/N),
+	// as a stacked or stackable Catalyst 2960S/2960X/3750 does, instead of
+	// GigabitEthernet0/N.
+	StackPorts bool
+	// AllStrictFactory gives cisco-sb its real factory scheduler: every
+	// queue strict, and no priority-queue line in the running config (it
+	// prints only when the count differs from the default). Without it, and
+	// with 4 queues, the factory has no strict queue and the running config
+	// always prints "priority-queue out num-of-queues N", as this simulator
+	// did before. Queues 8 implies it.
+	AllStrictFactory bool
+	// NoMinBandwidth and NoMaxBandwidth drop the Min. and Max. Bandwidth
+	// columns from netgear-fastpath's "show interfaces cos-queue", as on
+	// platforms without those features.
+	NoMinBandwidth, NoMaxBandwidth bool
+}
 
 // Cell is one row of a DSCP-to-queue map. Queue numbers are the dialect's
 // native ones (1..4 on Cisco, 0..3 on FASTPATH).
@@ -46,11 +75,25 @@ type Config struct {
 	Ports    []Port   `json:"ports,omitempty"`         // ios
 	Strict   []bool   `json:"strict,omitempty"`        // fastpath: per traffic class
 	StrictN  int      `json:"strict_queues,omitempty"` // sb: priority-queue out num-of-queues
+	// Ifaces are the per-interface overrides of cisco-sb and
+	// netgear-fastpath; nil on cisco-ios, whose Ports hold them.
+	Ifaces []Iface `json:"ifaces,omitempty"`
+}
+
+// Iface is one cisco-sb or netgear-fastpath interface's own settings.
+type Iface struct {
+	Name string `json:"name"`
+	// Trust: on netgear-fastpath the interface's "classofservice trust"
+	// keyword, "" when it follows the global setting; on cisco-sb
+	// "untrusted" after "no qos trust", "" when trusted (the default,
+	// following the global trust mode).
+	Trust string `json:"trust,omitempty"`
 }
 
 func (c Config) clone() Config {
 	c.Ports = append([]Port(nil), c.Ports...)
 	c.Strict = append([]bool(nil), c.Strict...)
+	c.Ifaces = append([]Iface(nil), c.Ifaces...)
 	return c
 }
 
@@ -59,10 +102,11 @@ func (c Config) equal(d Config) bool { return reflect.DeepEqual(c, d) }
 // State is everything a Switch persists: the JSON form the stdio program
 // keeps between sessions.
 type State struct {
-	Dialect   string `json:"dialect"`
-	Running   Config `json:"running"`
-	Startup   Config `json:"startup"`
-	SaveCount int    `json:"save_count"`
+	Dialect   string  `json:"dialect"`
+	Options   Options `json:"options"`
+	Running   Config  `json:"running"`
+	Startup   Config  `json:"startup"`
+	SaveCount int     `json:"save_count"`
 }
 
 // Faults are misbehaviours a test can switch on at any time; sessions
@@ -128,7 +172,8 @@ var ErrDropped = errors.New("clisim: session dropped by fault injection")
 // Switch is one simulated switch. All methods are safe for concurrent use,
 // also while sessions run.
 type Switch struct {
-	d *dialect
+	d    *dialect
+	opts Options
 
 	mu        sync.Mutex
 	running   Config
@@ -145,19 +190,31 @@ type Switch struct {
 // New returns a switch of the given dialect with its factory
 // configuration. An empty hostname takes the dialect's default.
 func New(dialect, hostname string) (*Switch, error) {
-	d, ok := dialects()[dialect]
+	return NewWithOptions(dialect, Options{Hostname: hostname})
+}
+
+// NewWithOptions returns a switch of the given dialect and variant with
+// its factory configuration.
+func NewWithOptions(dialect string, o Options) (*Switch, error) {
+	mk, ok := dialects()[dialect]
 	if !ok {
 		return nil, fmt.Errorf("clisim: unknown dialect %q (known: %s)", dialect, strings.Join(Dialects(), ", "))
 	}
+	d, err := mk(o)
+	if err != nil {
+		return nil, fmt.Errorf("clisim: %s: %w", dialect, err)
+	}
+	hostname := o.Hostname
 	if hostname == "" {
 		hostname = d.defaultHost
 	}
 	if err := d.checkHostname(hostname); err != nil {
 		return nil, err
 	}
+	o.Hostname = ""
 	c := d.factory()
 	c.Hostname = hostname
-	return &Switch{d: d, running: c, startup: c.clone()}, nil
+	return &Switch{d: d, opts: o, running: c, startup: c.clone()}, nil
 }
 
 // Dialects lists the known dialect names, sorted.
@@ -187,6 +244,39 @@ func (s *Switch) Running() Config {
 	return s.running.clone()
 }
 
+// Startup returns a copy of the startup config, the one the switch boots
+// with.
+func (s *Switch) Startup() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.startup.clone()
+}
+
+// Reload is a power cycle: the running config is lost and the startup
+// config comes back as the running config, as after a reboot.
+func (s *Switch) Reload() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = s.startup.clone()
+	s.version++
+}
+
+// Edit changes the running config directly, as a console session or a
+// colleague would, e.g. to set one interface apart. The result must stay
+// valid for the dialect.
+func (s *Switch) Edit(f func(c *Config)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.running.clone()
+	f(&c)
+	if err := s.d.validate(c); err != nil {
+		return fmt.Errorf("clisim: edit: %w", err)
+	}
+	s.running = c
+	s.version++
+	return nil
+}
+
 // Saved reports whether the startup config equals the running config.
 func (s *Switch) Saved() bool {
 	s.mu.Lock()
@@ -205,7 +295,7 @@ func (s *Switch) SaveCount() int {
 func (s *Switch) Snapshot() State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return State{Dialect: s.d.name, Running: s.running.clone(), Startup: s.startup.clone(), SaveCount: s.saveCount}
+	return State{Dialect: s.d.name, Options: s.opts, Running: s.running.clone(), Startup: s.startup.clone(), SaveCount: s.saveCount}
 }
 
 // Restore replaces the switch's state with st, which must be of the same
@@ -213,6 +303,9 @@ func (s *Switch) Snapshot() State {
 func (s *Switch) Restore(st State) error {
 	if st.Dialect != s.d.name {
 		return fmt.Errorf("clisim: state is for dialect %q, switch is %q", st.Dialect, s.d.name)
+	}
+	if st.Options != s.opts {
+		return fmt.Errorf("clisim: state is for variant %+v, switch is %+v", st.Options, s.opts)
 	}
 	for _, c := range []Config{st.Running, st.Startup} {
 		if err := s.d.validate(c); err != nil {

@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // separately.
 func golden(t *testing.T, dialect, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", dialect, strings.NewReplacer(" ", "_", "|", "pipe").Replace(name)+".golden")
+	path := filepath.Join("testdata", dialect, strings.NewReplacer(" ", "_", "|", "pipe", "/", "_").Replace(name)+".golden")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -90,8 +90,8 @@ func TestSpecFormats(t *testing.T) {
 			"show running-config": {"qos trust cos", "priority-queue out num-of-queues 0"},
 		},
 		"netgear-fastpath": {
-			"show classofservice ip-dscp-mapping": {"", "IP DSCP       Traffic Class", "-------------    -------------",
-				"0(be/cs0)           1", "1                   1", "46(ef)              2"},
+			"show classofservice ip-dscp-mapping": {"", "IP DSCP       Traffic Class", " -------------    -------------",
+				"   0(be/cs0)           1", "   1                   1", "   46(ef)              2"},
 			"show classofservice trust": {"", "Class of Service Trust Mode: Dot1P"},
 			"show interfaces cos-queue": {"", "Global Configuration", "",
 				"Queue Id  Min. Bandwidth  Max. Bandwidth  Scheduler Type  Queue Management Type",
@@ -287,7 +287,7 @@ func TestFastpathDSCPNames(t *testing.T) {
 		t.Errorf("write memory in config mode: %q", out)
 	}
 	tm.run("exit", c.priv)
-	if out := tm.run("show classofservice ip-dscp-mapping | include ef", c.priv); out != "46(ef)              3\r\n" {
+	if out := tm.run("show classofservice ip-dscp-mapping | include ef", c.priv); out != "   46(ef)              3\r\n" {
 		t.Errorf("| include ef: %q", out)
 	}
 }

@@ -15,7 +15,7 @@ type dialect struct {
 	hostPattern *regexp.Regexp
 	factory     func() Config
 	validate    func(Config) error
-	prompt      func(host string, m mode) string
+	prompt      func(host string, m mode, iface string) string // iface: the interface being configured, if named
 	commands    []command
 	incomplete  string // the "incomplete command" error line
 	denied      string // the answer to a wrong enable secret
@@ -23,11 +23,11 @@ type dialect struct {
 
 // dialects builds the dialect table afresh: it holds no mutable state, but
 // building it per call keeps it that way.
-func dialects() map[string]*dialect {
-	return map[string]*dialect{
-		"cisco-ios":        iosDialect(),
-		"cisco-sb":         sbDialect(),
-		"netgear-fastpath": fastpathDialect(),
+func dialects() map[string]func(Options) (*dialect, error) {
+	return map[string]func(Options) (*dialect, error){
+		"cisco-ios":        iosDialect,
+		"cisco-sb":         sbDialect,
+		"netgear-fastpath": fastpathDialect,
 	}
 }
 
@@ -41,7 +41,7 @@ func (d *dialect) checkHostname(h string) error {
 	return nil
 }
 
-func ciscoPrompt(host string, m mode) string {
+func ciscoPrompt(host string, m mode, _ string) string {
 	switch m {
 	case modeExec:
 		return host + ">"
@@ -70,6 +70,14 @@ func commonCommands() []command {
 func quit(*session, []string) error { return errQuit }
 
 func enterConfig(x *session, _ []string) error {
+	x.mode = modeConfig
+	return nil
+}
+
+// enterConfigTerminal is IOS's and the small business CLI's "configure
+// terminal", which prints a hint line before the config prompt.
+func enterConfigTerminal(x *session, _ []string) error {
+	x.println("Enter configuration commands, one per line.  End with CNTL/Z.")
 	x.mode = modeConfig
 	return nil
 }

@@ -4,18 +4,42 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/qosagent/qosagent/internal/sim"
 )
 
-// fastpathQueues is the number of traffic classes of the simulated
-// FASTPATH switch.
-const fastpathQueues = 4
+// fastpathPorts is the number of simulated interfaces.
+const fastpathPorts = 8
 
-func fastpathFactory() Config {
-	c := Config{Trust: "dot1p", Strict: make([]bool, fastpathQueues)}
+// tc7 is the IEEE 802.1D (Annex G) user-priority-to-traffic-class column
+// for 7 traffic classes, indexed by priority. That FASTPATH's 7-class
+// factory DSCP map follows it through the precedence (dscp >> 3), as the
+// 4-class one does (see sim.FactoryQueue), is an inference, not a
+// documented fact.
+var tc7 = [8]int{1, 0, 0, 2, 3, 4, 5, 6}
+
+// fastpathVariant is one netgear-fastpath hardware variant.
+type fastpathVariant struct {
+	queues       int    // traffic classes: 4, or 7 on M4100/M4300
+	noMin, noMax bool   // show interfaces cos-queue lacks Min. or Max. Bandwidth
+	unit         string // interface name prefix: "0/" or, on a stackable M4300, "1/0/"
+}
+
+func (v fastpathVariant) factoryQueue(dscp int) int {
+	if v.queues == 7 {
+		return tc7[dscp>>3]
+	}
+	return sim.FactoryQueue(dscp)
+}
+
+func (v fastpathVariant) factory() Config {
+	c := Config{Trust: "dot1p", Strict: make([]bool, v.queues)}
 	for d := range c.Map {
-		c.Map[d] = Cell{Queue: sim.FactoryQueue(d)}
+		c.Map[d] = Cell{Queue: v.factoryQueue(d)}
+	}
+	for i := range fastpathPorts {
+		c.Ifaces = append(c.Ifaces, Iface{Name: v.unit + strconv.Itoa(i+1)})
 	}
 	return c
 }
@@ -23,34 +47,67 @@ func fastpathFactory() Config {
 // fastpathHost allows the capitals and spaces of "NETGEAR Switch".
 var fastpathHost = regexp.MustCompile(`^[\w.\-@/: ]{1,63}$`)
 
-func fastpathValidate(c Config) error {
+func (v fastpathVariant) validate(c Config) error {
 	if !fastpathHost.MatchString(c.Hostname) {
 		return fmt.Errorf("bad hostname %q", c.Hostname)
 	}
 	if _, ok := fastpathTrustNames[c.Trust]; !ok {
 		return fmt.Errorf("bad trust %q", c.Trust)
 	}
-	if len(c.Strict) != fastpathQueues || len(c.Ports) > 0 {
-		return fmt.Errorf("want %d queues and no ports", fastpathQueues)
+	if len(c.Strict) != v.queues || len(c.Ports) > 0 || len(c.Ifaces) != fastpathPorts {
+		return fmt.Errorf("want %d queues, %d interfaces and no ports", v.queues, fastpathPorts)
 	}
-	return checkMap(c, 0, fastpathQueues-1, false)
+	for i, f := range c.Ifaces {
+		if _, ok := fastpathTrustNames[f.Trust]; f.Name != v.unit+strconv.Itoa(i+1) || f.Trust != "" && !ok {
+			return fmt.Errorf("bad interface %+v", f)
+		}
+	}
+	return checkMap(c, 0, v.queues-1, false)
 }
 
 var fastpathTrustNames = map[string]string{
 	"dot1p": "Dot1P", "ip-dscp": "IP DSCP", "ip-precedence": "IP Precedence", "untrusted": "Untrusted",
 }
 
-func fastpathDialect() *dialect {
+func fastpathDialect(o Options) (*dialect, error) {
+	v := fastpathVariant{queues: 4, noMin: o.NoMinBandwidth, noMax: o.NoMaxBandwidth, unit: "0/"}
+	switch o.Queues {
+	case 0, 4:
+	case 7:
+		v.queues, v.unit = 7, "1/0/"
+	default:
+		return nil, fmt.Errorf("a FASTPATH switch here has 4 or 7 traffic classes, not %d", o.Queues)
+	}
+	if o.StackPorts || o.AllStrictFactory {
+		return nil, fmt.Errorf("options StackPorts and AllStrictFactory are not for netgear-fastpath")
+	}
+	top := strconv.Itoa(v.queues - 1)
+	queues := "<0-" + top + ">*" + strconv.Itoa(v.queues)
+	// Global Config sets every interface: it clears their own settings.
 	setTrust := func(x *session, a []string) error {
-		x.sw.update(func(c *Config) { c.Trust = a[0] })
+		x.sw.update(func(c *Config) {
+			c.Trust = a[0]
+			for i := range c.Ifaces {
+				c.Ifaces[i].Trust = ""
+			}
+		})
+		return nil
+	}
+	setIfTrust := func(x *session, a []string) error {
+		x.sw.update(func(c *Config) {
+			c.Ifaces[x.port].Trust = a[0]
+			if a[0] == c.Trust {
+				c.Ifaces[x.port].Trust = ""
+			}
+		})
 		return nil
 	}
 	return &dialect{
 		name:        "netgear-fastpath",
 		defaultHost: "NETGEAR Switch",
 		hostPattern: fastpathHost,
-		factory:     fastpathFactory,
-		validate:    fastpathValidate,
+		factory:     v.factory,
+		validate:    v.validate,
 		prompt:      fastpathPrompt,
 		incomplete:  "Command not found / Incomplete command. Use ? to list commands.",
 		denied:      "% Access denied",
@@ -58,22 +115,32 @@ func fastpathDialect() *dialect {
 			cmd(modeShow, "quit", quit),
 			cmd(modePriv, "terminal length <0-48>", setPageLen),
 			cmd(modePriv, "configure", enterConfig),
+			cmd(modeShow, "show version", v.showVersion),
 			cmd(modeShow, "show classofservice ip-dscp-mapping", fastpathShowMap),
 			cmd(modeShow, "show classofservice trust", fastpathShowTrust),
-			cmd(modeShow, "show interfaces cos-queue", fastpathShowCosQueue),
-			cmd(modePriv, "show running-config", fastpathShowRunning),
+			cmd(modeShow, "show classofservice trust <word>", fastpathShowTrust),
+			cmd(modeShow, "show interfaces cos-queue", v.showCosQueue),
+			cmd(modePriv, "show running-config", func(x *session, _ []string) error {
+				x.println(v.config(x.sw.Running(), "!Current Configuration:")...)
+				return nil
+			}),
+			cmd(modePriv, "show startup-config", func(x *session, _ []string) error {
+				x.println(v.config(x.sw.Startup(), "!Startup Configuration:")...)
+				return nil
+			}),
 			// Not in config mode: there it is an invalid command, which is
 			// the refusal the adapter must handle.
-			cmd(modePriv, "write memory", fastpathSave),
+			cmd(modePriv, "write memory", fastpathSave(true)),
+			cmd(modePriv, "write memory confirm", fastpathSave(false)),
 
-			cmd(modeConfig, "classofservice ip-dscp-mapping <dscp> <0-3>", func(x *session, a []string) error {
+			cmd(modeConfig, "classofservice ip-dscp-mapping <dscp> <0-"+top+">", func(x *session, a []string) error {
 				x.sw.update(func(c *Config) { c.Map[atoi(a[0])] = Cell{Queue: atoi(a[1])} })
 				return nil
 			}),
 			cmd(modeConfig, "no classofservice ip-dscp-mapping", func(x *session, _ []string) error {
 				x.sw.update(func(c *Config) {
 					for d := range c.Map {
-						c.Map[d] = Cell{Queue: sim.FactoryQueue(d)}
+						c.Map[d] = Cell{Queue: v.factoryQueue(d)}
 					}
 				})
 				return nil
@@ -82,18 +149,35 @@ func fastpathDialect() *dialect {
 			cmd(modeConfig, "no classofservice trust", func(x *session, _ []string) error {
 				return setTrust(x, []string{"dot1p"})
 			}),
-			cmd(modeConfig, "cos-queue strict <0-3>*4", fastpathStrict(true)),
-			cmd(modeConfig, "no cos-queue strict <0-3>*4", fastpathStrict(false)),
+			cmd(modeConfig, "cos-queue strict "+queues, fastpathStrict(true)),
+			cmd(modeConfig, "no cos-queue strict "+queues, fastpathStrict(false)),
+			cmd(modeConfig, "interface <word>", func(x *session, a []string) error {
+				for i, f := range x.sw.Running().Ifaces {
+					if f.Name == a[0] {
+						x.port, x.mode = i, modeConfigIf
+						return nil
+					}
+				}
+				x.invalid(strings.Index(x.line, a[0]))
+				return nil
+			}),
+			cmd(modeConfigIf, "classofservice trust {dot1p|ip-dscp|ip-precedence|untrusted}", setIfTrust),
+			cmd(modeConfigIf, "no classofservice trust", func(x *session, _ []string) error {
+				x.sw.update(func(c *Config) { c.Ifaces[x.port].Trust = "" })
+				return nil
+			}),
 		),
-	}
+	}, nil
 }
 
-func fastpathPrompt(host string, m mode) string {
+func fastpathPrompt(host string, m mode, iface string) string {
 	switch m {
 	case modeExec:
 		return "(" + host + ") >"
 	case modePriv:
 		return "(" + host + ") #"
+	case modeConfigIf:
+		return "(" + host + ") (Interface " + iface + ")#"
 	default:
 		return "(" + host + ") (Config)#"
 	}
@@ -110,9 +194,11 @@ func fastpathStrict(on bool) handler {
 	}
 }
 
+// fastpathShowMap prints the rows as the FASTPATH CLI source formats them
+// ("   %-13.12s %7d" under a " -------------    -------------" rule).
 func fastpathShowMap(x *session, _ []string) error {
 	c := x.sw.Running()
-	x.println("", "IP DSCP       Traffic Class", "-------------    -------------")
+	x.println("", "IP DSCP       Traffic Class", " -------------    -------------")
 	for d, cell := range c.Map {
 		label := strconv.Itoa(d)
 		switch name, ok := dscpNames[d]; {
@@ -121,17 +207,35 @@ func fastpathShowMap(x *session, _ []string) error {
 		case ok:
 			label += "(" + name + ")"
 		}
-		x.println(fmt.Sprintf("%-13.12s %7d", label, cell.Queue))
+		x.println(fmt.Sprintf("   %-13.12s %7d", label, cell.Queue))
 	}
 	return nil
 }
 
-func fastpathShowTrust(x *session, _ []string) error {
+// fastpathShowTrust is "show classofservice trust [<interface>]": the
+// global mode, or the one an interface has (its own or the global).
+func fastpathShowTrust(x *session, a []string) error {
 	c := x.sw.Running()
-	x.println("", "Class of Service Trust Mode: "+fastpathTrustNames[c.Trust])
+	trust := c.Trust
+	if len(a) > 0 {
+		found := false
+		for _, f := range c.Ifaces {
+			if f.Name == a[0] {
+				found = true
+				if f.Trust != "" {
+					trust = f.Trust
+				}
+			}
+		}
+		if !found {
+			x.invalid(strings.LastIndex(x.line, a[0]))
+			return nil
+		}
+	}
+	x.println("", "Class of Service Trust Mode: "+fastpathTrustNames[trust])
 	// The FASTPATH source adds the class for traffic the mode cannot
 	// classify.
-	switch c.Trust {
+	switch trust {
 	case "ip-dscp", "ip-precedence":
 		x.println("Non-IP Traffic Class: 0")
 	case "untrusted":
@@ -140,29 +244,75 @@ func fastpathShowTrust(x *session, _ []string) error {
 	return nil
 }
 
-func fastpathShowCosQueue(x *session, _ []string) error {
+// showCosQueue is "show interfaces cos-queue"; the Min./Max. Bandwidth
+// columns print only on platforms with those features (M4300 CLI manual).
+func (v fastpathVariant) showCosQueue(x *session, _ []string) error {
 	c := x.sw.Running()
+	head, dash := "Queue Id  ", "--------  "
+	if !v.noMin {
+		head, dash = head+"Min. Bandwidth  ", dash+"--------------  "
+	}
+	if !v.noMax {
+		head, dash = head+"Max. Bandwidth  ", dash+"--------------  "
+	}
 	x.println("", "Global Configuration", "",
-		"Queue Id  Min. Bandwidth  Max. Bandwidth  Scheduler Type  Queue Management Type",
-		"--------  --------------  --------------  --------------  ---------------------")
+		head+"Scheduler Type  Queue Management Type",
+		dash+"--------------  ---------------------")
 	for q, strict := range c.Strict {
 		sched := "Weighted"
 		if strict {
 			sched = "Strict"
 		}
-		x.println(fmt.Sprintf("%-8d  %-14d  %-14d  %-14s  %s", q, 0, 0, sched, "Tail Drop"))
+		row := fmt.Sprintf("%-8d  ", q)
+		if !v.noMin {
+			row += fmt.Sprintf("%-14d  ", 0)
+		}
+		if !v.noMax {
+			row += fmt.Sprintf("%-14d  ", 0)
+		}
+		x.println(row + fmt.Sprintf("%-14s  %s", sched, "Tail Drop"))
 	}
 	return nil
 }
 
-// fastpathRunningConfig renders "show running-config"; like FASTPATH it
-// omits defaults (the dot1p trust never appears).
-func fastpathRunningConfig(c Config) []string {
+// description is the System Description of the simulated model.
+func (v fastpathVariant) description() (string, string) {
+	if v.queues == 7 {
+		return "M4300-28G ProSAFE 24-port 1G and 4-port 10G Stackable Managed Switch, 12.0.9.3, B1.0.0.4", "12.0.9.3"
+	}
+	return "M4100-26G ProSafe 24-port Gigabit L2+ Managed Switch, 10.0.2.26, B1.0.0.9", "10.0.2.26"
+}
+
+// showVersion is "show version" in the dotted layout of the M4100/M4300
+// CLI manuals; serial number and MAC address are made up.
+func (v fastpathVariant) showVersion(x *session, _ []string) error {
+	desc, ver := v.description()
+	model, _, _ := strings.Cut(desc, " ")
+	x.println("",
+		"Switch: 1",
+		"",
+		"System Description............................. "+desc,
+		"Machine Type................................... "+strings.SplitN(desc, ",", 2)[0],
+		"Machine Model.................................. "+model,
+		"Serial Number.................................. 4LL0000000001",
+		"Maintenance Level.............................. A",
+		"Manufacturer................................... 0xbc00",
+		"Burned In MAC Address.......................... A0:04:60:00:00:01",
+		"Software Version............................... "+ver,
+		"Additional Packages............................ QOS",
+		"")
+	return nil
+}
+
+// config renders "show running-config" or "show startup-config"; like
+// FASTPATH it omits defaults (the dot1p trust never appears).
+func (v fastpathVariant) config(c Config, head string) []string {
+	desc, ver := v.description()
 	lines := []string{
-		"!Current Configuration:",
+		head,
 		"!",
-		`!System Description "M4100-26G ProSafe 24-port Gigabit L2+ Managed Switch, 10.0.2.26, B1.0.0.9"`,
-		`!System Software Version "10.0.2.26"`,
+		fmt.Sprintf("!System Description %q", desc),
+		fmt.Sprintf("!System Software Version %q", ver),
 		"!Additional Packages     QOS",
 		"!",
 	}
@@ -171,7 +321,7 @@ func fastpathRunningConfig(c Config) []string {
 	}
 	lines = append(lines, "vlan database", "exit", "", "configure")
 	for d, cell := range c.Map {
-		if cell.Queue != sim.FactoryQueue(d) {
+		if cell.Queue != v.factoryQueue(d) {
 			lines = append(lines, fmt.Sprintf("classofservice ip-dscp-mapping %d %d", d, cell.Queue))
 		}
 	}
@@ -187,26 +337,41 @@ func fastpathRunningConfig(c Config) []string {
 	if len(strict) > 0 {
 		lines = append(lines, "cos-queue strict "+joinInts(strict))
 	}
-	return append(lines, "line console", "exit", "", "line telnet", "exit", "", "line ssh", "exit", "", "exit")
-}
-
-func fastpathShowRunning(x *session, _ []string) error {
-	x.println(fastpathRunningConfig(x.sw.Running())...)
-	return nil
-}
-
-func fastpathSave(x *session, _ []string) error {
-	x.println("This operation may take a few minutes.",
-		"Management interfaces will not be available during this time.", "")
-	ans, err := x.ask("Are you sure you want to save? (y/n) ", true)
-	if err != nil {
-		return err
+	lines = append(lines, "line console", "exit", "", "line telnet", "exit", "", "line ssh", "exit", "")
+	for _, f := range c.Ifaces {
+		// An interface's own trust differs from the global one (the
+		// setter keeps no copy of it); dot1p as the default shows only as
+		// an override of a global non-dot1p mode.
+		if f.Trust != "" {
+			lines = append(lines, "interface "+f.Name, "classofservice trust "+f.Trust, "exit", "")
+		}
 	}
-	if ans != "y" && ans != "Y" || x.sw.Faults().RefuseSave {
-		x.println("", "Configuration Not Saved!")
+	return append(lines, "exit")
+}
+
+// fastpathSave is "write memory", which asks first, or "write memory
+// confirm", which does not (M4300 CLI manual: the confirm keyword skips
+// the prompt).
+func fastpathSave(ask bool) handler {
+	return func(x *session, _ []string) error {
+		if ask {
+			x.println("This operation may take a few minutes.",
+				"Management interfaces will not be available during this time.", "")
+			ans, err := x.ask("Are you sure you want to save? (y/n) ", true)
+			if err != nil {
+				return err
+			}
+			if ans != "y" && ans != "Y" {
+				x.println("", "Configuration Not Saved!")
+				return nil
+			}
+		}
+		if x.sw.Faults().RefuseSave {
+			x.println("", "Configuration Not Saved!")
+			return nil
+		}
+		x.sw.save()
+		x.println("", "Config file 'startup-config' created successfully .", "")
 		return nil
 	}
-	x.sw.save()
-	x.println("", "Config file 'startup-config' created successfully .", "")
-	return nil
 }

@@ -234,9 +234,11 @@ func parseDSCP(t string) (int, bool) {
 	return 0, false
 }
 
-// parseIOSInterface accepts GigabitEthernet0/3, gi0/3, g0/3 and "gi 0/3".
-// It returns the canonical name and how many tokens it used, or on
-// failure the offset of the bad token.
+// parseIOSInterface accepts GigabitEthernet0/3, gi0/3, g0/3 and "gi 0/3",
+// and the stack form GigabitEthernet1/0/3, Gi1/0/3. It returns the
+// canonical name and how many tokens it used, or on failure the offset of
+// the bad token. Whether the switch has that port is the handler's
+// business.
 func parseIOSInterface(toks []token) (string, int, bool) {
 	t := strings.ToLower(toks[0].text)
 	split := strings.IndexAny(t, "0123456789")
@@ -255,11 +257,16 @@ func parseIOSInterface(toks []token) (string, int, bool) {
 		num, used = toks[1].text, 2
 	}
 	slot, port, ok := strings.Cut(num, "/")
+	if slot == "1" {
+		var mod string
+		mod, port, ok = strings.Cut(port, "/")
+		slot += "/" + mod
+	}
 	p, err := strconv.Atoi(port)
-	if !ok || slot != "0" || err != nil || p < 1 || p > iosPorts {
+	if !ok || slot != "0" && slot != "1/0" || err != nil || p < 1 || p > iosPorts {
 		return "", used - 1, false
 	}
-	return fmt.Sprintf("GigabitEthernet0/%d", p), used, true
+	return fmt.Sprintf("GigabitEthernet%s/%d", slot, p), used, true
 }
 
 // resolution is what a line means among the commands of a mode: a match,

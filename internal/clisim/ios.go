@@ -6,13 +6,24 @@ import (
 	"strings"
 )
 
-// iosPorts is the number of GigabitEthernet0/N ports of a simulated
+// iosPorts is the number of GigabitEthernet ports of a simulated
 // Catalyst: enough to show per-port settings without long outputs.
 const iosPorts = 8
 
+// iosPortPrefix is what precedes the port number in a port name: a
+// standalone 2960/3560 numbers slot 0, a stackable 2960S/2960X/3750
+// numbers switch 1, module 0.
+func iosPortPrefix(stack bool) string {
+	if stack {
+		return "GigabitEthernet1/0/"
+	}
+	return "GigabitEthernet0/"
+}
+
 // iosFactoryCell is the Catalyst 2960/3560/3750 default egress map
-// (domain-facts §3): 0-15 Q2, 16-31 Q3, 32-39 and 48-63 Q4, 40-47 Q1, all
-// threshold 1.
+// (Catalyst 2960 software configuration guide, "Mapping DSCP or CoS
+// Values to an Egress Queue and to a Threshold ID"): 0-15 Q2, 16-31 Q3,
+// 32-39 and 48-63 Q4, 40-47 Q1, all threshold 1.
 func iosFactoryCell(dscp int) Cell {
 	q := 4
 	switch {
@@ -26,14 +37,14 @@ func iosFactoryCell(dscp int) Cell {
 	return Cell{Queue: q, Threshold: 1}
 }
 
-func iosFactory() Config {
+func iosFactory(prefix string) Config {
 	var c Config
 	for d := range c.Map {
 		c.Map[d] = iosFactoryCell(d)
 	}
 	for i := range iosPorts {
 		c.Ports = append(c.Ports, Port{
-			Name:  fmt.Sprintf("GigabitEthernet0/%d", i+1),
+			Name:  fmt.Sprintf("%s%d", prefix, i+1),
 			Share: [4]int{25, 25, 25, 25},
 			Shape: [4]int{25, 0, 0, 0},
 		})
@@ -41,15 +52,15 @@ func iosFactory() Config {
 	return c
 }
 
-func iosValidate(c Config) error {
+func iosValidate(c Config, prefix string) error {
 	if !ciscoHost.MatchString(c.Hostname) {
 		return fmt.Errorf("bad hostname %q", c.Hostname)
 	}
-	if len(c.Ports) != iosPorts {
-		return fmt.Errorf("%d ports, want %d", len(c.Ports), iosPorts)
+	if len(c.Ports) != iosPorts || len(c.Ifaces) > 0 || len(c.Strict) > 0 {
+		return fmt.Errorf("%d ports, want %d (and no per-interface or per-queue settings)", len(c.Ports), iosPorts)
 	}
 	for i, p := range c.Ports {
-		if p.Name != fmt.Sprintf("GigabitEthernet0/%d", i+1) {
+		if p.Name != fmt.Sprintf("%s%d", prefix, i+1) {
 			return fmt.Errorf("port %d named %q", i, p.Name)
 		}
 		switch p.Trust {
@@ -61,20 +72,28 @@ func iosValidate(c Config) error {
 	return checkMap(c, 1, 4, true)
 }
 
-func iosDialect() *dialect {
+func iosDialect(o Options) (*dialect, error) {
+	if o.Queues != 0 && o.Queues != 4 {
+		return nil, fmt.Errorf("a Catalyst has 4 egress queues, not %d", o.Queues)
+	}
+	if o.AllStrictFactory || o.NoMinBandwidth || o.NoMaxBandwidth {
+		return nil, fmt.Errorf("options AllStrictFactory, NoMinBandwidth and NoMaxBandwidth are not for cisco-ios")
+	}
+	prefix := iosPortPrefix(o.StackPorts)
 	return &dialect{
 		name:        "cisco-ios",
 		defaultHost: "Switch",
 		hostPattern: ciscoHost,
-		factory:     iosFactory,
-		validate:    iosValidate,
+		factory:     func() Config { return iosFactory(prefix) },
+		validate:    func(c Config) error { return iosValidate(c, prefix) },
 		prompt:      ciscoPrompt,
 		incomplete:  "% Incomplete command.",
 		denied:      "% Bad secrets",
 		commands: append(commonCommands(),
 			cmd(modeShow, "terminal length <0-512>", setPageLen),
 			cmd(modeShow, "terminal width <0-512>", setWidth),
-			cmd(modePriv, "configure terminal", enterConfig),
+			cmd(modePriv, "configure terminal", enterConfigTerminal),
+			cmd(modeShow, "show version", iosShowVersion(o.StackPorts)),
 			cmd(modeShow, "show mls qos", iosShowQoS),
 			cmd(modeShow, "show mls qos maps dscp-output-q", iosShowMap),
 			cmd(modeShow, "show mls qos interface", iosShowInterface(false)),
@@ -82,6 +101,7 @@ func iosDialect() *dialect {
 			cmd(modeShow, "show mls qos interface queueing", iosShowInterface(true)),
 			cmd(modeShow, "show mls qos interface <if> queueing", iosShowInterface(true)),
 			cmd(modePriv, "show running-config", iosShowRunning),
+			cmd(modePriv, "show startup-config", iosShowStartup),
 			cmd(modePriv, "copy running-config startup-config", iosCopy),
 			cmd(modePriv, "write memory", iosWrite),
 			cmd(modePriv, "write", iosWrite),
@@ -103,7 +123,7 @@ func iosDialect() *dialect {
 			cmd(modeConfigIf, "srr-queue bandwidth shape <0-65535> <0-65535> <0-65535> <0-65535>",
 				iosPort(func(p *Port, a []string) { p.Shape = [4]int(atois(a)) })),
 		),
-	}
+	}, nil
 }
 
 func iosSetMap(x *session, args []string) error {
@@ -126,15 +146,32 @@ func iosResetMap(x *session, _ []string) error {
 }
 
 func iosInterface(x *session, args []string) error {
-	x.port = iosPortIndex(args[0])
+	i, ok := iosPortIndex(x.sw.Running(), args[0])
+	if !ok {
+		x.invalid(iosIfAt(x.line))
+		return nil
+	}
+	x.port = i
 	x.mode = modeConfigIf
 	return nil
 }
 
-// iosPortIndex maps a canonical GigabitEthernet0/N name to its index.
-func iosPortIndex(name string) int {
-	n, _ := strconv.Atoi(name[strings.LastIndexByte(name, '/')+1:])
-	return n - 1
+// iosPortIndex finds a canonical port name among the switch's ports: a
+// standalone switch has no GigabitEthernet1/0/N, a stack no
+// GigabitEthernet0/N.
+func iosPortIndex(c Config, name string) (int, bool) {
+	for i, p := range c.Ports {
+		if p.Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// iosIfAt is the column of the interface number in a line naming one, for
+// the caret under a port the switch does not have.
+func iosIfAt(line string) int {
+	return max(0, strings.IndexAny(strings.ToLower(line), "0123456789"))
 }
 
 // iosPort wraps an interface command: it changes the port being
@@ -176,7 +213,11 @@ func iosShowInterface(queueing bool) handler {
 		c := x.sw.Running()
 		ports := c.Ports
 		if len(args) > 0 {
-			i := iosPortIndex(args[0])
+			i, ok := iosPortIndex(c, args[0])
+			if !ok {
+				x.invalid(iosIfAt(x.line))
+				return nil
+			}
 			ports = ports[i : i+1]
 		}
 		for i, p := range ports {
@@ -237,6 +278,26 @@ func joinInts(ns []int) string {
 // around the QoS lines, which appear only where they differ from the
 // defaults, as on IOS.
 func iosRunningConfig(c Config) []string {
+	body := iosConfigBody(c)
+	return append([]string{"Building configuration...", "", fmt.Sprintf("Current configuration : %d bytes", configSize(body))}, body...)
+}
+
+// iosStartupConfig renders "show startup-config": the same text as the
+// running config it was saved from, under NVRAM's usage line.
+func iosStartupConfig(c Config) []string {
+	body := iosConfigBody(c)
+	return append([]string{fmt.Sprintf("Using %d out of 65536 bytes", configSize(body))}, body...)
+}
+
+func configSize(lines []string) int {
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	return size
+}
+
+func iosConfigBody(c Config) []string {
 	body := []string{
 		"!",
 		"version 12.2",
@@ -293,16 +354,63 @@ func iosRunningConfig(c Config) []string {
 	}
 	body = append(body, "interface Vlan1", " no ip address", "!", "ip http server", "!",
 		"line con 0", "line vty 0 4", " login", " transport input ssh", "line vty 5 15", " login", "!", "end")
-	size := 0
-	for _, l := range body {
-		size += len(l) + 1
-	}
-	return append([]string{"Building configuration...", "", fmt.Sprintf("Current configuration : %d bytes", size)}, body...)
+	return body
 }
 
 func iosShowRunning(x *session, _ []string) error {
 	x.println(iosRunningConfig(x.sw.Running())...)
 	return nil
+}
+
+func iosShowStartup(x *session, _ []string) error {
+	x.println(iosStartupConfig(x.sw.Startup())...)
+	return nil
+}
+
+// iosShowVersion is "show version" in the layout of a Catalyst 2960
+// (standalone, ports Gi0/N) or 2960X (stackable, ports Gi1/0/N) running
+// LAN Base, after the examples in Cisco's Catalyst 2960/2960X command
+// references. Serial numbers and MAC addresses are made up.
+func iosShowVersion(stack bool) handler {
+	model, image, version, file := "WS-C2960G-8TC-L", "C2960-LANBASEK9-M", "12.2(55)SE12", "c2960-lanbasek9-mz.122-55.SE12.bin"
+	if stack {
+		model, image, version, file = "WS-C2960X-24TS-L", "C2960X-UNIVERSALK9-M", "15.2(7)E4", "c2960x-universalk9-mz.152-7.E4.bin"
+	}
+	return func(x *session, _ []string) error {
+		host := x.sw.Running().Hostname
+		x.println(
+			fmt.Sprintf("Cisco IOS Software, %s Software (%s), Version %s, RELEASE SOFTWARE (fc2)", strings.SplitN(image, "-", 2)[0], image, version),
+			"Technical Support: http://www.cisco.com/techsupport",
+			"Copyright (c) 1986-2021 by Cisco Systems, Inc.",
+			"Compiled Mon 20-Sep-21 06:38 by prod_rel_team",
+			"",
+			"ROM: Bootstrap program is "+strings.SplitN(image, "-", 2)[0]+" boot loader",
+			"",
+			host+" uptime is 3 weeks, 2 days, 4 hours, 12 minutes",
+			"System returned to ROM by power-on",
+			fmt.Sprintf("System image file is \"flash:%s\"", file),
+			"",
+			fmt.Sprintf("cisco %s (PowerPC405) processor (revision B0) with 65536K bytes of memory.", model),
+			"Processor board ID FOC1234X0AB",
+			"Last reset from power-on",
+			"1 Virtual Ethernet interface",
+			fmt.Sprintf("%d Gigabit Ethernet interfaces", iosPorts),
+			"The password-recovery mechanism is enabled.",
+			"",
+			"64K bytes of flash-simulated non-volatile configuration memory.",
+			"Base ethernet MAC Address       : 00:1E:F7:00:00:01",
+			"Model number                    : "+model,
+			"System serial number            : FOC1234X0AB",
+			"",
+			"Switch Ports Model              SW Version            SW Image",
+			"------ ----- -----              ----------            ----------",
+			fmt.Sprintf("*    1 %-5d %-18s %-21s %s", iosPorts, model, version, image),
+			"",
+			"",
+			"Configuration register is 0xF",
+			"")
+		return nil
+	}
 }
 
 func iosCopy(x *session, _ []string) error {

@@ -107,7 +107,12 @@ func (x *session) run() error {
 }
 
 func (x *session) prompt() string {
-	return x.d.prompt(x.sw.Running().Hostname, x.mode)
+	c := x.sw.Running()
+	name := ""
+	if x.mode == modeConfigIf && x.port < len(c.Ifaces) {
+		name = c.Ifaces[x.port].Name
+	}
+	return x.d.prompt(c.Hostname, x.mode, name)
 }
 
 func (x *session) handleLine(line string) error {

@@ -67,4 +67,21 @@ func TestStdioProgram(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err == nil {
 		t.Errorf("cisco-sb session on a cisco-ios state:\n%s", out)
 	}
+
+	// A variant keeps its variant: a 7-class FASTPATH takes class 6, and
+	// its state refuses the default variant.
+	fp := filepath.Join(dir, "fastpath.json")
+	run := func(input string, args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"-dialect", "netgear-fastpath", "-state", fp}, args...)...)
+		cmd.Stdin = strings.NewReader(input)
+		out, err := cmd.CombinedOutput()
+		return strings.ReplaceAll(string(out), "\r\n", "\n"), err
+	}
+	out, err = run("enable\nconfigure\nclassofservice ip-dscp-mapping 46 6\nexit\nwrite memory confirm\nexit\n", "-queues", "7")
+	if err != nil || strings.Contains(out, "Invalid") || !strings.Contains(out, "created successfully") {
+		t.Errorf("7-class session: %v\n%s", err, out)
+	}
+	if out, err := run("exit\n"); err == nil {
+		t.Errorf("default FASTPATH session on a 7-class state:\n%s", out)
+	}
 }

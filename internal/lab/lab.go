@@ -57,6 +57,10 @@ type Config struct {
 	// PerProcess caps the GS110TPs of one process; 0 derives it from
 	// RLIMIT_NOFILE. Tests set it to spread a small lab over processes.
 	PerProcess int
+	// CLIVariants picks the hardware variant of each CLI dialect (7-queue
+	// FASTPATH, 8-queue small business, stacked Catalyst port names, ...);
+	// a dialect not named runs its default variant.
+	CLIVariants map[string]clisim.Options
 }
 
 // pacing picks the inventory's timeouts and retries for the lab's RTTs and
@@ -164,7 +168,9 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	for i := 1; i <= cfg.CLI; i++ {
 		dialect := CLIDialects[(i-1)%len(CLIDialects)]
-		sw, err := clisim.New(dialect, fmt.Sprintf("lab-cli%d", i))
+		o := cfg.CLIVariants[dialect]
+		o.Hostname = fmt.Sprintf("lab-cli%d", i)
+		sw, err := clisim.NewWithOptions(dialect, o)
 		if err != nil {
 			l.Close()
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qosagent/qosagent/internal/clisim"
 	"github.com/qosagent/qosagent/inventory"
 )
 
@@ -101,5 +102,34 @@ func TestPacingFollowsRTTAndLoss(t *testing.T) {
 		if snmp != tt.snmp || retries != tt.retries || ssh != tt.ssh {
 			t.Errorf("%+v: snmp %s, %d retries, ssh %s; want %s, %d, %s", tt.cfg, snmp, retries, ssh, tt.snmp, tt.retries, tt.ssh)
 		}
+	}
+}
+
+func TestCLIVariants(t *testing.T) {
+	l, err := Start(context.Background(), Config{CLI: 3, CLIVariants: map[string]clisim.Options{
+		"netgear-fastpath": {Queues: 7}, "cisco-sb": {Queues: 8}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	want := map[string]int{"cisco-ios": 4, "cisco-sb": 8, "netgear-fastpath": 7}
+	for _, sw := range l.CLISwitches {
+		c := sw.Running()
+		n := len(c.Strict) // FASTPATH keeps one scheduler flag per traffic class
+		if sw.Dialect() == "cisco-sb" {
+			n = 0
+			for _, cell := range c.Map {
+				n = max(n, cell.Queue)
+			}
+		}
+		if sw.Dialect() == "cisco-ios" {
+			n = len(c.Ports[0].Share)
+		}
+		if n != want[sw.Dialect()] {
+			t.Errorf("%s: %d queues, want %d", sw.Dialect(), n, want[sw.Dialect()])
+		}
+	}
+	if _, err := Start(context.Background(), Config{CLI: 1, CLIVariants: map[string]clisim.Options{"cisco-ios": {Queues: 8}}}); err == nil {
+		t.Error("an 8-queue Catalyst started")
 	}
 }

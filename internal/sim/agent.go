@@ -64,7 +64,7 @@ func (s *GS110TP) value(in *instance) gosnmp.SnmpPDU {
 	case kSaveConfig:
 		pdu.Value = 2 // disable(2): a push button reads back as released
 	case kSaveStatus:
-		pdu.Value = s.saveStatus
+		pdu.Value = s.saveStatusRead()
 	case kDSCP:
 		pdu.Value = uint32(s.running.dscp[in.i][in.j])
 		if q, ok := s.faults.LieOnRead[in.j]; ok && (s.setSeen || !s.faults.LieAfterSet) {
@@ -75,7 +75,7 @@ func (s *GS110TP) value(in *instance) gosnmp.SnmpPDU {
 	case kNumQueues:
 		pdu.Value = uint32(numQueues)
 	case kScheduler:
-		pdu.Value = int(s.running.sched[in.j])
+		pdu.Value = int(s.running.sched[in.i][in.j])
 	}
 	return pdu
 }
@@ -253,7 +253,7 @@ func (s *GS110TP) apply(in *instance, val int64) {
 	case kTrust:
 		s.running.setTrust(in.i, uint8(val))
 	case kScheduler:
-		s.running.sched[in.j] = uint8(val)
+		s.running.setSched(in.i, in.j, uint8(val))
 	case kSaveConfig:
 		s.save()
 	}

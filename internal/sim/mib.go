@@ -130,11 +130,15 @@ func buildMIB() *mib {
 		add(trust, i, 0, uint32(i))
 	}
 	add(obj(kNumQueues, mibs.AgentCosQueueNumQueuesPerPort, gosnmp.Gauge32, false, 0, 0), 0, 0, 0)
-	// Queue configuration is global only on this model (no per-interface
-	// queue feature), so the scheduler column has ifIndex 0 rows only.
+	// The GS110TP configures queues per interface too (its web UI's
+	// "Interface Queue Configuration"), so the scheduler column has a row per
+	// interface and queue, ifIndex 0 being the global one, as in the DSCP
+	// and trust columns.
 	sched := obj(kScheduler, mibs.AgentCosQueueSchedulerType, gosnmp.Integer, true, mibs.SchedulerStrict, mibs.SchedulerWeighted)
-	for q := range numQueues {
-		add(sched, 0, q, 0, uint32(q))
+	for i := range numIfs {
+		for q := range numQueues {
+			add(sched, i, q, uint32(i), uint32(q))
+		}
 	}
 
 	slices.SortFunc(m.instances, func(a, b instance) int { return slices.Compare(a.oid, b.oid) })

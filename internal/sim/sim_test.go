@@ -168,7 +168,7 @@ func TestGetBulkNonRepeaters(t *testing.T) {
 	c := dial(t, srv.Addr(), community)
 	// One non-repeater, two repeaters, three rounds; the second repeater
 	// starts at the last instance, so it hits endOfMibView in round one.
-	last := mibs.AgentCosQueueSchedulerType + ".0.3"
+	last := mibs.AgentCosQueueSchedulerType + ".10.3"
 	r, err := c.GetBulk([]string{mibs.SysDescr, dscpOID(0, 61), last}, 1, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -204,14 +204,14 @@ func TestWalkWholeMIB(t *testing.T) {
 		return vs
 	}
 	vs := walk()
-	if want := 5 + numIfs*numDSCP + numIfs + 1 + numQueues; len(vs) != want {
+	if want := 5 + numIfs*numDSCP + numIfs + 1 + numIfs*numQueues; len(vs) != want {
 		t.Fatalf("walk found %d instances, want %d", len(vs), want)
 	}
 	sw.SetFaults(Faults{NoDSCPTable: true})
 	if n := len(walk()); n != len(vs)-numIfs*numDSCP {
 		t.Errorf("walk without DSCP table found %d instances", n)
 	}
-	r, err := c.GetNext([]string{mibs.AgentCosQueueSchedulerType + ".0.3"})
+	r, err := c.GetNext([]string{mibs.AgentCosQueueSchedulerType + ".10.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +250,20 @@ func TestSetFansOut(t *testing.T) {
 	if sw.Scheduler(3) != mibs.SchedulerStrict || sw.Scheduler(2) != mibs.SchedulerWeighted {
 		t.Error("scheduler SET")
 	}
+	for i := range numIfs {
+		if sw.PortScheduler(i, 3) != mibs.SchedulerStrict {
+			t.Errorf("global scheduler SET did not reach ifIndex %d", i)
+		}
+	}
+	// An interface's own scheduler row: only that row changes, and the
+	// global row still reads the latest global setting.
+	set(t, c, integer(mibs.AgentCosQueueSchedulerType+".5.3", mibs.SchedulerWeighted))
+	if sw.PortScheduler(5, 3) != mibs.SchedulerWeighted || sw.PortScheduler(4, 3) != mibs.SchedulerStrict || sw.Scheduler(3) != mibs.SchedulerStrict {
+		t.Error("per-interface scheduler SET leaked to other rows")
+	}
+	if v := get(t, c, mibs.AgentCosQueueSchedulerType+".0.3", mibs.AgentCosQueueSchedulerType+".5.3"); v[0].Value != mibs.SchedulerStrict || v[1].Value != mibs.SchedulerWeighted {
+		t.Errorf("scheduler rows read %v %v", v[0].Value, v[1].Value)
+	}
 	if sw.Saved() {
 		t.Error("Saved after unsaved changes")
 	}
@@ -271,7 +285,8 @@ func TestSetRejected(t *testing.T) {
 		{"read-only", gauge(mibs.AgentCosQueueNumQueuesPerPort+".0", 8), gosnmp.NotWritable, Faults{}},
 		{"unknown object", integer("1.3.6.1.4.1.9.9.9.0", 1), gosnmp.NotWritable, Faults{}},
 		{"ifIndex 11", gauge(dscpOID(11, 34), 2), gosnmp.NoCreation, Faults{}},
-		{"scheduler per port", integer(mibs.AgentCosQueueSchedulerType+".1.3", 1), gosnmp.NoCreation, Faults{}},
+		{"scheduler ifIndex 11", integer(mibs.AgentCosQueueSchedulerType+".11.3", 1), gosnmp.NoCreation, Faults{}},
+		{"scheduler queue 4", integer(mibs.AgentCosQueueSchedulerType+".1.4", 1), gosnmp.NoCreation, Faults{}},
 		{"no DSCP table", gauge(dscpOID(0, 34), 2), gosnmp.NotWritable, Faults{NoDSCPTable: true}},
 	}
 	for _, tt := range tests {
@@ -398,5 +413,36 @@ func TestCloseAndContext(t *testing.T) {
 	}
 	if _, err := ListenSNMP(t.Context(), "127.0.0.1:0", NewGS110TP("x"), ServerConfig{}); err == nil {
 		t.Error("ListenSNMP without credentials succeeded")
+	}
+}
+
+// A lagging save shows the old status first, then savingInProcess, then
+// the result; a failing one ends in savingFailed with nothing saved.
+func TestSaveLag(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		f     Faults
+		reads []int
+		saved bool
+	}{
+		{"instant", Faults{}, []int{mibs.SaveStatusComplete, mibs.SaveStatusComplete}, true},
+		{"lag 2", Faults{SaveLag: 2}, []int{mibs.SaveStatusNotInitiated, mibs.SaveStatusNotInitiated, mibs.SaveStatusInProcess, mibs.SaveStatusComplete, mibs.SaveStatusComplete}, true},
+		{"fails", Faults{SaveFails: true}, []int{mibs.SaveStatusInProcess, mibs.SaveStatusFailed, mibs.SaveStatusFailed}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sw, srv := startV2(t)
+			sw.SetFaults(tc.f)
+			sw.SetDSCP(46, 3)
+			c := dial(t, srv.Addr(), community)
+			set(t, c, integer(mibs.AgentSaveConfig, mibs.SaveConfigEnable))
+			for i, want := range tc.reads {
+				if v := get(t, c, mibs.AgentSaveConfigStatus)[0]; v.Value != want {
+					t.Errorf("read %d: status %v, want %d", i+1, v.Value, want)
+				}
+			}
+			if sw.Saved() != tc.saved || sw.SaveCount() != 1 {
+				t.Errorf("Saved %v, SaveCount %d", sw.Saved(), sw.SaveCount())
+			}
+		})
 	}
 }

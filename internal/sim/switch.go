@@ -43,7 +43,7 @@ func FactoryQueue(dscp int) int { return int(factoryQueue[dscp>>3]) }
 type config struct {
 	dscp  [numIfs][numDSCP]uint8
 	trust [numIfs]uint8
-	sched [numQueues]uint8
+	sched [numIfs][numQueues]uint8
 }
 
 func factoryConfig() config {
@@ -54,8 +54,10 @@ func factoryConfig() config {
 		}
 		c.trust[i] = mibs.TrustModeTrustDot1p
 	}
-	for q := range c.sched {
-		c.sched[q] = mibs.SchedulerWeighted
+	for i := range c.sched {
+		for q := range c.sched[i] {
+			c.sched[i][q] = mibs.SchedulerWeighted
+		}
 	}
 	return c
 }
@@ -118,6 +120,18 @@ type Faults struct {
 	Seed uint64
 	// Delay holds every answer back this long, on top of ServerConfig.RTT.
 	Delay time.Duration
+
+	// SaveLag makes a save (agentSaveConfig = enable) start late: the next
+	// SaveLag reads of agentSaveConfigStatus still show the status from
+	// before (notInitiated, or savingComplete of an earlier save), the read
+	// after them savingInProcess, and only the one after that finds the
+	// save done (savingComplete), the running config of that moment
+	// copied. A manager that takes the first read for the result is fooled.
+	// 0: saves are instantaneous.
+	SaveLag int
+	// SaveFails makes every save end in savingFailed(4), after SaveLag as
+	// above, with the startup config unchanged: a full or failing flash.
+	SaveFails bool
 }
 
 // Stats counts what a switch's agent has seen. Request counters include
@@ -145,6 +159,8 @@ type GS110TP struct {
 	startup    config
 	saves      int
 	saveStatus int
+	saveWait   int  // reads of the save status left before a lagging save starts
+	saving     bool // a lagging or failing save is under way
 	faults     Faults
 	served     int        // requests served since SetFaults, for SilentAfter and RebootAfter
 	rebooted   bool       // RebootAfter has fired since SetFaults
@@ -194,12 +210,18 @@ func (s *GS110TP) Trust(ifIndex int) int {
 	return int(s.running.trust[ifIndex])
 }
 
-// Scheduler returns the raw global agentCosQueueSchedulerType of a queue.
-func (s *GS110TP) Scheduler(queue int) int {
+// Scheduler returns the raw global agentCosQueueSchedulerType of a queue:
+// the latest global setting, which an interface's own may differ from.
+func (s *GS110TP) Scheduler(queue int) int { return s.PortScheduler(0, queue) }
+
+// PortScheduler returns the raw agentCosQueueSchedulerType of a queue on
+// one interface (0 = global).
+func (s *GS110TP) PortScheduler(ifIndex, queue int) int {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return int(s.running.sched[queue])
+	return int(s.running.sched[ifIndex][queue])
 }
 
 // The setters below change the running config exactly as the matching SNMP
@@ -216,7 +238,9 @@ func (s *GS110TP) SetDSCP(dscp, queue int) {
 	s.running.setDSCP(0, dscp, uint8(checkByte(queue)))
 }
 
-// SetPortDSCP sets one interface's map entry only.
+// SetPortDSCP sets one interface's map entry only, as a console user or
+// the web UI's per-interface page would: e.g. SetPortDSCP(5, 46, 1) is "interface 5
+// maps EF to queue 1" while the global row still says otherwise.
 func (s *GS110TP) SetPortDSCP(ifIndex, dscp, queue int) {
 	checkIf(ifIndex)
 	checkDSCP(dscp)
@@ -233,12 +257,18 @@ func (s *GS110TP) SetTrust(ifIndex, mode int) {
 	s.running.setTrust(ifIndex, uint8(checkByte(mode)))
 }
 
-// SetScheduler sets the global scheduler type of a queue.
-func (s *GS110TP) SetScheduler(queue, typ int) {
+// SetScheduler sets the global scheduler type of a queue and, as a global
+// SET does, that of every interface.
+func (s *GS110TP) SetScheduler(queue, typ int) { s.SetPortScheduler(0, queue, typ) }
+
+// SetPortScheduler sets the scheduler type of a queue on one interface
+// only; ifIndex 0 sets all of them.
+func (s *GS110TP) SetPortScheduler(ifIndex, queue, typ int) {
+	checkIf(ifIndex)
 	checkQueue(queue)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running.sched[queue] = uint8(checkByte(typ))
+	s.running.setSched(ifIndex, queue, uint8(checkByte(typ)))
 }
 
 // Saved reports whether the running config equals the startup config.
@@ -302,6 +332,7 @@ func (s *GS110TP) Reboot() {
 func (s *GS110TP) reboot() {
 	s.running = s.startup
 	s.saveStatus = mibs.SaveStatusNotInitiated
+	s.saving = false
 	s.bootedAt = time.Now()
 	s.stats.reboots.Add(1)
 }
@@ -357,6 +388,16 @@ func (c *config) setDSCP(ifIndex, dscp int, q uint8) {
 	}
 }
 
+func (c *config) setSched(ifIndex, queue int, typ uint8) {
+	if ifIndex != 0 {
+		c.sched[ifIndex][queue] = typ
+		return
+	}
+	for i := range c.sched {
+		c.sched[i][queue] = typ
+	}
+}
+
 func (c *config) setTrust(ifIndex int, mode uint8) {
 	if ifIndex != 0 {
 		c.trust[ifIndex] = mode
@@ -367,12 +408,34 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 	}
 }
 
-// save copies running to startup; the caller holds s.mu. The save is
-// instantaneous, so the status goes straight to savingComplete.
+// save starts a save; the caller holds s.mu. Without Faults.SaveLag and
+// SaveFails it is instantaneous: the status goes straight to
+// savingComplete. Otherwise saveStatusRead moves it on.
 func (s *GS110TP) save() {
-	s.startup = s.running
 	s.saves++
+	if s.faults.SaveLag > 0 || s.faults.SaveFails {
+		s.saving, s.saveWait = true, s.faults.SaveLag
+		return
+	}
+	s.startup = s.running
 	s.saveStatus = mibs.SaveStatusComplete
+}
+
+// saveStatusRead is one read of agentSaveConfigStatus: it moves a lagging
+// save on by one step and returns the status; the caller holds s.mu.
+func (s *GS110TP) saveStatusRead() int {
+	switch {
+	case !s.saving:
+	case s.saveWait > 0:
+		s.saveWait--
+	case s.saveStatus != mibs.SaveStatusInProcess:
+		s.saveStatus = mibs.SaveStatusInProcess
+	case s.faults.SaveFails:
+		s.saving, s.saveStatus = false, mibs.SaveStatusFailed
+	default:
+		s.saving, s.startup, s.saveStatus = false, s.running, mibs.SaveStatusComplete
+	}
+	return s.saveStatus
 }
 
 // The check helpers panic: a bad index in a test preset is a bug in the test.

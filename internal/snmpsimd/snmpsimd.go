@@ -54,6 +54,12 @@ const (
 	// VariantPartial is VariantGS110TP except that the global trust row
 	// (agentCosMapIntfTrustMode.0) fails every SET with commitFailed.
 	VariantPartial = "gs110tp-partial"
+	// VariantPortsDiffer has compliant global rows (EF 3, AF41 2, CS3 1,
+	// BE 0, trust DSCP, queue 3 strict) on every interface except three:
+	// interface 5 maps EF to queue 1, interface 6 is untrusted, interface
+	// 7 schedules queue 3 weighted. A SET on a global row does not fan out
+	// here (the data file is static).
+	VariantPortsDiffer = "gs110tp-ports-differ"
 )
 
 // Default SNMPv3 credentials, used when Options leaves them empty. net-snmp

@@ -1,6 +1,7 @@
 package snmpsimd
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -132,6 +133,38 @@ func TestFactoryDefaults(t *testing.T) {
 	}
 }
 
+// TestPortsDiffer reads the variant whose interfaces differ from its global
+// rows: the global rows say compliant, three interfaces do not.
+func TestPortsDiffer(t *testing.T) {
+	a := Start(t, Options{})
+	c := connect(t, a.V2c(VariantPortsDiffer))
+	dscp := func(ifIndex, d int) string {
+		return fmt.Sprintf("%s.%d.%d", mibs.AgentCosMapIpDscpTrafficClass, ifIndex, d)
+	}
+	sched := func(ifIndex, q int) string {
+		return fmt.Sprintf("%s.%d.%d", mibs.AgentCosQueueSchedulerType, ifIndex, q)
+	}
+	trust := func(ifIndex int) string { return fmt.Sprintf("%s.%d", mibs.AgentCosMapIntfTrustMode, ifIndex) }
+	want := map[string]uint64{
+		dscp(0, 46): 3, dscp(0, 34): 2, dscp(0, 24): 1, dscp(0, 0): 0, dscp(4, 46): 3, dscp(5, 46): 1, dscp(5, 34): 2,
+		trust(0): mibs.TrustModeTrustIpDscp, trust(5): mibs.TrustModeTrustIpDscp, trust(6): mibs.TrustModeUntrusted,
+		sched(0, 3): mibs.SchedulerStrict, sched(6, 3): mibs.SchedulerStrict, sched(7, 3): mibs.SchedulerWeighted, sched(7, 2): mibs.SchedulerWeighted,
+	}
+	var oids []string
+	for o := range want {
+		oids = append(oids, o)
+	}
+	pkt, err := c.Get(oids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range pkt.Variables {
+		if got := gosnmp.ToBigInt(v.Value).Uint64(); got != want[strings.TrimPrefix(v.Name, ".")] {
+			t.Errorf("%s = %d, want %d", v.Name, got, want[strings.TrimPrefix(v.Name, ".")])
+		}
+	}
+}
+
 // TestPartialApply pins down what snmpsim does with a 3-varbind SET whose
 // third varbind fails: error-status commitFailed, error-index 3, and the
 // first two varbinds stay written (there is no undo).
@@ -225,8 +258,8 @@ func TestGetBulkQuirks(t *testing.T) {
 		t.Errorf("GETBULK max-repetitions 100: %d varbinds, want 64", len(pkt.Variables))
 	}
 
-	last := mibs.AgentCosQueueSchedulerType + ".0.3"
-	pkt, err = c.GetBulk([]string{mibs.AgentCosQueueSchedulerType + ".0.2"}, 0, 4)
+	last := mibs.AgentCosQueueSchedulerType + ".10.3"
+	pkt, err = c.GetBulk([]string{mibs.AgentCosQueueSchedulerType + ".10.2"}, 0, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

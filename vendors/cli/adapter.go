@@ -102,7 +102,7 @@ func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
 		}
 		if !a.d.privileged.MatchString(ch.LastPrompt()) {
 			a.Close()
-			return nil, fmt.Errorf("enable refused (%s): check enable_secret", lastLines(out, 1))
+			return nil, fmt.Errorf("enable refused (%s): check enable_secret: %w", lastLines(out, 1), vendors.ErrAuth)
 		}
 	}
 	for _, cmd := range a.d.OnOpen {
@@ -156,11 +156,17 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 			return vendors.State{}, fmt.Errorf("%q: the switch answered %q: %w", rc.Command, m, vendors.ErrUnsupported)
 		}
 		if err := parsers[rc.Parser](out, r); err != nil {
+			if vendors.Class(err) == vendors.ClassOther {
+				err = fmt.Errorf("%w: %w", err, vendors.ErrParse)
+			}
 			return vendors.State{}, fmt.Errorf("%q: unexpected output: %w", rc.Command, err)
 		}
 	}
 	st, err := a.d.toState(r)
 	if err != nil {
+		if vendors.Class(err) == vendors.ClassOther {
+			err = fmt.Errorf("%w: %w", err, vendors.ErrParse)
+		}
 		return st, err
 	}
 	a.cur, a.det, a.read = st.Clone(), detail{threshold: r.threshold}, true
@@ -172,6 +178,9 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if !a.read {
 		return errors.New("write before read")
+	}
+	if ch.Save && !ch.Writes() {
+		return nil
 	}
 	lines, err := a.d.configLines(a.cur, ch, a.det)
 	if err != nil {
@@ -187,7 +196,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if out, err := a.send(ctx, c, a.d.ConfigEnter, a.expect()); err != nil {
 		return err
 	} else if m := a.errorMarker(out); m != "" || !a.d.config.MatchString(c.LastPrompt()) {
-		return fmt.Errorf("%q did not enter config mode: %s", a.d.ConfigEnter, orElse(m, c.LastPrompt()))
+		return fmt.Errorf("%q did not enter config mode: %s: %w", a.d.ConfigEnter, orElse(m, c.LastPrompt()), vendors.ErrRefused)
 	}
 	var failed error
 	for i, l := range lines {
@@ -196,7 +205,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 			return fmt.Errorf("config line %d of %d %q: %w", i+1, len(lines), l, err)
 		}
 		if m := a.errorMarker(out); m != "" {
-			failed = fmt.Errorf("config line %d of %d %q refused: %s", i+1, len(lines), l, m)
+			failed = fmt.Errorf("config line %d of %d %q refused: %s: %w", i+1, len(lines), l, m, vendors.ErrRefused)
 			break
 		}
 	}
@@ -238,10 +247,10 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return fmt.Errorf("save: %w", err)
 	}
 	if m := a.errorMarker(out); m != "" {
-		return fmt.Errorf("save: %q refused: %s", a.d.Save.Command, m)
+		return fmt.Errorf("save: %q refused: %s: %w", a.d.Save.Command, m, vendors.ErrSave)
 	}
 	if a.d.saveSuccess != nil && !a.d.saveSuccess.MatchString(out) {
-		return fmt.Errorf("save: no success message after %q: %q", a.d.Save.Command, lastLines(out, 3))
+		return fmt.Errorf("save: no success message after %q: %q: %w", a.d.Save.Command, lastLines(out, 3), vendors.ErrSave)
 	}
 	return nil
 }

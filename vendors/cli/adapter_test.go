@@ -38,7 +38,12 @@ type simSwitch struct {
 // inventory would, with its host key in a known_hosts file when known.
 func startSwitch(t *testing.T, dialect string, known bool) simSwitch {
 	t.Helper()
-	s, err := clisim.New(dialect, "sw1")
+	return startVariant(t, dialect, clisim.Options{Hostname: "sw1"}, known)
+}
+
+func startVariant(t *testing.T, dialect string, o clisim.Options, known bool) simSwitch {
+	t.Helper()
+	s, err := clisim.NewWithOptions(dialect, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +104,128 @@ func TestAuditApplyAuditPerDialect(t *testing.T) {
 			top := *r.TopQueue
 			if s.sim.DSCPQueue(46) != top || r.DSCPMap[46] != top {
 				t.Errorf("EF on %d, top is %d", s.sim.DSCPQueue(46), top)
+			}
+		})
+	}
+}
+
+// TestVariantsReadFromTheDevice: queue count, factory scheduler and per-port
+// trust come from what the switch shows, and apply fixes every scope.
+func TestVariantsReadFromTheDevice(t *testing.T) {
+	tests := []struct {
+		dialect string
+		opts    clisim.Options
+		edit    func(c *clisim.Config)
+		queues  []int
+		check   func(t *testing.T, r agent.SwitchResult)
+	}{
+		{"netgear-fastpath", clisim.Options{Hostname: "m4300", Queues: 7, NoMinBandwidth: true, NoMaxBandwidth: true}, nil, []int{0, 1, 2, 3, 4, 5, 6}, nil},
+		{"cisco-sb", clisim.Options{Hostname: "sg350", Queues: 8}, nil, []int{1, 2, 3, 4, 5, 6, 7, 8}, func(t *testing.T, r agent.SwitchResult) {
+			for _, f := range r.Findings {
+				if f.Rule == agent.RuleEFTop && strings.Contains(f.Message, "not strict") {
+					t.Errorf("the factory all-strict scheduler read as not strict: %s", f.Message)
+				}
+			}
+			for _, c := range r.SchedulerChanges {
+				t.Errorf("plan changes the factory all-strict scheduler: %+v", c)
+			}
+		}},
+		{"cisco-sb", clisim.Options{Hostname: "sg300", AllStrictFactory: true}, func(c *clisim.Config) { c.Ifaces[2].Trust = "untrusted" }, []int{1, 2, 3, 4},
+			func(t *testing.T, r agent.SwitchResult) {
+				found := false
+				for _, f := range r.Findings {
+					found = found || f.Rule == agent.RuleTrust && f.Scope == "GigabitEthernet1/0/3"
+				}
+				if !found {
+					t.Errorf("port GigabitEthernet1/0/3 untrusted, no finding: %+v", r.Findings)
+				}
+			}},
+		{"netgear-fastpath", clisim.Options{Hostname: "m4100"}, func(c *clisim.Config) { c.Ifaces[4].Trust = "untrusted" }, []int{0, 1, 2, 3}, func(t *testing.T, r agent.SwitchResult) {
+			found := false
+			for _, f := range r.Findings {
+				found = found || f.Rule == agent.RuleTrust && f.GotTrust == "untrusted"
+			}
+			if !found {
+				t.Errorf("per-interface untrusted, no finding: %+v", r.Findings)
+			}
+		}},
+		{"cisco-ios", clisim.Options{Hostname: "c3750", StackPorts: true}, nil, []int{2, 3, 4, 1}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dialect+"/"+tt.opts.Hostname, func(t *testing.T) {
+			s := startVariant(t, tt.dialect, tt.opts, true)
+			if tt.edit != nil {
+				if err := s.sim.Edit(tt.edit); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := engine(t, cli.Options{})
+			ctx := context.Background()
+			sws := []inventory.Switch{s.sw}
+			r := e.Audit(ctx, sws).Switches[0]
+			if r.Status != agent.StatusDrift {
+				t.Fatalf("audit: %s %s", r.Status, r.Error)
+			}
+			if !reflect.DeepEqual(r.Queues, tt.queues) {
+				t.Errorf("queues %v, want %v", r.Queues, tt.queues)
+			}
+			if tt.check != nil {
+				tt.check(t, r)
+			}
+			if r := e.Apply(ctx, sws, false).Switches[0]; r.Status != agent.StatusChanged {
+				t.Fatalf("apply: %s %s %+v", r.Status, r.Error, r.Findings)
+			}
+			if r := e.Audit(ctx, sws).Switches[0]; r.Status != agent.StatusCompliant {
+				t.Fatalf("re-audit: %s %s %+v", r.Status, r.Error, r.Findings)
+			}
+			if !s.sim.Saved() {
+				t.Error("not saved")
+			}
+		})
+	}
+}
+
+// TestUnsavedRunningConfigIsDrift: a running config at the policy that was
+// never saved reboots to the factory map. Audit says so (rule saved), and
+// apply saves it though nothing needs writing, then verifies the save.
+func TestUnsavedRunningConfigIsDrift(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			s := startSwitch(t, d, true)
+			e := engine(t, cli.Options{})
+			ctx := context.Background()
+			sws := []inventory.Switch{s.sw}
+			factory := s.sim.Snapshot()
+			if r := e.Apply(ctx, sws, false).Switches[0]; r.Status != agent.StatusChanged {
+				t.Fatalf("apply: %s %s", r.Status, r.Error)
+			}
+			// Back to factory on flash only: the running config stays at target.
+			st := s.sim.Snapshot()
+			st.Startup = factory.Startup
+			if err := s.sim.Restore(st); err != nil {
+				t.Fatal(err)
+			}
+			r := e.Audit(ctx, sws).Switches[0]
+			saved := false
+			for _, f := range r.Findings {
+				saved = saved || f.Rule == agent.RuleSaved
+			}
+			if r.Status != agent.StatusDrift || !saved || len(r.Findings) != 1 {
+				t.Fatalf("audit: %s %+v; want drift with only the saved rule", r.Status, r.Findings)
+			}
+			before := s.sim.SaveCount()
+			if r := e.Apply(ctx, sws, true).Switches[0]; r.Status != agent.StatusPlanned || !r.Save || r.ChangeCount() != 1 {
+				t.Fatalf("dry run: %s save=%v changes=%d", r.Status, r.Save, r.ChangeCount())
+			}
+			r = e.Apply(ctx, sws, false).Switches[0]
+			if r.Status != agent.StatusChanged || s.sim.SaveCount() != before+1 || !s.sim.Saved() {
+				t.Fatalf("apply: %s %s, saves %d -> %d", r.Status, r.Error, before, s.sim.SaveCount())
+			}
+			if r.Backup != "" {
+				t.Errorf("a save-only apply took a backup: %s", r.Backup)
+			}
+			if r := e.Audit(ctx, sws).Switches[0]; r.Status != agent.StatusCompliant {
+				t.Fatalf("re-audit: %s %+v", r.Status, r.Findings)
 			}
 		})
 	}

@@ -42,8 +42,10 @@ type Dialect struct {
 	ErrorMarkers       []string      `yaml:"error_markers"`
 	RefusePrompts      []string      `yaml:"refuse_prompts"`
 	Save               SaveSpec      `yaml:"save"`
-	Queues             []int         `yaml:"queues"` // native IDs, lowest priority first
+	Queues             QueueSpec     `yaml:"queues"`
 	Read               []ReadCommand `yaml:"read"`
+	// Config says how the running-config and startup-config parsers read.
+	Config ConfigSpec `yaml:"config"`
 	// TrustWords maps how the device prints a trust mode (in the show
 	// output its parsers read) to our trust name; every name must be
 	// writable back (write.trust), so that any backup can be restored.
@@ -66,6 +68,16 @@ type SaveSpec struct {
 	Success string `yaml:"success"`
 }
 
+// QueueSpec says how the device's queues are numbered and ranked; how
+// many there are is read from the device (a parser sets it), unless the
+// hardware has one fixed count (Count).
+type QueueSpec struct {
+	First  int    `yaml:"first"`  // the lowest native queue ID (0 or 1)
+	Top    string `yaml:"top"`    // "highest": the highest ID is the top queue; "first": the first ID is (the expedite queue), the rest ascend
+	Count  int    `yaml:"count"`  // fixed count, when no show command gives it
+	Counts []int  `yaml:"counts"` // the counts the platform can have; another read count is unsupported
+}
+
 // ReadCommand is a show command and the parser for its output.
 type ReadCommand struct {
 	Command string `yaml:"command"`
@@ -81,6 +93,10 @@ type WriteSpec struct {
 	QoSEnable struct {
 		On  []string `yaml:"on"`
 		Off []string `yaml:"off"`
+		// Last sends the on lines after every other line: on Catalyst,
+		// untrusted ports re-mark DSCP to 0 from the moment QoS is on, so
+		// the ports' trust must be set first.
+		Last bool `yaml:"last"`
 	} `yaml:"qos_enable"`
 	// PortEnter and PortExit open and close a port's configuration; the
 	// port-scoped templates below hold only the lines in between, and each
@@ -95,16 +111,24 @@ type WriteSpec struct {
 		DefaultThreshold int `yaml:"default_threshold"`
 	} `yaml:"map"`
 	Trust struct {
-		Scope   string            `yaml:"scope"` // "port" or "global"
-		Line    []string          `yaml:"line"`
-		NoTrust []string          `yaml:"no_trust"`
-		Modes   map[string]string `yaml:"modes"` // our trust name -> the CLI's keyword
+		Global  []string `yaml:"global"`   // the switch-wide trust lines; none: no global trust
+		NoTrust []string `yaml:"no_trust"` // global "untrusted", where it is not a mode
+		Port    []string `yaml:"port"`     // per-port trust lines; none: no per-port trust
+		// PortNoTrust makes a port untrusted where that is not a mode.
+		PortNoTrust []string `yaml:"port_no_trust"`
+		// PortFollowsGlobal: the port line has no mode; a trusted port
+		// uses the global mode (cisco-sb "qos trust").
+		PortFollowsGlobal bool              `yaml:"port_follows_global"`
+		Modes             map[string]string `yaml:"modes"` // our trust name -> the CLI's keyword
 	} `yaml:"trust"`
 	Strict struct {
 		Scope string   `yaml:"scope"` // "port" (top queue strict per port), "count" (top N strict), "queue"
 		On    []string `yaml:"on"`
 		Off   []string `yaml:"off"`
 		Line  []string `yaml:"line"`
+		// Default is the scheduler when the config has no strict line
+		// (count platforms): "all" strict or "none".
+		Default string `yaml:"default"`
 	} `yaml:"strict"`
 	Weights struct {
 		Line []string `yaml:"line"`
@@ -189,8 +213,13 @@ func (d *Dialect) compile() error {
 	if d.Save.Command == "" || d.ConfigEnter == "" || d.ConfigExit == "" {
 		errs = append(errs, errors.New("save.command, config_enter and config_exit are required"))
 	}
-	if len(d.Queues) < 2 {
-		errs = append(errs, fmt.Errorf("queues: %d listed; expected at least 2", len(d.Queues)))
+	switch d.Queues.Top {
+	case "highest", "first":
+	default:
+		errs = append(errs, fmt.Errorf("queues.top %q: expected highest or first", d.Queues.Top))
+	}
+	if err := d.Config.compile(); err != nil {
+		errs = append(errs, err)
 	}
 	for i, rc := range d.Read {
 		if _, ok := parsers[rc.Parser]; !ok {
@@ -200,24 +229,33 @@ func (d *Dialect) compile() error {
 	if d.Write.Map.Line == "" || d.Write.Map.MaxPerLine < 1 {
 		errs = append(errs, errors.New("write.map.line and write.map.max_per_line are required"))
 	}
+	tw := d.Write.Trust
 	for word, t := range d.TrustWords {
-		if _, ok := d.Write.Trust.Modes[string(t)]; !ok && (t != vendors.TrustUntrusted || len(d.Write.Trust.NoTrust) == 0) {
+		// The words are read where the dialect sets trust: globally if it
+		// can, else per port; there they must be writable back.
+		none := tw.PortNoTrust
+		if len(tw.Global) > 0 {
+			none = tw.NoTrust
+		}
+		if _, ok := tw.Modes[string(t)]; !ok && (t != vendors.TrustUntrusted || len(none) == 0) {
 			errs = append(errs, fmt.Errorf("trust_words: %q reads as %s, which write.trust cannot set back", word, t))
 		}
 	}
 	if len(d.TrustWords) == 0 {
 		errs = append(errs, errors.New("trust_words: required (how the device prints each trust mode)"))
 	}
-	if (d.Write.Trust.Scope == "port" || d.Write.Strict.Scope == "port") && d.Write.PortEnter == "" {
+	if len(tw.Global) == 0 && len(tw.Port) == 0 {
+		errs = append(errs, errors.New("write.trust: global or port lines are required"))
+	}
+	if (len(tw.Port) > 0 || d.Write.Strict.Scope == "port") && d.Write.PortEnter == "" {
 		errs = append(errs, errors.New("write.port_enter is required for port-scoped settings"))
 	}
-	switch d.Write.Trust.Scope {
-	case "port", "global":
-	default:
-		errs = append(errs, fmt.Errorf("write.trust.scope %q: expected port or global", d.Write.Trust.Scope))
-	}
 	switch d.Write.Strict.Scope {
-	case "port", "count", "queue":
+	case "count":
+		if d.Write.Strict.Default != "all" && d.Write.Strict.Default != "none" {
+			errs = append(errs, fmt.Errorf("write.strict.default %q: expected all or none", d.Write.Strict.Default))
+		}
+	case "port", "queue":
 	default:
 		errs = append(errs, fmt.Errorf("write.strict.scope %q: expected port, count or queue", d.Write.Strict.Scope))
 	}

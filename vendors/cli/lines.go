@@ -11,13 +11,20 @@ import (
 )
 
 // configLines renders ch as the dialect's config-mode lines, given the
-// state it applies to (for the port list). Per-port edits are grouped so
-// each port is entered once (port_enter ... port_exit).
-// Map lines group DSCP values per target queue, up to max_per_line each.
-// A DSCP keeps its drop threshold where the map has them.
+// state it applies to. Per-port edits are grouped so each port is entered
+// once (port_enter ... port_exit). Map lines group DSCP values per target
+// queue, up to max_per_line each; a DSCP keeps its drop threshold where
+// the map has them. QoS goes on last where the dialect says so.
 func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) ([]string, error) {
-	var out []string
+	var out, last []string
 	perPort := map[string][]string{} // port-scoped lines, emitted per port so each is visited once
+	var portOrder []string
+	addPort := func(port string, ls ...string) {
+		if _, ok := perPort[port]; !ok {
+			portOrder = append(portOrder, port)
+		}
+		perPort[port] = append(perPort[port], ls...)
+	}
 	w := d.Write
 	if ch.QoSEnable != nil {
 		lines := w.QoSEnable.Off
@@ -25,16 +32,23 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 			lines = w.QoSEnable.On
 		}
 		if len(lines) == 0 {
-			return nil, fmt.Errorf("%s has no global QoS switch to turn", d.Name)
+			return nil, fmt.Errorf("%s has no global QoS switch to turn: %w", d.Name, vendors.ErrUnsupported)
 		}
-		out = append(out, lines...)
+		if *ch.QoSEnable && w.QoSEnable.Last {
+			last = lines
+		} else {
+			out = append(out, lines...)
+		}
 	}
 
 	type target struct{ queue, threshold int }
 	byTarget := map[target][]int{}
 	for _, m := range ch.Map {
+		if m.Scope != vendors.GlobalPort {
+			return nil, fmt.Errorf("%s has no per-port DSCP map (%s): %w", d.Name, m.Scope, vendors.ErrUnsupported)
+		}
 		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || cur.Rank(m.To) < 0 {
-			return nil, fmt.Errorf("refusing dscp %d -> queue %d: queues are %v", m.DSCP, m.To, d.Queues)
+			return nil, fmt.Errorf("refusing dscp %d -> queue %d: queues are %v", m.DSCP, m.To, cur.Queues)
 		}
 		th := det.threshold[m.DSCP]
 		if th == 0 {
@@ -61,85 +75,166 @@ func (d *Dialect) configLines(cur vendors.State, ch vendors.Change, det detail) 
 		}
 	}
 
-	switch w.Strict.Scope {
-	case "port":
-		// Per-port platforms: the per-port edits are what gets written; the
-		// queue-level summary of the same edits is not.
-		for _, p := range ch.PortScheduler {
-			if p.FromExpedite != p.ToExpedite {
+	// Scheduler edits, grouped per scope.
+	byScope := map[string][]vendors.SchedulerChange{}
+	var schedScopes []string
+	for _, s := range ch.Scheduler {
+		if s.Rank < 0 || s.Rank >= len(cur.Queues) || cur.Queues[s.Rank] != s.Queue {
+			return nil, fmt.Errorf("scheduler edit of rank %d / queue %d does not fit queues %v", s.Rank, s.Queue, cur.Queues)
+		}
+		if byScope[s.Scope] == nil {
+			schedScopes = append(schedScopes, s.Scope)
+		}
+		byScope[s.Scope] = append(byScope[s.Scope], s)
+	}
+	for _, scope := range schedScopes {
+		edits := byScope[scope]
+		global := scope == vendors.GlobalPort
+		switch w.Strict.Scope {
+		case "port":
+			if global {
+				return nil, fmt.Errorf("%s schedules per port, not globally: %w", d.Name, vendors.ErrUnsupported)
+			}
+			sched := scheduleAfter(cur, scope, edits)
+			for _, s := range edits {
+				if s.Rank == len(cur.Queues)-1 && s.FromStrict != s.ToStrict {
+					tmpl := w.Strict.Off
+					if s.ToStrict {
+						tmpl = w.Strict.On
+					}
+					addPort(scope, fillAll(tmpl, "port", scope)...)
+				} else if s.FromStrict != s.ToStrict {
+					return nil, fmt.Errorf("%s: only the top queue can be strict (queue %d): %w", d.Name, s.Queue, vendors.ErrUnsupported)
+				}
+			}
+			if hasWeightChange(edits) {
+				if len(w.Weights.Line) == 0 {
+					return nil, fmt.Errorf("%s has no share weights to set on %s: %w", d.Name, scope, vendors.ErrUnsupported)
+				}
+				// The share line lists weights by native queue number.
+				ws := make([]int, len(cur.Queues))
+				for r, id := range cur.Queues {
+					ws[id-d.Queues.First] = max(sched[r].Weight, w.Weights.Min)
+				}
+				addPort(scope, fillAll(w.Weights.Line, "port", scope, "weights", joinInts(ws))...)
+			}
+		case "queue":
+			var ls []string
+			for _, s := range edits {
+				if s.FromStrict == s.ToStrict {
+					continue
+				}
 				tmpl := w.Strict.Off
-				if p.ToExpedite {
+				if s.ToStrict {
 					tmpl = w.Strict.On
 				}
-				perPort[p.Port] = append(perPort[p.Port], fillAll(tmpl, "port", p.Port)...)
+				ls = append(ls, fillAll(tmpl, "queue", strconv.Itoa(s.Queue), "port", scope)...)
 			}
-			if !slices.Equal(p.FromWeights, p.ToWeights) {
-				if len(w.Weights.Line) == 0 || len(p.ToWeights) == 0 {
-					return nil, fmt.Errorf("%s has no share weights to set on %s", d.Name, p.Port)
+			if global {
+				out = append(out, ls...)
+			} else if w.PortEnter == "" {
+				return nil, fmt.Errorf("%s has no per-port scheduling (%s): %w", d.Name, scope, vendors.ErrUnsupported)
+			} else if len(ls) > 0 {
+				addPort(scope, ls...)
+			}
+		case "count":
+			if !global {
+				return nil, fmt.Errorf("%s sets strict queues globally, not on %s: %w", d.Name, scope, vendors.ErrUnsupported)
+			}
+			if hasStrictChange(edits) {
+				n, err := strictCount(scheduleAfter(cur, scope, edits))
+				if err != nil {
+					return nil, err
 				}
-				ws := make([]int, len(p.ToWeights))
-				for i, x := range p.ToWeights {
-					ws[i] = max(x, w.Weights.Min)
-				}
-				perPort[p.Port] = append(perPort[p.Port], fillAll(w.Weights.Line, "port", p.Port, "weights", joinInts(ws))...)
+				out = append(out, fillAll(w.Strict.Line, "count", strconv.Itoa(n))...)
 			}
 		}
-	case "queue":
-		for _, s := range ch.Scheduler {
-			if s.FromStrict == s.ToStrict {
-				continue
-			}
-			tmpl := w.Strict.Off
-			if s.ToStrict {
-				tmpl = w.Strict.On
-			}
-			out = append(out, fillAll(tmpl, "queue", strconv.Itoa(s.Queue))...)
+		if w.Strict.Scope != "port" && hasWeightChange(edits) {
+			return nil, fmt.Errorf("%s has no share weights to set: %w", d.Name, vendors.ErrUnsupported)
 		}
-	case "count":
-		if hasStrictChange(ch) {
-			n, err := strictCount(cur, ch)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, fillAll(w.Strict.Line, "count", strconv.Itoa(n))...)
-		}
-	}
-	if w.Strict.Scope != "port" && hasWeightChange(ch) {
-		return nil, fmt.Errorf("%s has no share weights to set", d.Name)
 	}
 
+	// Trust: the global mode first (a port following it needs it set).
+	globalTrust, _ := cur.TrustOf(vendors.GlobalPort)
 	for _, t := range ch.Trust {
-		if t.Port == vendors.GlobalPort && w.Trust.Scope != "global" || t.Port != vendors.GlobalPort && w.Trust.Scope != "port" {
-			return nil, fmt.Errorf("%s sets trust per %s, not on %q", d.Name, w.Trust.Scope, t.Port)
-		}
-		tmpl := w.Trust.Line
-		mode, ok := w.Trust.Modes[string(t.To)]
-		if !ok {
-			if t.To != vendors.TrustUntrusted || len(w.Trust.NoTrust) == 0 {
-				return nil, fmt.Errorf("%s cannot set trust %s", d.Name, t.To)
-			}
-			tmpl = w.Trust.NoTrust
-		}
 		if t.Port == vendors.GlobalPort {
+			globalTrust = t.To
+		}
+	}
+	for _, t := range ch.Trust {
+		global := t.Port == vendors.GlobalPort
+		tmpl := w.Trust.Port
+		none := w.Trust.PortNoTrust
+		if global {
+			tmpl, none = w.Trust.Global, w.Trust.NoTrust
+		}
+		if len(tmpl) == 0 {
+			where := "per port"
+			if global {
+				where = "globally"
+			}
+			return nil, fmt.Errorf("%s sets no trust %s (%q): %w", d.Name, where, t.Port, vendors.ErrUnsupported)
+		}
+		mode, ok := w.Trust.Modes[string(t.To)]
+		switch {
+		case !global && w.Trust.PortFollowsGlobal && t.To != vendors.TrustUntrusted:
+			if t.To != globalTrust {
+				return nil, fmt.Errorf("%s: port %s can only trust the global mode %s, not %s: %w", d.Name, t.Port, globalTrust, t.To, vendors.ErrUnsupported)
+			}
+		case !ok:
+			if t.To != vendors.TrustUntrusted || len(none) == 0 {
+				return nil, fmt.Errorf("%s cannot set trust %s: %w", d.Name, t.To, vendors.ErrUnsupported)
+			}
+			tmpl = none
+		case t.To == vendors.TrustUntrusted && len(none) > 0:
+			tmpl = none
+		}
+		if global {
 			out = append(out, fillAll(tmpl, "mode", mode)...)
 		} else {
-			perPort[t.Port] = append(perPort[t.Port], fillAll(tmpl, "port", t.Port, "mode", mode)...)
+			addPort(t.Port, fillAll(tmpl, "port", t.Port, "mode", mode)...)
 		}
 	}
-	for _, p := range ports(cur) {
-		if len(perPort[p]) > 0 {
-			out = append(out, fill(w.PortEnter, "port", p))
-			out = append(out, perPort[p]...)
-			if w.PortExit != "" {
-				out = append(out, fill(w.PortExit, "port", p))
-			}
+	// Ports in the order the switch lists them, then any new ones.
+	var order []string
+	for _, sc := range cur.Scopes[min(1, len(cur.Scopes)):] {
+		if _, ok := perPort[sc.Name]; ok {
+			order = append(order, sc.Name)
 		}
 	}
-	return out, nil
+	for _, p := range portOrder {
+		if !slices.Contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	for _, p := range order {
+		out = append(out, fill(w.PortEnter, "port", p))
+		out = append(out, perPort[p]...)
+		if w.PortExit != "" {
+			out = append(out, fill(w.PortExit, "port", p))
+		}
+	}
+	return append(out, last...), nil
 }
 
-func hasStrictChange(ch vendors.Change) bool {
-	for _, s := range ch.Scheduler {
+// scheduleAfter is the scheduling of scope once edits are made.
+func scheduleAfter(cur vendors.State, scope string, edits []vendors.SchedulerChange) []vendors.Sched {
+	sc := cur.Scope(scope)
+	if sc == nil {
+		sc = &vendors.Scope{Name: scope}
+	}
+	sched := append([]vendors.Sched(nil), cur.SchedOf(sc)...)
+	if len(sched) != len(cur.Queues) {
+		sched = make([]vendors.Sched, len(cur.Queues))
+	}
+	for _, s := range edits {
+		sched[s.Rank] = vendors.Sched{Strict: s.ToStrict, Weight: s.ToWeight}
+	}
+	return sched
+}
+
+func hasStrictChange(edits []vendors.SchedulerChange) bool {
+	for _, s := range edits {
 		if s.FromStrict != s.ToStrict {
 			return true
 		}
@@ -147,8 +242,8 @@ func hasStrictChange(ch vendors.Change) bool {
 	return false
 }
 
-func hasWeightChange(ch vendors.Change) bool {
-	for _, s := range ch.Scheduler {
+func hasWeightChange(edits []vendors.SchedulerChange) bool {
+	for _, s := range edits {
 		if s.FromWeight != s.ToWeight {
 			return true
 		}
@@ -156,37 +251,19 @@ func hasWeightChange(ch vendors.Change) bool {
 	return false
 }
 
-// strictCount is the number of strict queues after ch; on count platforms
+// strictCount is the number of strict queues of sched; on count platforms
 // they must be the top ones.
-func strictCount(cur vendors.State, ch vendors.Change) (int, error) {
-	strict := make([]bool, len(cur.Queues))
-	for i, q := range cur.Queues {
-		strict[i] = q.Strict
-	}
-	for _, s := range ch.Scheduler {
-		strict[cur.Rank(s.Queue)] = s.ToStrict
-	}
+func strictCount(sched []vendors.Sched) (int, error) {
 	n := 0
-	for i := len(strict) - 1; i >= 0 && strict[i]; i-- {
+	for i := len(sched) - 1; i >= 0 && sched[i].Strict; i-- {
 		n++
 	}
-	for i := 0; i < len(strict)-n; i++ {
-		if strict[i] {
-			return 0, fmt.Errorf("strict queues must be the top ones on this platform")
+	for i := 0; i < len(sched)-n; i++ {
+		if sched[i].Strict {
+			return 0, fmt.Errorf("strict queues must be the top ones on this platform: %w", vendors.ErrUnsupported)
 		}
 	}
 	return n, nil
-}
-
-// ports lists the switch's ports (not the global entry).
-func ports(st vendors.State) []string {
-	var ps []string
-	for _, t := range st.Trust {
-		if t.Port != vendors.GlobalPort {
-			ps = append(ps, t.Port)
-		}
-	}
-	return ps
 }
 
 func fill(tmpl string, kv ...string) string {

@@ -24,13 +24,15 @@ func planFor(t *testing.T, st vendors.State) vendors.Change {
 
 func TestConfigLinesIOSFactory(t *testing.T) {
 	d := dialect(t, "cisco-ios")
-	qos := writeTmp(t, "QoS is disabled\n")
-	st := readStateFiles(t, d, qos, "testdata/ios-dscp-output-q.txt", "testdata/ios-mls-qos-interface.txt", "testdata/ios-mls-qos-interface-queueing.txt")
-	got, err := d.configLines(st, planFor(t, st), detail{})
+	st := readState(t, d, iosFiles, map[string]string{"show mls qos": "QoS is disabled\n"})
+	ch := planFor(t, st)
+	got, err := d.configLines(st, ch, detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"mls qos"}
+	// Per-port trust first, "mls qos" last: from it on, untrusted ports
+	// re-mark DSCP to 0.
+	var want []string
 	for p := 1; p <= 4; p++ {
 		port := "GigabitEthernet0/" + string(rune('0'+p))
 		want = append(want, "interface "+port)
@@ -43,21 +45,23 @@ func TestConfigLinesIOSFactory(t *testing.T) {
 		}
 		want = append(want, "exit")
 	}
+	want = append(want, "mls qos")
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(ch.RemarkPorts) != 0 {
+		t.Errorf("remark ports %v: the policy trusts every port", ch.RemarkPorts)
 	}
 }
 
 func TestConfigLinesGroupDSCPPerQueue(t *testing.T) {
 	d := dialect(t, "cisco-ios")
-	var st vendors.State
-	st.Queues = []vendors.Queue{{ID: 2}, {ID: 3}, {ID: 4}, {ID: 1, Strict: true}}
-	st.Trust = []vendors.PortTrust{{Port: "Gi0/1", Trust: vendors.TrustDSCP}}
+	st := vendors.State{Queues: []int{2, 3, 4, 1}, Scopes: []vendors.Scope{{Name: vendors.GlobalPort, DSCP: make([]int, 64)}, {Name: "Gi0/1", Trust: vendors.TrustDSCP}}}
 	var ch vendors.Change
 	for dscp := 0; dscp < 10; dscp++ {
-		ch.Map = append(ch.Map, vendors.MapChange{DSCP: dscp, From: 2, To: 3})
+		ch.Map = append(ch.Map, vendors.MapChange{Scope: vendors.GlobalPort, DSCP: dscp, From: 2, To: 3})
 	}
-	ch.Map = append(ch.Map, vendors.MapChange{DSCP: 46, From: 4, To: 1})
+	ch.Map = append(ch.Map, vendors.MapChange{Scope: vendors.GlobalPort, DSCP: 46, From: 4, To: 1})
 	got, err := d.configLines(st, ch, detail{threshold: map[int]int{46: 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -74,41 +78,54 @@ func TestConfigLinesGroupDSCPPerQueue(t *testing.T) {
 
 func TestConfigLinesFastpathAndSB(t *testing.T) {
 	fp := dialect(t, "netgear-fastpath")
-	st := readState(t, fp, "fastpath-ip-dscp-mapping.txt", "fastpath-trust.txt", "fastpath-cos-queue.txt")
-	st.Queues[3].Strict = false
-	st.Trust[0].Trust = vendors.TrustDot1p
+	st := readState(t, fp, fpFiles, map[string]string{"show running-config": "interface 0/2\nclassofservice trust dot1p\nexit\n"})
+	st.Global().Sched[3].Strict = false
+	st.Global().Trust = vendors.TrustDot1p
 	got, err := fp.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"classofservice ip-dscp-mapping 0 0", "classofservice ip-dscp-mapping 46 3", "cos-queue strict 3", "classofservice trust ip-dscp"}
+	want := []string{"classofservice ip-dscp-mapping 0 0", "classofservice ip-dscp-mapping 46 3", "cos-queue strict 3", "classofservice trust ip-dscp",
+		"interface 0/2", "classofservice trust ip-dscp", "exit"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("fastpath got %q", got)
 	}
 
 	sb := dialect(t, "cisco-sb")
-	pq := writeTmp(t, "priority-queue out num-of-queues 0\n")
-	st = readStateFiles(t, sb, "testdata/sb-qos.txt", "testdata/sb-dscp-queue.txt", pq)
+	run := "qos trust cos\npriority-queue out num-of-queues 0\ninterface gi1/0/2\n no qos trust\n!\n"
+	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4), "show running-config": run})
 	got, err = sb.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Factory SB: CS3 ties AF41 on queue 3; moving CS3 alone is the minimal fix.
-	want = []string{"qos map dscp-queue 24 to 2", "priority-queue out num-of-queues 1"}
+	want = []string{"qos map dscp-queue 24 to 2", "priority-queue out num-of-queues 1", "interface gi1/0/2", "qos trust", "exit"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sb got %q", got)
+	}
+
+	// The factory all-strict scheduler (no priority-queue line) already
+	// keeps the top queue strict: nothing to write there.
+	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4), "show running-config": "qos trust cos\n"})
+	got, err = sb.configLines(st, planFor(t, st), detail{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range got {
+		if strings.HasPrefix(l, "priority-queue") {
+			t.Errorf("all-strict SB got %q", l)
+		}
 	}
 }
 
 func TestConfigLinesRefuseWhatThePlatformCannotDo(t *testing.T) {
 	sb := dialect(t, "cisco-sb")
-	var st vendors.State
-	st.Queues = []vendors.Queue{{ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}}
-	st.Trust = []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}}
+	st := vendors.State{Queues: []int{1, 2, 3, 4}, Scopes: []vendors.Scope{{Name: vendors.GlobalPort, DSCP: make([]int, 64), Trust: vendors.TrustDot1p, Sched: make([]vendors.Sched, 4)}}}
 	cases := []vendors.Change{
-		{Trust: []vendors.TrustChange{{Port: "gi1/0/1", From: "dot1p", To: "dscp"}}},
-		{Map: []vendors.MapChange{{DSCP: 46, From: 4, To: 9}}},
-		{Scheduler: []vendors.SchedulerChange{{Queue: 2, ToStrict: true}}},
+		{Trust: []vendors.TrustChange{{Port: "gi1/0/1", From: "dot1p", To: "dscp"}}}, // a port can only follow the global mode
+		{Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 4, To: 9}}},
+		{Map: []vendors.MapChange{{Scope: "gi1/0/1", DSCP: 46, From: 4, To: 3}}},
+		{Scheduler: []vendors.SchedulerChange{{Scope: vendors.GlobalPort, Rank: 1, Queue: 2, ToStrict: true}}},
 		{Trust: []vendors.TrustChange{{Port: vendors.GlobalPort, From: "dot1p", To: "ip-precedence"}}},
 	}
 	for i, ch := range cases {
@@ -132,10 +149,12 @@ func TestConfigLinesUndoQoSAndTrust(t *testing.T) {
 		{"cisco-sb", vendors.Change{QoSEnable: &on}, []string{"qos basic"}},
 		{"cisco-ios", vendors.Change{QoSEnable: &off}, []string{"no mls qos"}},
 		{"cisco-sb", vendors.Change{Trust: []vendors.TrustChange{{Port: vendors.GlobalPort, From: vendors.TrustDSCP, To: "cos-dscp"}}}, []string{"qos trust cos-dscp"}},
+		{"cisco-sb", vendors.Change{Trust: []vendors.TrustChange{{Port: "gi1/0/3", From: vendors.TrustDSCP, To: vendors.TrustUntrusted}}}, []string{"interface gi1/0/3", "no qos trust", "exit"}},
+		{"netgear-fastpath", vendors.Change{Trust: []vendors.TrustChange{{Port: "1/0/3", From: vendors.TrustDSCP, To: vendors.TrustUntrusted}}}, []string{"interface 1/0/3", "classofservice trust untrusted", "exit"}},
 	}
 	for _, tt := range tests {
 		d := dialect(t, tt.dialect)
-		st := vendors.State{Queues: []vendors.Queue{{ID: 1}, {ID: 2}}, Trust: []vendors.PortTrust{{Port: vendors.GlobalPort, Trust: vendors.TrustDSCP}}}
+		st := vendors.State{Queues: []int{1, 2}, Scopes: []vendors.Scope{{Name: vendors.GlobalPort, DSCP: make([]int, 64), Trust: vendors.TrustDSCP}}}
 		got, err := d.configLines(st, tt.ch, detail{})
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s %+v: %q, %v; want %q", tt.dialect, tt.ch, got, err, tt.want)

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -13,7 +15,10 @@ import (
 // reading collects what the show commands of a dialect say; toState turns
 // it into the platform-neutral state.
 type reading struct {
+	d           *Dialect
 	trustWords  map[string]vendors.Trust // the dialect's (Dialect.TrustWords)
+	numQueues   int                      // queue count the device showed; 0 = not shown
+	configs     map[string]*config       // "running" and "startup", where read
 	qosDisabled *bool
 	dscp        map[int]int
 	globalTrust vendors.Trust
@@ -34,7 +39,7 @@ type detail struct {
 
 // newReading starts reading a switch of this dialect.
 func (d *Dialect) newReading() *reading {
-	return &reading{trustWords: d.TrustWords, dscp: map[int]int{}, portTrust: map[string]vendors.Trust{}, portPQ: map[string]bool{},
+	return &reading{d: d, trustWords: d.TrustWords, configs: map[string]*config{}, dscp: map[int]int{}, portTrust: map[string]vendors.Trust{}, portPQ: map[string]bool{},
 		portWeights: map[string][]int{}, strict: map[int]bool{}, threshold: map[int]int{}}
 }
 
@@ -57,9 +62,11 @@ var parsers = map[string]parser{
 	"ios-interface-trust":    parseIOSTrust,
 	"ios-interface-queueing": parseIOSQueueing,
 	"sb-qos":                 parseSBQoS,
-	"sb-priority-queue":      parseSBPriorityQueue,
 	"fastpath-trust":         parseFastpathTrust,
 	"fastpath-cos-queue":     parseFastpathCosQueue,
+	"running-config":         configParser("running"),
+	"startup-config":         configParser("startup"),
+	"sb-queuing":             parseSBQueuing,
 }
 
 func lines(out string) []string {
@@ -226,6 +233,10 @@ func parseIOSQueueing(out string, r *reading) error {
 			}
 			r.portWeights[p] = append(r.portWeights[p], n)
 		}
+		if r.numQueues != 0 && r.numQueues != len(ws) {
+			return fmt.Errorf("%s: %d share weights, other ports %d: %w", p, len(ws), r.numQueues, vendors.ErrParse)
+		}
+		r.numQueues = len(ws) // one weight per queue
 	}
 	return nil
 }
@@ -260,17 +271,47 @@ func parseSBQoS(out string, r *reading) error {
 	return nil
 }
 
-var sbPQ = regexp.MustCompile(`^\s*priority-queue out num-of-queues (\d+)\s*$`)
+var sbQueuingRow = regexp.MustCompile(`^\s*(\d{1,2})\s*-\s*(\S+)\s+(ena|dis)\s*-\s*(\d+)\s*$`)
 
-func parseSBPriorityQueue(out string, r *reading) error {
-	n := 0 // no line: every queue is weighted (WRR)
+// parseSBQueuing reads the queue rows of "show qos interface queuing"
+// (qid - weight, EF priority ena/dis - priority) of the first interface
+// listed: every interface has the same queues, as many as the switch's
+// queue mode gives (4 or 8).
+func parseSBQueuing(out string, r *reading) error {
+	seen := map[int]bool{}
 	for _, l := range lines(out) {
-		if m := sbPQ.FindStringSubmatch(l); m != nil {
-			n, _ = strconv.Atoi(m[1])
+		m := sbQueuingRow.FindStringSubmatch(l)
+		if m == nil {
+			if len(seen) > 0 && strings.TrimSpace(l) != "" && !strings.Contains(l, "-") {
+				break // the next interface's block
+			}
+			continue
+		}
+		q, _ := strconv.Atoi(m[1])
+		if seen[q] {
+			break
+		}
+		seen[q] = true
+	}
+	if len(seen) == 0 {
+		return fmt.Errorf("no queue rows (qid - weight  ena/dis- priority): %w", vendors.ErrParse)
+	}
+	for q := 1; q <= len(seen); q++ {
+		if !seen[q] {
+			return fmt.Errorf("queue ids %v are not 1..%d: %w", keys(seen), len(seen), vendors.ErrParse)
 		}
 	}
-	r.strictTop = &n
+	r.numQueues = len(seen)
 	return nil
+}
+
+func keys(m map[int]bool) []int {
+	var ks []int
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Ints(ks)
+	return ks
 }
 
 func parseFastpathTrust(out string, r *reading) error {
@@ -289,108 +330,146 @@ func parseFastpathTrust(out string, r *reading) error {
 	return fmt.Errorf("no \"Class of Service Trust Mode\" line")
 }
 
-var cosQueueRow = regexp.MustCompile(`^\s*(\d)\s+\d+\s+\d+\s+(Strict|Weighted)\b`)
+// cosQueueRow is a row of "show interfaces cos-queue": the queue id, the
+// min and max bandwidth columns where the platform has them, the scheduler.
+var cosQueueRow = regexp.MustCompile(`^\s*(\d{1,2})\s+(?:\d+\s+){0,2}(Strict|Weighted)\b`)
 
 func parseFastpathCosQueue(out string, r *reading) error {
 	for _, l := range lines(out) {
+		if strings.Contains(l, "Interface") && len(r.strict) > 0 {
+			break // per-interface blocks follow the global one
+		}
 		if m := cosQueueRow.FindStringSubmatch(l); m != nil {
 			q, _ := strconv.Atoi(m[1])
+			if _, dup := r.strict[q]; dup {
+				break
+			}
 			r.strict[q] = m[2] == "Strict"
 		}
 	}
 	if len(r.strict) == 0 {
-		return fmt.Errorf("no queue rows")
+		return fmt.Errorf("no queue rows: %w", vendors.ErrParse)
 	}
+	for q := 0; q < len(r.strict); q++ {
+		if _, ok := r.strict[q]; !ok {
+			return fmt.Errorf("queue ids are not 0..%d: %w", len(r.strict)-1, vendors.ErrParse)
+		}
+	}
+	r.numQueues = len(r.strict)
 	return nil
 }
 
-// toState assembles the neutral state from a reading, with the dialect's
-// queue order.
+// toState assembles the neutral state from a reading: queues as the device
+// showed them, in the dialect's priority order, the global scope, and one
+// scope per port with settings of its own.
 func (d *Dialect) toState(r *reading) (vendors.State, error) {
 	var st vendors.State
 	if len(r.dscp) != vendors.NumDSCP {
-		return st, fmt.Errorf("no DSCP map read")
+		return st, fmt.Errorf("no DSCP map read: %w", vendors.ErrParse)
 	}
-	known := map[int]bool{}
-	for _, q := range d.Queues {
-		known[q] = true
+	n := r.numQueues
+	if n == 0 {
+		n = d.Queues.Count
 	}
+	if n == 0 {
+		return st, fmt.Errorf("the switch showed no queue count: %w", vendors.ErrParse)
+	}
+	if len(d.Queues.Counts) > 0 && !slices.Contains(d.Queues.Counts, n) {
+		return st, fmt.Errorf("the switch has %d queues; this dialect knows %v: %w", n, d.Queues.Counts, vendors.ErrUnsupported)
+	}
+	st.Queues = d.queueIDs(n)
+	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP)}
 	for dscp, q := range r.dscp {
-		if !known[q] {
-			return st, fmt.Errorf("dscp %d maps to queue %d, which this platform does not have (queues %v)", dscp, q, d.Queues)
+		if st.Rank(q) < 0 {
+			return st, fmt.Errorf("dscp %d maps to queue %d, which this switch does not have (queues %v): %w", dscp, q, st.Queues, vendors.ErrParse)
 		}
-		st.DSCP[dscp] = q
+		g.DSCP[dscp] = q
 	}
 	if r.qosDisabled != nil {
 		st.QoSDisabled = *r.qosDisabled
 	}
-	n := len(d.Queues)
-	st.Queues = make([]vendors.Queue, n)
-	for i, id := range d.Queues {
-		st.Queues[i] = vendors.Queue{ID: id, Strict: r.strict[id]}
-		if r.strictTop != nil && i >= n-*r.strictTop {
-			st.Queues[i].Strict = true
+	run := r.configs["running"]
+	if r.strictTop == nil && run != nil {
+		r.strictTop = run.strictCount
+	}
+	switch d.Write.Strict.Scope {
+	case "queue":
+		g.Sched = make([]vendors.Sched, n)
+		for i, id := range st.Queues {
+			strict, ok := r.strict[id]
+			if !ok {
+				return st, fmt.Errorf("no scheduler shown for queue %d: %w", id, vendors.ErrParse)
+			}
+			g.Sched[i].Strict = strict
+		}
+	case "count":
+		k := n // no line: the factory scheduler
+		if d.Write.Strict.Default == "none" {
+			k = 0
+		}
+		if r.strictTop != nil {
+			k = *r.strictTop
+		}
+		if k < 0 || k > n {
+			return st, fmt.Errorf("%d strict queues of %d: %w", k, n, vendors.ErrParse)
+		}
+		g.Sched = make([]vendors.Sched, n)
+		for i := n - k; i < n; i++ {
+			g.Sched[i].Strict = true
 		}
 	}
-	if len(r.portPQ) > 0 {
-		// The expedite queue is strict for the switch only when every port has it.
-		all := true
-		for _, p := range r.ports {
-			all = all && r.portPQ[p]
+	g.Trust = r.globalTrust
+	st.Scopes = append(st.Scopes, g)
+	for _, p := range r.ports {
+		sc := vendors.Scope{Name: p, Trust: r.portTrust[p]}
+		if pq, ok := r.portPQ[p]; ok {
+			ws := r.portWeights[p]
+			if len(ws) != n {
+				return st, fmt.Errorf("%s: %d share weights; expected %d: %w", p, len(ws), n, vendors.ErrParse)
+			}
+			sc.Sched = make([]vendors.Sched, n)
+			for i, id := range st.Queues {
+				sc.Sched[i].Weight = ws[id-d.Queues.First]
+			}
+			sc.Sched[n-1].Strict = pq
 		}
-		st.Queues[n-1].Strict = all
+		st.Scopes = append(st.Scopes, sc)
 	}
-	if len(r.portWeights) > 0 {
-		w, err := commonWeights(r, n)
-		if err != nil {
-			return st, err
-		}
-		for i, id := range d.Queues {
-			if id >= 1 && id <= len(w) {
-				st.Queues[i].Weight = w[id-1]
+	if run != nil {
+		for _, p := range run.ports {
+			t := run.portTrust[p]
+			if t == trustFollows {
+				continue // "qos trust": the port uses the global mode
+			}
+			if sc := st.Scope(p); sc != nil {
+				sc.Trust = t
+			} else {
+				st.Scopes = append(st.Scopes, vendors.Scope{Name: p, Trust: t})
 			}
 		}
 	}
-	if len(r.portPQ) > 0 || len(r.portWeights) > 0 {
-		for _, p := range r.ports {
-			st.PortScheduler = append(st.PortScheduler, vendors.PortScheduler{Port: p, Expedite: r.portPQ[p], Weights: r.portWeights[p]})
-		}
+	if len(st.Trusts()) == 0 {
+		return st, fmt.Errorf("no trust state read: %w", vendors.ErrParse)
 	}
-	if r.globalTrust != "" {
-		st.Trust = append(st.Trust, vendors.PortTrust{Port: vendors.GlobalPort, Trust: r.globalTrust})
+	if start := r.configs["startup"]; start != nil && run != nil {
+		st.BootRead = true
+		st.Unsaved = run.differs(start)
 	}
-	for _, p := range r.ports {
-		st.Trust = append(st.Trust, vendors.PortTrust{Port: p, Trust: r.portTrust[p]})
-	}
-	if len(st.Trust) == 0 {
-		return st, fmt.Errorf("no trust state read")
-	}
-	return st, nil
+	return st, st.Validate()
 }
 
-// commonWeights returns the share weights all ports agree on. Ports that
-// disagree make the switch's order undefined: reported as all-equal weights,
-// so the order rule flags it and apply sets every port alike.
-func commonWeights(r *reading, n int) ([]int, error) {
-	var w []int
-	for _, p := range r.ports {
-		pw := r.portWeights[p]
-		if len(pw) != n {
-			return nil, fmt.Errorf("%s: %d share weights; expected %d", p, len(pw), n)
+// queueIDs lists n native queue IDs in priority order, lowest first.
+func (d *Dialect) queueIDs(n int) []int {
+	ids := make([]int, 0, n)
+	first := d.Queues.First
+	if d.Queues.Top == "first" { // the first queue is the expedite queue, the rest ascend
+		for i := 1; i < n; i++ {
+			ids = append(ids, first+i)
 		}
-		if w == nil {
-			w = pw
-			continue
-		}
-		for i := range w {
-			if w[i] != pw[i] {
-				eq := make([]int, n)
-				for j := range eq {
-					eq[j] = 1
-				}
-				return eq, nil
-			}
-		}
+		return append(ids, first)
 	}
-	return w, nil
+	for i := 0; i < n; i++ {
+		ids = append(ids, first+i)
+	}
+	return ids
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -34,27 +35,58 @@ func transcript(t testing.TB, name string) string {
 	return string(b)
 }
 
-// readState feeds transcripts, in the dialect's read order, to its parsers.
-func readState(t *testing.T, d *Dialect, files ...string) vendors.State {
+// readState feeds transcripts (testdata file names) to the dialect's
+// parsers by command; commands without one get extra[command], or an empty
+// configuration for the config parsers.
+func readState(t *testing.T, d *Dialect, files map[string]string, extra map[string]string) vendors.State {
 	t.Helper()
-	r := d.newReading()
-	for i, rc := range d.Read {
-		if err := parsers[rc.Parser](transcript(t, files[i]), r); err != nil {
-			t.Fatalf("%s on %s: %v", rc.Parser, files[i], err)
-		}
-	}
-	st, err := d.toState(r)
+	st, err := readStateErr(t, d, files, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return st
 }
 
-func writeTmp(t *testing.T, text string) string {
-	p := filepath.Join(t.TempDir(), "x.txt")
-	os.WriteFile(p, []byte(text), 0o600)
-	return p
+func readStateErr(t *testing.T, d *Dialect, files map[string]string, extra map[string]string) (vendors.State, error) {
+	t.Helper()
+	r := d.newReading()
+	for _, rc := range d.Read {
+		var out string
+		switch {
+		case files[rc.Command] != "":
+			out = transcript(t, files[rc.Command])
+		case extra[rc.Command] != "":
+			out = extra[rc.Command]
+		case rc.Parser == "running-config" || rc.Parser == "startup-config":
+			out = "!\n"
+		default:
+			t.Fatalf("%s: no output for %q", d.Name, rc.Command)
+		}
+		if err := parsers[rc.Parser](out, r); err != nil {
+			return vendors.State{}, fmt.Errorf("%s on %q: %w", rc.Parser, rc.Command, err)
+		}
+	}
+	return d.toState(r)
 }
+
+// sbQueuing is "show qos interface queuing" of one port in 4- or 8-queue
+// mode, as the Sx300 CLI guide shows it (qid - weight, EF priority).
+func sbQueuing(n int) string {
+	var b strings.Builder
+	b.WriteString("gi1/0/1\nwrr bandwidth weights and EF priority:\nqid-weights Ef - Priority\n")
+	for q := 1; q <= n; q++ {
+		fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+	}
+	return b.String()
+}
+
+var (
+	iosFiles = map[string]string{"show mls qos maps dscp-output-q": "ios-dscp-output-q.txt",
+		"show mls qos interface": "ios-mls-qos-interface.txt", "show mls qos interface queueing": "ios-mls-qos-interface-queueing.txt"}
+	sbFiles = map[string]string{"show qos": "sb-qos.txt", "show qos map dscp-queue": "sb-dscp-queue.txt"}
+	fpFiles = map[string]string{"show classofservice ip-dscp-mapping": "fastpath-ip-dscp-mapping.txt",
+		"show classofservice trust": "fastpath-trust.txt", "show interfaces cos-queue": "fastpath-cos-queue.txt"}
+)
 
 func TestDialectsLoad(t *testing.T) {
 	ds, err := Dialects()
@@ -97,73 +129,131 @@ func TestPrompts(t *testing.T) {
 
 func TestParseIOS(t *testing.T) {
 	d := dialect(t, "cisco-ios")
-	qos := writeTmp(t, "QoS is enabled\nQoS ip packet dscp rewrite is enabled\n")
-	st := readStateFiles(t, d, qos, "testdata/ios-dscp-output-q.txt", "testdata/ios-mls-qos-interface.txt", "testdata/ios-mls-qos-interface-queueing.txt")
+	st := readState(t, d, iosFiles, map[string]string{"show mls qos": "QoS is enabled\nQoS ip packet dscp rewrite is enabled\n"})
 	if st.QoSDisabled {
 		t.Error("QoS read as disabled")
 	}
 	want := map[int]int{0: 2, 15: 2, 16: 3, 24: 3, 31: 3, 32: 4, 34: 4, 40: 1, 46: 1, 48: 4, 63: 4}
 	for dscp, q := range want {
-		if st.DSCP[dscp] != q {
-			t.Errorf("dscp %d on %d, want %d", dscp, st.DSCP[dscp], q)
+		if st.GlobalMap()[dscp] != q {
+			t.Errorf("dscp %d on %d, want %d", dscp, st.GlobalMap()[dscp], q)
 		}
 	}
-	wantQ := []vendors.Queue{{ID: 2, Weight: 25}, {ID: 3, Weight: 25}, {ID: 4, Weight: 25}, {ID: 1, Strict: false, Weight: 25}}
-	if !reflect.DeepEqual(st.Queues, wantQ) {
-		t.Errorf("queues %+v: port 3 lacks priority-queue out, so Q1 is not strict", st.Queues)
+	if !reflect.DeepEqual(st.Queues, []int{2, 3, 4, 1}) {
+		t.Errorf("queues %v", st.Queues)
 	}
-	wantT := []vendors.PortTrust{{Port: "GigabitEthernet0/1", Trust: "untrusted"}, {Port: "GigabitEthernet0/2", Trust: "dscp"}, {Port: "GigabitEthernet0/3", Trust: "untrusted"}, {Port: "GigabitEthernet0/4", Trust: "untrusted"}}
-	if !reflect.DeepEqual(st.Trust, wantT) {
-		t.Errorf("trust %+v", st.Trust)
+	if g := st.Global(); g.Sched != nil || g.Trust != "" {
+		t.Errorf("global scope %+v: Catalyst trusts and schedules per port", g)
 	}
-}
-
-// readStateFiles is readState with explicit paths.
-func readStateFiles(t *testing.T, d *Dialect, paths ...string) vendors.State {
-	t.Helper()
-	r := d.newReading()
-	for i, rc := range d.Read {
-		b, err := os.ReadFile(paths[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := parsers[rc.Parser](string(b), r); err != nil {
-			t.Fatalf("%s on %s: %v", rc.Parser, paths[i], err)
-		}
+	eq := []vendors.Sched{{Weight: 25}, {Weight: 25}, {Weight: 25}, {Weight: 25}}
+	pq := []vendors.Sched{{Weight: 25}, {Weight: 25}, {Weight: 25}, {Strict: true, Weight: 25}}
+	wantS := []vendors.Scope{
+		{Name: "GigabitEthernet0/1", Trust: "untrusted", Sched: pq}, {Name: "GigabitEthernet0/2", Trust: "dscp", Sched: pq},
+		{Name: "GigabitEthernet0/3", Trust: "untrusted", Sched: eq}, {Name: "GigabitEthernet0/4", Trust: "untrusted", Sched: pq},
 	}
-	st, err := d.toState(r)
-	if err != nil {
-		t.Fatal(err)
+	if !reflect.DeepEqual(st.Scopes[1:], wantS) {
+		t.Errorf("ports %+v: port 3 lacks priority-queue out, so Q1 is not strict there", st.Scopes[1:])
 	}
-	return st
 }
 
 func TestParseSB(t *testing.T) {
 	d := dialect(t, "cisco-sb")
-	pq := writeTmp(t, "priority-queue out num-of-queues 1\n")
-	st := readStateFiles(t, d, "testdata/sb-qos.txt", "testdata/sb-dscp-queue.txt", pq)
-	if st.DSCP[46] != 4 || st.DSCP[34] != 3 || st.DSCP[24] != 3 || st.DSCP[0] != 1 || st.DSCP[48] != 3 {
-		t.Errorf("map: ef %d af41 %d cs3 %d be %d", st.DSCP[46], st.DSCP[34], st.DSCP[24], st.DSCP[0])
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4),
+		"show running-config": "qos trust dscp\npriority-queue out num-of-queues 1\n"})
+	m := st.GlobalMap()
+	if m[46] != 4 || m[34] != 3 || m[24] != 3 || m[0] != 1 || m[48] != 3 {
+		t.Errorf("map: ef %d af41 %d cs3 %d be %d", m[46], m[34], m[24], m[0])
 	}
-	if !st.Top().Strict || st.Queues[2].Strict || st.Top().ID != 4 {
-		t.Errorf("queues %+v; want only queue 4 strict", st.Queues)
+	if s := st.Global().Sched; !s[3].Strict || s[2].Strict || st.Top() != 4 {
+		t.Errorf("sched %+v; want only queue 4 strict", s)
 	}
-	if len(st.Trust) != 1 || st.Trust[0] != (vendors.PortTrust{Port: vendors.GlobalPort, Trust: vendors.TrustDSCP}) {
-		t.Errorf("trust %+v", st.Trust)
+	if len(st.Scopes) != 1 || st.Global().Trust != vendors.TrustDSCP {
+		t.Errorf("scopes %+v", st.Scopes)
+	}
+}
+
+// TestParseSBFactoryScheduler: an SB switch out of the box has every queue
+// strict and no priority-queue line; 8 queues on 350/550 models; a port
+// with "no qos trust" is a scope of its own.
+func TestParseSBFactoryScheduler(t *testing.T) {
+	d := dialect(t, "cisco-sb")
+	run := "hostname sb1\nqos trust dscp\n!\ninterface GigabitEthernet1/0/3\n no qos trust\n!\ninterface GigabitEthernet1/0/4\n qos trust\n!\n"
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(8), "show running-config": run, "show startup-config": run})
+	if !reflect.DeepEqual(st.Queues, []int{1, 2, 3, 4, 5, 6, 7, 8}) {
+		t.Fatalf("queues %v", st.Queues)
+	}
+	for r, s := range st.Global().Sched {
+		if !s.Strict {
+			t.Errorf("rank %d not strict; the factory scheduler is all strict", r)
+		}
+	}
+	want := []vendors.Scope{{Name: "GigabitEthernet1/0/3", Trust: vendors.TrustUntrusted}}
+	if !reflect.DeepEqual(st.Scopes[1:], want) {
+		t.Errorf("ports %+v, want %+v", st.Scopes[1:], want)
+	}
+	if !st.BootRead || st.Unsaved != "" {
+		t.Errorf("boot read %v, unsaved %q", st.BootRead, st.Unsaved)
+	}
+	// The plan for the default policy keeps the top queues strict with the
+	// count line only if something must change there: all strict is fine.
+	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
+		t.Errorf("5 queues: %v; want unsupported", err)
 	}
 }
 
 func TestParseFastpath(t *testing.T) {
 	d := dialect(t, "netgear-fastpath")
-	st := readState(t, d, "fastpath-ip-dscp-mapping.txt", "fastpath-trust.txt", "fastpath-cos-queue.txt")
-	if st.DSCP[46] != 2 || st.DSCP[34] != 2 || st.DSCP[24] != 1 || st.DSCP[0] != 1 || st.DSCP[8] != 0 || st.DSCP[63] != 3 {
-		t.Errorf("map %v", st.DSCP)
+	st := readState(t, d, fpFiles, nil)
+	m := st.GlobalMap()
+	if m[46] != 2 || m[34] != 2 || m[24] != 1 || m[0] != 1 || m[8] != 0 || m[63] != 3 {
+		t.Errorf("map %v", m)
 	}
-	if !st.Top().Strict || st.Queues[0].Strict {
-		t.Errorf("queues %+v", st.Queues)
+	if s := st.Global().Sched; !s[3].Strict || s[0].Strict {
+		t.Errorf("sched %+v", s)
 	}
-	if st.Trust[0].Trust != vendors.TrustDSCP {
-		t.Errorf("trust %+v", st.Trust)
+	if st.Global().Trust != vendors.TrustDSCP {
+		t.Errorf("trust %+v", st.Global())
+	}
+}
+
+// TestParseFastpathSevenQueues: an M4300 has traffic classes 0..6; its
+// cos-queue table may lack the bandwidth columns; a port's own trust line
+// in the running config is a scope; a running config that differs from
+// the startup config breaks the saved rule.
+func TestParseFastpathSevenQueues(t *testing.T) {
+	d := dialect(t, "netgear-fastpath")
+	var rows strings.Builder
+	rows.WriteString("IP DSCP          Traffic Class\n -------------    -------------\n")
+	for dscp := 0; dscp < 64; dscp++ {
+		fmt.Fprintf(&rows, "   %-13d %7d\n", dscp, min(dscp>>3, 6))
+	}
+	cos := "Global Configuration\n\nQueue Id  Scheduler Type  Queue Management Type\n--------  --------------  ---------------------\n"
+	for q := 0; q < 7; q++ {
+		typ := "Weighted"
+		if q >= 5 {
+			typ = "Strict"
+		}
+		cos += fmt.Sprintf("%-9d %-15s Tail Drop\n", q, typ)
+	}
+	run := "configure\nclassofservice trust ip-dscp\ncos-queue strict 5 6\ninterface 1/0/5\nclassofservice trust untrusted\nexit\nexit\n"
+	st := readState(t, d, nil, map[string]string{"show classofservice ip-dscp-mapping": rows.String(),
+		"show classofservice trust": "Class of Service Trust Mode: IP DSCP\n", "show interfaces cos-queue": cos,
+		"show running-config": run, "show startup-config": "configure\nexit\n"})
+	if !reflect.DeepEqual(st.Queues, []int{0, 1, 2, 3, 4, 5, 6}) || st.Top() != 6 {
+		t.Fatalf("queues %v", st.Queues)
+	}
+	if s := st.Global().Sched; !s[6].Strict || !s[5].Strict || s[4].Strict {
+		t.Errorf("sched %+v", s)
+	}
+	if sc := st.Scope("1/0/5"); sc == nil || sc.Trust != vendors.TrustUntrusted {
+		t.Errorf("port 1/0/5: %+v", sc)
+	}
+	if !strings.Contains(st.Unsaved, `"classofservice trust ip-dscp"`) {
+		t.Errorf("unsaved = %q", st.Unsaved)
+	}
+	err := parsers["running-config"]("interface 1/0/1\nclassofservice trust sometimes\nexit\n", d.newReading())
+	if vendors.Class(err) != vendors.ClassParse || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Errorf("unknown port trust word: %v", err)
 	}
 }
 
@@ -204,6 +294,8 @@ func TestParserErrors(t *testing.T) {
 		{"fastpath-trust", "Class of Service Trust Mode: Sometimes\n", "unknown"},
 		{"sb-qos", "Qos: Basic mode\nBasic trust: vlan\n", `trust mode "vlan" is unknown`},
 		{"fastpath-cos-queue", "nothing here\n", "no queue rows"},
+		{"sb-queuing", "nothing here\n", "no queue rows"},
+		{"running-config", "", "empty configuration"},
 		{"sb-qos", "Basic trust: dscp\n", "no \"Qos:\" line"},
 	}
 	for _, tt := range tests {
@@ -243,8 +335,8 @@ func FuzzParsers(f *testing.F) {
 				}
 			}
 			for _, d := range ds {
-				if st, err := d.toState(r); err == nil && len(st.Queues) != len(d.Queues) {
-					t.Fatalf("%s: %d queues", d.Name, len(st.Queues))
+				if st, err := d.toState(r); err == nil && st.Validate() != nil {
+					t.Fatalf("%s: toState accepted an invalid state: %v", d.Name, st.Validate())
 				}
 			}
 		}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/gosnmp/gosnmp"
-
-	"github.com/qosagent/qosagent/vendors"
 )
 
 // mutate applies the fuzzer's edits to a sane answer. Each edit is three
@@ -101,20 +99,11 @@ func FuzzRead(f *testing.F) {
 		if n < 2 || n > 8 {
 			t.Fatalf("accepted %d queues", n)
 		}
-		for d, q := range st.DSCP {
-			if q < 0 || q >= n {
-				t.Fatalf("accepted DSCP %d on queue %d of %d", d, q, n)
-			}
+		if err := st.Validate(); err != nil {
+			t.Fatalf("accepted an invalid state: %v", err)
 		}
-		if len(st.Trust) == 0 || st.Trust[0].Port != vendors.GlobalPort {
-			t.Fatalf("trust without the global row first: %+v", st.Trust)
-		}
-		seen := map[string]bool{}
-		for _, p := range st.Trust {
-			if seen[p.Port] {
-				t.Fatalf("port %s twice in %+v", p.Port, st.Trust)
-			}
-			seen[p.Port] = true
+		if st.Global().Trust == "" {
+			t.Fatalf("no global trust: %+v", st.Scopes[0])
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/qosagent/qosagent/mibs"
+	"github.com/qosagent/qosagent/vendors"
 )
 
 // hostileAgent answers every request with what answer returns (raw UDP
@@ -60,20 +61,34 @@ func dscpRows(n int, typ gosnmp.Asn1BER, val any) []gosnmp.SnmpPDU {
 	return vs
 }
 
-// good answers the adapter's two GETBULKs as a factory GS110TP would;
-// cases mutate its answer.
+// good answers the adapter's read as a factory GS110TP would (GETBULK of
+// the global map; GETBULK of the queue count and the trust and scheduler
+// columns, interleaved; GET of interface rows); cases mutate its answer.
 func good(req *gosnmp.SnmpPacket) []gosnmp.SnmpPDU {
 	if strings.Contains(req.Variables[0].Name, "3.3.1.2.1.3") {
+		if req.PDUType == gosnmp.GetRequest {
+			var vs []gosnmp.SnmpPDU
+			for _, v := range req.Variables {
+				vs = append(vs, gosnmp.SnmpPDU{Name: v.Name, Type: gosnmp.Gauge32, Value: uint(1)})
+			}
+			return vs
+		}
 		return dscpRows(64, gosnmp.Gauge32, uint(1))
 	}
 	vs := []gosnmp.SnmpPDU{{Name: "." + mibs.AgentCosQueueNumQueuesPerPort + ".0", Type: gosnmp.Gauge32, Value: uint(4)}}
-	for q := 0; q < int(req.NonRepeaters)-1; q++ {
-		vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.0.%d", mibs.AgentCosQueueSchedulerType, q), Type: gosnmp.Integer, Value: 2})
+	pastTrust := gosnmp.SnmpPDU{Name: "." + mibs.AgentCosMapIntfTrustMode + "9.0", Type: gosnmp.Integer, Value: 0}
+	pastSched := gosnmp.SnmpPDU{Name: "." + mibs.AgentCosQueueSchedulerType + "9.0", Type: gosnmp.Integer, Value: 0}
+	for k := 0; k <= 11; k++ {
+		trust, sched := pastTrust, pastSched
+		if k <= 10 {
+			trust = gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.%d", mibs.AgentCosMapIntfTrustMode, k), Type: gosnmp.Integer, Value: 2}
+		}
+		if k < 4 {
+			sched = gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.0.%d", mibs.AgentCosQueueSchedulerType, k), Type: gosnmp.Integer, Value: 2}
+		}
+		vs = append(vs, trust, sched)
 	}
-	for port := 0; port <= 10; port++ {
-		vs = append(vs, gosnmp.SnmpPDU{Name: fmt.Sprintf(".%s.%d", mibs.AgentCosMapIntfTrustMode, port), Type: gosnmp.Integer, Value: 2})
-	}
-	return append(vs, gosnmp.SnmpPDU{Name: "." + mibs.AgentCosMapIntfTrustMode + "9.0", Type: gosnmp.Integer, Value: 0})
+	return vs
 }
 
 func isDSCPRead(req *gosnmp.SnmpPacket) bool {
@@ -168,6 +183,10 @@ func TestHostileAgents(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v; want %q", err, tt.want)
+			}
+			// Whatever the agent did, the failure has a class, never "other".
+			if c := vendors.Class(err); c == vendors.ClassOther {
+				t.Errorf("err %v has no class", err)
 			}
 		})
 	}

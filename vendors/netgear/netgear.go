@@ -11,6 +11,7 @@ package netgear
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,8 @@ type Adapter struct {
 	g         *gosnmp.GoSNMP // nil until connected
 	pool      *clientPool    // nil: clients are not reused
 	numQueues int            // learnt by Read; Write refuses to run before it
+	cur       vendors.State  // the state Read saw, which Write's fan-out reasoning needs
+	focus     []int          // DSCP values read per interface; nil = all
 	stats     counters
 }
 
@@ -75,7 +78,7 @@ func (a *Adapter) connect(ctx context.Context) error {
 		}
 		g.Context = ctx
 		if err := redial(ctx, g); err != nil {
-			return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
+			return fmt.Errorf("connect to %s: %w: %w", a.sw.Address, vendors.ErrUnreachable, err)
 		}
 		a.g = g
 		return nil
@@ -86,7 +89,7 @@ func (a *Adapter) connect(ctx context.Context) error {
 	}
 	g.Context = ctx
 	if err := g.Connect(); err != nil {
-		return fmt.Errorf("connect to %s: %w", a.sw.Address, err)
+		return fmt.Errorf("connect to %s: %w: %w", a.sw.Address, vendors.ErrUnreachable, err)
 	}
 	a.g = g
 	return nil
@@ -108,17 +111,33 @@ func (a *Adapter) Close() error {
 	return err
 }
 
-// maxTrustRows bounds the trust column walk: far more interfaces than any
-// smart switch has, small enough that a looping agent cannot keep us forever.
+// maxTrustRows bounds the trust and scheduler column walks: far more
+// interfaces than any smart switch has, small enough that a looping agent
+// cannot keep us forever.
 const maxTrustRows = 4096
 
 // maxQueues is the most traffic classes a FASTPATH smart switch offers.
 const maxQueues = 8
 
-// Read fetches the state in two round trips on a GS110TP: one GETBULK for the
-// 64 global DSCP rows, one for the queue count and the scheduler types (as
-// non-repeaters) and the trust column. A smaller max_repetitions or a larger
-// trust table costs extra round trips, never missing rows.
+// maxGetVarbinds caps one GET; gosnmp refuses more than MaxOids.
+const maxGetVarbinds = gosnmp.MaxOids
+
+// Focus sets the DSCP values whose per-interface rows Read fetches (the
+// policy's); nil means all 64. The global rows are always read whole.
+func (a *Adapter) Focus(dscp []int) { a.focus = append([]int(nil), dscp...) }
+
+// Read fetches the state in three round trips on a GS110TP:
+//  1. GETBULK of the 64 global DSCP rows;
+//  2. GETBULK of the queue count and the trust and scheduler columns (every
+//     interface's rows, the global ones first);
+//  3. GET of the focused DSCP rows of every interface the trust column named.
+//
+// Index 0 is the global row; a GET of it shows the latest global setting,
+// not each port's, so interfaces are read one by one. An interface whose
+// rows equal the global ones follows them (no setting of its own in the
+// state); one that differs is a scope of its own, its unread DSCP rows
+// vendors.Unread. A smaller max_repetitions, more interfaces or more
+// focused values cost extra round trips, never missing rows.
 func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 	var st vendors.State
 	if err := a.connect(ctx); err != nil {
@@ -141,76 +160,217 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 		return st, fmt.Errorf("agentCosMapIpDscpTable is missing (firmware without a DSCP map): %w", vendors.ErrUnsupported)
 	}
 
-	// Non-repeaters are GETNEXTs: ask for the row before each one we want.
-	schedRoot := mibs.AgentCosQueueSchedulerType + ".0"
-	oids := []string{mibs.AgentCosQueueNumQueuesPerPort, schedRoot}
-	for q := 0; q < maxQueues-1; q++ {
-		oids = append(oids, schedRoot+"."+strconv.Itoa(q))
-	}
-	nonRep := len(oids)
-	oids = append(oids, mibs.AgentCosMapIntfTrustMode)
-	pkt, err = a.g.GetBulk(oids, uint8(nonRep), uint32(a.sw.SNMP.MaxRepetitions))
+	// One non-repeater (GETNEXT of the scalar gives its .0), then the
+	// trust and scheduler columns interleaved, one row of each per repetition.
+	pkt, err = a.g.GetBulk([]string{mibs.AgentCosQueueNumQueuesPerPort, mibs.AgentCosMapIntfTrustMode, mibs.AgentCosQueueSchedulerType}, 1, uint32(a.sw.SNMP.MaxRepetitions))
 	if err != nil {
 		return st, explain(a.sw, err)
 	}
 	if err := pduError(pkt, nil); err != nil {
 		return st, err
 	}
-	if len(pkt.Variables) < nonRep {
-		return st, fmt.Errorf("short answer to GETBULK: %d varbinds, expected at least %d", len(pkt.Variables), nonRep)
+	if len(pkt.Variables) < 1 {
+		return st, fmt.Errorf("empty answer to GETBULK: %w", vendors.ErrParse)
 	}
 	n, err := numQueues(pkt.Variables[0])
 	if err != nil {
 		return st, err
 	}
-	st.Queues = make([]vendors.Queue, n)
-	for q := 0; q < n; q++ {
-		st.Queues[q] = vendors.Queue{ID: q}
-		v := pkt.Variables[1+q]
-		if trimDot(v.Name) != schedRoot+"."+strconv.Itoa(q) {
-			continue // no scheduler row: report weighted, the claim that is always safe
-		}
-		if mode, err := integer(v); err == nil && mode == mibs.SchedulerStrict {
-			st.Queues[q].Strict = true
+	var trustVars, schedVars []gosnmp.SnmpPDU
+	for i, v := range pkt.Variables[1:] {
+		if i%2 == 0 {
+			trustVars = append(trustVars, v)
+		} else {
+			schedVars = append(schedVars, v)
 		}
 	}
+	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, trustVars, maxTrustRows)
+	if err != nil {
+		return st, err
+	}
+	schedRows, err := a.column(mibs.AgentCosQueueSchedulerType, schedVars, maxTrustRows)
+	if err != nil {
+		return st, err
+	}
 
+	st.Queues = make([]int, n)
+	for q := range st.Queues {
+		st.Queues[q] = q
+	}
+	global := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP)}
 	seen := 0
 	for idx, v := range rows {
 		d, err := strconv.Atoi(idx)
 		if err != nil || d < 0 || d >= vendors.NumDSCP {
-			return st, fmt.Errorf("unexpected DSCP row %s.%s", dscpRoot, idx)
+			return st, fmt.Errorf("unexpected DSCP row %s.%s: %w", dscpRoot, idx, vendors.ErrParse)
 		}
-		q, err := unsigned(v)
+		q, err := trafficClass(v, n)
 		if err != nil {
 			return st, fmt.Errorf("DSCP %d row: %w", d, err)
 		}
-		if q < 0 || q >= n {
-			return st, fmt.Errorf("DSCP %d maps to traffic class %d, outside 0..%d", d, q, n-1)
-		}
-		st.DSCP[d] = q
+		global.DSCP[d] = q
 		seen++
 	}
 	if seen != vendors.NumDSCP {
-		return st, fmt.Errorf("DSCP table has %d global rows; expected %d", seen, vendors.NumDSCP)
+		return st, fmt.Errorf("DSCP table has %d global rows; expected %d: %w", seen, vendors.NumDSCP, vendors.ErrParse)
 	}
 
-	trust, err := a.column(mibs.AgentCosMapIntfTrustMode, pkt.Variables[nonRep:], maxTrustRows)
-	if err != nil {
-		return st, err
-	}
 	if _, ok := trust["0"]; !ok {
 		return st, fmt.Errorf("agentCosMapIntfTrustMode.0 (global trust) is missing: %w", vendors.ErrUnsupported)
 	}
-	st.Trust = make([]vendors.PortTrust, 0, len(trust))
-	st.Trust = append(st.Trust, vendors.PortTrust{Port: vendors.GlobalPort, Trust: trustName(trust["0"])})
+	ifaces := make([]string, 0, len(trust))
 	for _, idx := range sortedIndexes(trust) {
+		if _, err := strconv.Atoi(idx); err != nil {
+			return st, fmt.Errorf("unexpected trust row %s.%s: %w", mibs.AgentCosMapIntfTrustMode, idx, vendors.ErrParse)
+		}
 		if idx != "0" {
-			st.Trust = append(st.Trust, vendors.PortTrust{Port: idx, Trust: trustName(trust[idx])})
+			ifaces = append(ifaces, idx)
+		}
+	}
+	if global.Trust, err = trustName(trust["0"]); err != nil {
+		return st, err
+	}
+	sched, err := schedByIface(schedRows, n)
+	if err != nil {
+		return st, err
+	}
+	g, ok := sched["0"]
+	if !ok {
+		return st, fmt.Errorf("agentCosQueueSchedulerType has no global rows: %w", vendors.ErrUnsupported)
+	}
+	global.Sched = g
+	st.Scopes = append(st.Scopes, global)
+
+	own, err := a.ifaceMaps(ifaces, global.DSCP, n)
+	if err != nil {
+		return st, err
+	}
+	for _, idx := range ifaces {
+		sc := vendors.Scope{Name: idx}
+		if sc.Trust, err = trustName(trust[idx]); err != nil {
+			return st, err
+		}
+		if m, ok := own[idx]; ok {
+			sc.DSCP = m
+		}
+		if s, ok := sched[idx]; ok && !slices.Equal(s, global.Sched) {
+			sc.Sched = s
+		}
+		st.Scopes = append(st.Scopes, sc)
+	}
+	for idx := range sched {
+		if idx != "0" && !slices.Contains(ifaces, idx) {
+			return st, fmt.Errorf("scheduler rows for interface %s, which has no trust row: %w", idx, vendors.ErrParse)
 		}
 	}
 	a.numQueues = n
+	a.cur = st.Clone()
 	return st, nil
+}
+
+// schedByIface groups scheduler rows (.<ifIndex>.<queue>) per interface;
+// an interface must have a row for every queue.
+func schedByIface(rows map[string]gosnmp.SnmpPDU, n int) (map[string][]vendors.Sched, error) {
+	out := map[string][]vendors.Sched{}
+	count := map[string]int{}
+	for idx, v := range rows {
+		ifs, qs, ok := strings.Cut(idx, ".")
+		q, err := strconv.Atoi(qs)
+		if _, err2 := strconv.Atoi(ifs); !ok || err != nil || err2 != nil || q < 0 || q >= n {
+			return nil, fmt.Errorf("scheduler row %s.%s is outside interfaces x queues 0..%d: %w", mibs.AgentCosQueueSchedulerType, idx, n-1, vendors.ErrParse)
+		}
+		mode, err := integer(v)
+		if err != nil || mode != mibs.SchedulerStrict && mode != mibs.SchedulerWeighted {
+			return nil, fmt.Errorf("scheduler row %s.%s: value %v is neither strict(1) nor weighted(2): %w", mibs.AgentCosQueueSchedulerType, idx, v.Value, vendors.ErrParse)
+		}
+		if out[ifs] == nil {
+			out[ifs] = make([]vendors.Sched, n)
+		}
+		out[ifs][q].Strict = mode == mibs.SchedulerStrict
+		count[ifs]++
+	}
+	for ifs, c := range count {
+		if c != n {
+			return nil, fmt.Errorf("interface %s has scheduler rows for %d of %d queues: %w", ifs, c, n, vendors.ErrParse)
+		}
+	}
+	return out, nil
+}
+
+// ifaceMaps GETs the focused DSCP rows of every interface, as few GETs as
+// MaxOids allows, and returns the maps of the interfaces that differ from
+// the global one (unread rows vendors.Unread). An interface without DSCP
+// rows (a LAG, the CPU) answers noSuchInstance and follows the global map.
+func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) (map[string][]int, error) {
+	focus := a.focus
+	if focus == nil {
+		focus = make([]int, vendors.NumDSCP)
+		for d := range focus {
+			focus[d] = d
+		}
+	}
+	type row struct {
+		iface string
+		dscp  int
+	}
+	var oids []string
+	var want []row
+	for _, idx := range ifaces {
+		for _, d := range focus {
+			oids = append(oids, fmt.Sprintf("%s.%s.%d", mibs.AgentCosMapIpDscpTrafficClass, idx, d))
+			want = append(want, row{idx, d})
+		}
+	}
+	got := map[string]map[int]int{}
+	for start := 0; start < len(oids); start += maxGetVarbinds {
+		end := min(start+maxGetVarbinds, len(oids))
+		pkt, err := a.g.Get(oids[start:end])
+		if err != nil {
+			return nil, explain(a.sw, err)
+		}
+		if err := pduError(pkt, nil); err != nil {
+			return nil, err
+		}
+		if len(pkt.Variables) != end-start {
+			return nil, fmt.Errorf("GET of %d DSCP rows answered %d: %w", end-start, len(pkt.Variables), vendors.ErrParse)
+		}
+		for i, v := range pkt.Variables {
+			r := want[start+i]
+			if trimDot(v.Name) != oids[start+i] {
+				return nil, fmt.Errorf("GET of %s answered %s: %w", oids[start+i], v.Name, vendors.ErrParse)
+			}
+			if v.Type == gosnmp.NoSuchInstance || v.Type == gosnmp.NoSuchObject {
+				continue
+			}
+			q, err := trafficClass(v, n)
+			if err != nil {
+				return nil, fmt.Errorf("interface %s DSCP %d row: %w", r.iface, r.dscp, err)
+			}
+			if got[r.iface] == nil {
+				got[r.iface] = map[int]int{}
+			}
+			got[r.iface][r.dscp] = q
+		}
+	}
+	out := map[string][]int{}
+	for idx, rows := range got {
+		differs := false
+		for d, q := range rows {
+			differs = differs || q != global[d]
+		}
+		if !differs {
+			continue
+		}
+		m := make([]int, vendors.NumDSCP)
+		for d := range m {
+			m[d] = vendors.Unread
+		}
+		for d, q := range rows {
+			m[d] = q
+		}
+		out[idx] = m
+	}
+	return out, nil
 }
 
 // column gathers the rows of a single-index subtree from a GETBULK answer
@@ -233,12 +393,12 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 			// alone orders them the same, at a fraction of the cost.
 			index := name[len(prefix):]
 			if last != "" && !oidLess(lastIndex, index) {
-				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s", name, last)
+				return nil, fmt.Errorf("agent returned non-increasing OID %s after %s: %w", name, last, vendors.ErrParse)
 			}
 			last, lastIndex = name, index
 			rows[index] = v
 			if len(rows) > limit {
-				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on", root, limit)
+				return nil, fmt.Errorf("%s has more than %d rows; refusing to walk on: %w", root, limit, vendors.ErrParse)
 			}
 		}
 		if !more || len(rows) == limit {
@@ -259,48 +419,148 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 // maxSetVarbinds). Values are checked before sending because the FASTPATH agent
 // checks nothing at the test phase and applies rows one by one: a bad row
 // would leave the PDU half-applied.
+//
+// Global rows go first; they fan out to every interface, as the MIB says
+// of index 0. Then every interface edit of the change, and every value of
+// an interface's own that the fan-out would overwrite, written back.
 func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if a.numQueues == 0 {
 		return fmt.Errorf("write before read: the queue count is unknown")
+	}
+	if ch.Save && !ch.Writes() {
+		return nil
 	}
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
 	var vbs []gosnmp.SnmpPDU
 	var what []string
+	cur := a.cur
+	ifaces := []string{}
+	for _, sc := range cur.Scopes[1:] {
+		ifaces = append(ifaces, sc.Name)
+	}
+	index := func(scope string) (string, error) {
+		if scope == vendors.GlobalPort {
+			return "0", nil
+		}
+		if _, err := strconv.Atoi(scope); err != nil || !slices.Contains(ifaces, scope) {
+			return "", fmt.Errorf("scope %q is not an interface this switch listed", scope)
+		}
+		return scope, nil
+	}
+
+	// DSCP rows.
+	mapTo := map[string]map[int]int{} // scope -> dscp -> target
 	for _, m := range ch.Map {
 		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || m.To < 0 || m.To >= a.numQueues {
 			return fmt.Errorf("refusing to send dscp %d -> traffic class %d: valid classes are 0..%d", m.DSCP, m.To, a.numQueues-1)
 		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosMapIpDscpTrafficClass, m.DSCP), Type: gosnmp.Gauge32, Value: uint(m.To)})
-		what = append(what, fmt.Sprintf("DSCP %d -> queue %d", m.DSCP, m.To))
-	}
-	for _, s := range ch.Scheduler {
-		if s.Queue < 0 || s.Queue >= a.numQueues {
-			return fmt.Errorf("refusing to set scheduler of queue %d: valid queues are 0..%d", s.Queue, a.numQueues-1)
+		if _, err := index(m.Scope); err != nil {
+			return err
 		}
+		if mapTo[m.Scope] == nil {
+			mapTo[m.Scope] = map[int]int{}
+		}
+		mapTo[m.Scope][m.DSCP] = m.To
+	}
+	dscpRow := func(idx string, d, q int) {
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.%s.%d", mibs.AgentCosMapIpDscpTrafficClass, idx, d), Type: gosnmp.Gauge32, Value: uint(q)})
+		what = append(what, fmt.Sprintf("interface %s DSCP %d -> queue %d", idx, d, q))
+	}
+	for _, d := range sortedKeys(mapTo[vendors.GlobalPort]) {
+		dscpRow("0", d, mapTo[vendors.GlobalPort][d])
+	}
+	for _, idx := range ifaces {
+		sc := cur.Scope(idx)
+		for d := 0; d < vendors.NumDSCP; d++ {
+			gq, fans := mapTo[vendors.GlobalPort][d]
+			want, own := mapTo[idx][d]
+			if !own && fans && sc.DSCP != nil && sc.DSCP[d] != vendors.Unread {
+				want, own = sc.DSCP[d], true // keep the interface's own value
+			}
+			_, edited := mapTo[idx][d]
+			if own && (edited || !fans || want != gq) {
+				dscpRow(idx, d, want)
+			}
+		}
+	}
+
+	// Scheduler rows, the same way.
+	schedTo := map[string]map[int]bool{}
+	for _, s := range ch.Scheduler {
+		if s.Rank < 0 || s.Rank >= a.numQueues || s.Queue != s.Rank {
+			return fmt.Errorf("refusing to set scheduler of rank %d (queue %d): queues are 0..%d", s.Rank, s.Queue, a.numQueues-1)
+		}
+		if s.ToWeight != 0 {
+			return fmt.Errorf("queue %d: this platform has no share weights: %w", s.Queue, vendors.ErrUnsupported)
+		}
+		if _, err := index(s.Scope); err != nil {
+			return err
+		}
+		if schedTo[s.Scope] == nil {
+			schedTo[s.Scope] = map[int]bool{}
+		}
+		schedTo[s.Scope][s.Rank] = s.ToStrict
+	}
+	schedRow := func(idx string, q int, strict bool) {
 		mode := mibs.SchedulerWeighted
-		if s.ToStrict {
+		if strict {
 			mode = mibs.SchedulerStrict
 		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.0.%d", mibs.AgentCosQueueSchedulerType, s.Queue), Type: gosnmp.Integer, Value: mode})
-		what = append(what, fmt.Sprintf("queue %d scheduler %s", s.Queue, schedName(mode)))
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.%s.%d", mibs.AgentCosQueueSchedulerType, idx, q), Type: gosnmp.Integer, Value: mode})
+		what = append(what, fmt.Sprintf("interface %s queue %d scheduler %s", idx, q, schedName(mode)))
 	}
+	for _, q := range sortedKeys(schedTo[vendors.GlobalPort]) {
+		schedRow("0", q, schedTo[vendors.GlobalPort][q])
+	}
+	for _, idx := range ifaces {
+		sc := cur.Scope(idx)
+		for q := 0; q < a.numQueues; q++ {
+			g, fans := schedTo[vendors.GlobalPort][q]
+			want, own := schedTo[idx][q]
+			if !own && fans && sc.Sched != nil {
+				want, own = sc.Sched[q].Strict, true
+			}
+			_, edited := schedTo[idx][q]
+			if own && (edited || !fans || want != g) {
+				schedRow(idx, q, want)
+			}
+		}
+	}
+
 	// Trust goes last: if a map row fails, ports keep classifying the old way.
+	trustTo := map[string]vendors.Trust{}
 	for _, t := range ch.Trust {
-		mode, ok := trustMode(t.To)
-		if !ok {
-			return fmt.Errorf("trust mode %q is not supported on this platform", t.To)
+		if _, ok := trustMode(t.To); !ok {
+			return fmt.Errorf("trust mode %q is not supported on this platform: %w", t.To, vendors.ErrUnsupported)
 		}
-		idx := t.Port
-		if idx == vendors.GlobalPort {
-			idx = "0"
-		} else if _, err := strconv.Atoi(idx); err != nil {
-			return fmt.Errorf("port %q is not an ifIndex", t.Port)
+		if _, err := index(t.Port); err != nil {
+			return err
 		}
-		vbs = append(vbs, gosnmp.SnmpPDU{Name: mibs.AgentCosMapIntfTrustMode + "." + idx, Type: gosnmp.Integer, Value: mode})
-		what = append(what, fmt.Sprintf("port %s trust %s", t.Port, t.To))
+		trustTo[t.Port] = t.To
 	}
+	trustRow := func(idx string, t vendors.Trust) {
+		mode, _ := trustMode(t)
+		vbs = append(vbs, gosnmp.SnmpPDU{Name: mibs.AgentCosMapIntfTrustMode + "." + idx, Type: gosnmp.Integer, Value: mode})
+		what = append(what, fmt.Sprintf("interface %s trust %s", idx, t))
+	}
+	gt, trustFans := trustTo[vendors.GlobalPort]
+	if trustFans {
+		trustRow("0", gt)
+	}
+	for _, idx := range ifaces {
+		want, edited := trustTo[idx]
+		if edited || trustFans && want != gt {
+			if !edited {
+				want = cur.Scope(idx).Trust // the fan-out must not take it
+			}
+			if edited || want != gt {
+				trustRow(idx, want)
+			}
+		}
+	}
+
 	for start := 0; start < len(vbs); start += maxSetVarbinds {
 		end := min(start+maxSetVarbinds, len(vbs))
 		pkt, err := a.g.Set(vbs[start:end])
@@ -311,10 +571,19 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 			return fmt.Errorf("SET refused: %w", err)
 		}
 		if err := echoError(pkt, what[start:end]); err != nil {
-			return fmt.Errorf("SET not applied: %w", err)
+			return fmt.Errorf("SET not applied: %w: %w", err, vendors.ErrRefused)
 		}
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
 }
 
 // Save copies the running config to NVRAM and waits for the agent to report
@@ -329,10 +598,10 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
 	}
 	if err := pduError(pkt, []string{"agentSaveConfig"}); err != nil {
-		return fmt.Errorf("save config: %w", err)
+		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
 	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
-		return fmt.Errorf("save config: %w", err)
+		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
@@ -350,7 +619,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 		case mibs.SaveStatusComplete, mibs.SaveStatusNotInitiated:
 			return nil
 		case mibs.SaveStatusFailed:
-			return fmt.Errorf("save config: the switch reports savingFailed")
+			return fmt.Errorf("save config: the switch reports savingFailed: %w", vendors.ErrSave)
 		}
 		select {
 		case <-ctx.Done():

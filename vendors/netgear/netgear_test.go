@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,27 +58,79 @@ func open(t testing.TB, sw inventory.Switch) vendors.Adapter {
 	return a
 }
 
-func TestReadFactoryInTwoRoundTrips(t *testing.T) {
+// TestReadFactoryInThreeRoundTrips: two GETBULKs (global map; queue count,
+// trust and scheduler columns) and one GET of the policy's rows on every
+// interface.
+func TestReadFactoryInThreeRoundTrips(t *testing.T) {
 	s, sw := startSim(t)
 	a := open(t, sw)
+	a.(vendors.Focuser).Focus([]int{46, 34, 24, 0})
 	st, err := a.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Stats(); got.GetBulk != 2 || got.Get+got.GetNext+got.Set != 0 {
-		t.Errorf("read used %+v; want exactly 2 GETBULKs", got)
+	if got := s.Stats(); got.GetBulk != 2 || got.Get != 1 || got.GetNext+got.Set != 0 {
+		t.Errorf("read used %+v; want 2 GETBULKs and 1 GET", got)
 	}
-	if len(st.Queues) != 4 || st.Top().ID != 3 || st.Top().Strict {
-		t.Errorf("queues = %+v; want 0..3 with a weighted top", st.Queues)
+	if !reflect.DeepEqual(st.Queues, []int{0, 1, 2, 3}) || st.Global().Sched[3].Strict {
+		t.Errorf("queues = %v, sched %+v; want 0..3 with a weighted top", st.Queues, st.Global().Sched)
 	}
 	want := map[int]int{0: 1, 8: 0, 24: 1, 34: 2, 46: 2, 48: 3}
 	for d, q := range want {
-		if st.DSCP[d] != q {
-			t.Errorf("dscp %d on queue %d, want %d", d, st.DSCP[d], q)
+		if st.GlobalMap()[d] != q {
+			t.Errorf("dscp %d on queue %d, want %d", d, st.GlobalMap()[d], q)
 		}
 	}
-	if len(st.Trust) != 11 || st.Trust[0] != (vendors.PortTrust{Port: vendors.GlobalPort, Trust: vendors.TrustDot1p}) || st.Trust[10].Port != "10" {
-		t.Errorf("trust = %+v", st.Trust)
+	if len(st.Scopes) != 11 || st.Global().Trust != vendors.TrustDot1p || st.Scopes[10].Name != "10" {
+		t.Errorf("scopes = %+v", st.Scopes)
+	}
+	for _, sc := range st.Scopes[1:] {
+		if sc.DSCP != nil || sc.Sched != nil {
+			t.Errorf("interface %s has settings of its own, though it follows the global rows: %+v", sc.Name, sc)
+		}
+	}
+}
+
+// TestReadPerInterfaceMap: an interface whose own row differs from the
+// global one is a scope with its own map; the global rows being right does
+// not make the switch compliant.
+func TestReadPerInterfaceMap(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetPortDSCP(5, 46, 1)
+	a := open(t, sw)
+	a.(vendors.Focuser).Focus([]int{46, 34, 24, 0})
+	st, err := a.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := st.Scope("5")
+	if sc == nil || sc.DSCP == nil || sc.DSCP[46] != 1 || sc.DSCP[34] != 2 || sc.DSCP[10] != vendors.Unread {
+		t.Fatalf("interface 5: %+v", sc)
+	}
+	// Apply: the global rows fan out, then interface 5's own EF row.
+	ctx := context.Background()
+	target, err := agent.Target(agent.DefaultPolicy(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := agent.Diff(st, target)
+	if err := a.Write(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	for p := 1; p <= 10; p++ {
+		if m := s.PortDSCPMap(p); m[46] != 3 || m[0] != 0 {
+			t.Errorf("interface %d: ef %d be %d", p, m[46], m[0])
+		}
+	}
+	after, err := a.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := agent.Verify(after, ch); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _ := agent.Check(agent.DefaultPolicy(), after); len(fs) != 0 {
+		t.Errorf("findings after apply: %+v", fs)
 	}
 }
 
@@ -88,8 +141,8 @@ func TestReadWithSmallMaxRepetitionsWalksOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.DSCP[46] != 2 || len(st.Trust) != 11 {
-		t.Fatalf("incomplete read: ef=%d trust=%d", st.DSCP[46], len(st.Trust))
+	if st.GlobalMap()[46] != 2 || len(st.Scopes) != 11 {
+		t.Fatalf("incomplete read: ef=%d scopes=%d", st.GlobalMap()[46], len(st.Scopes))
 	}
 	if n := s.Stats().GetBulk; n <= 2 {
 		t.Errorf("GETBULKs = %d; 10 repetitions cannot cover 64 rows in one", n)
@@ -135,7 +188,7 @@ func TestWriteRefusesOutOfRangeBeforeSending(t *testing.T) {
 	if _, err := a.Read(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{DSCP: 46, From: 2, To: 4}}})
+	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 4}}})
 	if err == nil || !strings.Contains(err.Error(), "valid classes are 0..3") {
 		t.Fatalf("err = %v", err)
 	}
@@ -151,9 +204,12 @@ func TestCommitFailedNamesTheRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetFaults(sim.Faults{CommitFailAt: 2})
-	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{DSCP: 0, From: 1, To: 0}, {DSCP: 46, From: 2, To: 3}}})
-	if err == nil || !strings.Contains(err.Error(), "commitFailed on varbind 2 (DSCP 46 -> queue 3)") {
+	err := a.Write(context.Background(), vendors.Change{Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 0, From: 1, To: 0}, {Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 3}}})
+	if err == nil || !strings.Contains(err.Error(), "commitFailed on varbind 2 (interface 0 DSCP 46 -> queue 3)") {
 		t.Fatalf("err = %v", err)
+	}
+	if c := vendors.Class(err); c != vendors.ClassRefused {
+		t.Errorf("class %q, want refused", c)
 	}
 }
 
@@ -163,6 +219,9 @@ func TestNoAnswerExplains(t *testing.T) {
 	_, err := open(t, sw).Read(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "no answer from 127.0.0.1") || !strings.Contains(err.Error(), "community") {
 		t.Fatalf("err = %v", err)
+	}
+	if c := vendors.Class(err); c != vendors.ClassTimeout {
+		t.Errorf("class %q, want timeout", c)
 	}
 }
 
@@ -203,8 +262,8 @@ func TestV3AuthPriv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.DSCP[46] != 2 {
-		t.Fatalf("ef on %d", st.DSCP[46])
+	if st.GlobalMap()[46] != 2 {
+		t.Fatalf("ef on %d", st.GlobalMap()[46])
 	}
 	sw.SNMP.AuthPassphrase = inventory.NewSecret("not-the-pass", "test")
 	if _, err := open(t, sw).Read(context.Background()); err == nil {

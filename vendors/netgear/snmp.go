@@ -10,11 +10,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/gosnmp/gosnmp"
 	"golang.org/x/sys/unix"
 
 	"github.com/qosagent/qosagent/inventory"
+	"github.com/qosagent/qosagent/vendors"
 )
 
 // configure sets a gosnmp client up for one switch, on a new client or on
@@ -223,18 +225,18 @@ func explain(sw inventory.Switch, err error) error {
 		if sw.SNMP.Version == "3" {
 			who = "the SNMPv3 user, protocols and passphrases"
 		}
-		return fmt.Errorf("no answer from %s (udp port %d) after %d tries of %s: check the address, that SNMP is enabled and not blocked by an ACL or firewall, and %s: %w",
-			sw.Host, sw.Port, sw.SNMP.Retries+1, sw.SNMP.Timeout, who, err)
+		return fmt.Errorf("no answer from %s (udp port %d) after %d tries of %s: check the address, that SNMP is enabled and not blocked by an ACL or firewall, and %s: %w: %w",
+			sw.Host, sw.Port, sw.SNMP.Retries+1, sw.SNMP.Timeout, who, vendors.ErrTimeout, err)
 	case strings.Contains(err.Error(), "packet sanity") || strings.Contains(err.Error(), "unable to decode") || strings.Contains(err.Error(), "unmarshal"):
-		return fmt.Errorf("malformed SNMP response from %s: %w", sw.Address, err)
+		return fmt.Errorf("malformed SNMP response from %s: %w: %w", sw.Address, vendors.ErrParse, err)
 	case errors.Is(err, gosnmp.ErrUnknownUsername):
-		return fmt.Errorf("%s does not know SNMPv3 user %q: %w", sw.Address, sw.SNMP.Username, err)
+		return fmt.Errorf("%s does not know SNMPv3 user %q: %w: %w", sw.Address, sw.SNMP.Username, vendors.ErrAuth, err)
 	case errors.Is(err, gosnmp.ErrWrongDigest):
-		return fmt.Errorf("%s rejected the SNMPv3 authentication passphrase or protocol: %w", sw.Address, err)
+		return fmt.Errorf("%s rejected the SNMPv3 authentication passphrase or protocol: %w: %w", sw.Address, vendors.ErrAuth, err)
 	case errors.Is(err, gosnmp.ErrDecryption):
-		return fmt.Errorf("%s could not decrypt our request: check the SNMPv3 privacy protocol and passphrase: %w", sw.Address, err)
-	case strings.Contains(err.Error(), "connection refused"):
-		return fmt.Errorf("%s refused udp port %d (ICMP port unreachable): is SNMP enabled on the switch? %w", sw.Host, sw.Port, err)
+		return fmt.Errorf("%s could not decrypt our request: check the SNMPv3 privacy protocol and passphrase: %w: %w", sw.Address, vendors.ErrAuth, err)
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("%s refused udp port %d (ICMP port unreachable): is SNMP enabled on the switch? %w: %w", sw.Host, sw.Port, vendors.ErrUnreachable, err)
 	}
 	return err
 }

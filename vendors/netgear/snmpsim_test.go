@@ -79,9 +79,21 @@ func TestSnmpsimAuditApplyAudit(t *testing.T) {
 			if got := snmpget(t, a, sw, efRow); got != "2" {
 				t.Fatalf("snmpget EF before apply = %q", got)
 			}
+			// snmpsimd's data file is static: a SET on a global row does
+			// not fan out to the interfaces as a GS110TP's does. The first
+			// apply writes the global rows and then reads every interface
+			// still at the factory map: drift, truthfully. The second
+			// writes the interfaces' own rows.
+			rep = e.Apply(ctx, sws, false)
+			if r := rep.Switches[0]; r.Status != agent.StatusDrift || !hasScopeFinding(r.Findings, "5") {
+				t.Fatalf("apply on an agent without fan-out: %s %s %+v", r.Status, r.Error, r.Findings)
+			}
 			rep = e.Apply(ctx, sws, false)
 			if r := rep.Switches[0]; r.Status != agent.StatusChanged {
-				t.Fatalf("apply: %s %s", r.Status, r.Error)
+				t.Fatalf("second apply: %s %s %+v", r.Status, r.Error, r.Findings)
+			}
+			if got := snmpget(t, a, sw, mibs.AgentCosMapIpDscpTrafficClass+".5.46"); got != "3" {
+				t.Fatalf("snmpget EF of interface 5 after apply = %q, want 3", got)
 			}
 			if got := snmpget(t, a, sw, efRow); got != "3" {
 				t.Fatalf("snmpget EF after apply = %q, want 3", got)
@@ -93,6 +105,62 @@ func TestSnmpsimAuditApplyAudit(t *testing.T) {
 				t.Fatalf("re-audit: %+v", rep.Switches[0])
 			}
 		})
+	}
+}
+
+func hasScopeFinding(fs []agent.Finding, scope string) bool {
+	for _, f := range fs {
+		if f.Scope == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSnmpsimPortsDiffer: compliant global rows do not make a switch
+// compliant when an interface's own rows differ: interface 5 maps EF to
+// queue 1, 6 is untrusted, 7 schedules queue 3 weighted.
+func TestSnmpsimPortsDiffer(t *testing.T) {
+	a := snmpsimd.Start(t, snmpsimd.Options{})
+	sw := snmpsimSwitch(t, a, snmpsimd.VariantPortsDiffer, "2c")
+	e := engine(t)
+	ctx := context.Background()
+	sws := []inventory.Switch{sw}
+	rep := e.Audit(ctx, sws)
+	r := rep.Switches[0]
+	if r.Status != agent.StatusDrift {
+		t.Fatalf("audit: %s %s", r.Status, r.Error)
+	}
+	want := map[string]string{"5": agent.RuleEFTop, "6": agent.RuleTrust, "7": agent.RuleEFTop}
+	for scope, rule := range want {
+		found := false
+		for _, f := range r.Findings {
+			found = found || f.Scope == scope && f.Rule == rule
+		}
+		if !found {
+			t.Errorf("no %s finding in scope %s: %+v", rule, scope, r.Findings)
+		}
+	}
+	for _, f := range r.Findings {
+		if f.Scope == vendors.GlobalPort {
+			t.Errorf("global finding on compliant global rows: %+v", f)
+		}
+	}
+	// Three round trips where the agent answers a GETBULK with N + M x R
+	// varbinds (our simulator, RFC 3416); snmpsimd stops at 64 varbinds,
+	// so the 44 scheduler rows take one GETBULK more.
+	if r.Requests > 4 {
+		t.Errorf("audit used %d requests; want at most 4 on snmpsimd", r.Requests)
+	}
+	rep = e.Apply(ctx, sws, false)
+	if r := rep.Switches[0]; r.Status != agent.StatusChanged {
+		t.Fatalf("apply: %s %s %+v", r.Status, r.Error, r.Findings)
+	}
+	if got := snmpget(t, a, sw, mibs.AgentCosMapIpDscpTrafficClass+".5.46"); got != "3" {
+		t.Fatalf("snmpget EF of interface 5 = %q, want 3", got)
+	}
+	if rep = e.Audit(ctx, sws); rep.Switches[0].Status != agent.StatusCompliant {
+		t.Fatalf("re-audit: %+v", rep.Switches[0])
 	}
 }
 
@@ -108,7 +176,7 @@ func TestSnmpsimPartialApplyRollsBack(t *testing.T) {
 	if r.Status != agent.StatusError || rep.ExitCode() != agent.ExitError {
 		t.Fatalf("status %s, exit %d", r.Status, rep.ExitCode())
 	}
-	for _, want := range []string{"commitFailed", "port global trust dscp", "rolled back to backup"} {
+	for _, want := range []string{"commitFailed", "interface 0 trust dscp", "rolled back to backup"} {
 		if !strings.Contains(r.Error, want) {
 			t.Errorf("error %q lacks %q", r.Error, want)
 		}
@@ -149,8 +217,8 @@ func TestSnmpsimV3Protocols(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s + %s: %v", tc.auth, tc.ourPriv, err)
 			}
-			if st.DSCP[46] != 2 {
-				t.Errorf("EF on queue %d, want the factory 2", st.DSCP[46])
+			if st.GlobalMap()[46] != 2 {
+				t.Errorf("EF on queue %d, want the factory 2", st.GlobalMap()[46])
 			}
 		})
 	}

@@ -53,7 +53,7 @@ func pduError(pkt *gosnmp.SnmpPacket, what []string) error {
 	}
 	name := pkt.Error.String()
 	name = strings.ToLower(name[:1]) + name[1:] // RFC 3416 spelling: commitFailed
-	return fmt.Errorf("%s%s%s", name, row, advice)
+	return fmt.Errorf("%s%s%s: %w", name, row, advice, vendors.ErrRefused)
 }
 
 // echoError catches agents that answer noError but echo an exception value
@@ -79,10 +79,10 @@ func numQueues(v gosnmp.SnmpPDU) (int, error) {
 	}
 	n, err := unsigned(v)
 	if err != nil {
-		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort: %w", err)
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort: %v: %w", err, vendors.ErrParse)
 	}
 	if n < 2 || n > maxQueues {
-		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort is %d; expected 2..%d", n, maxQueues)
+		return 0, fmt.Errorf("agentCosQueueNumQueuesPerPort is %d; expected 2..%d: %w", n, maxQueues, vendors.ErrUnsupported)
 	}
 	return n, nil
 }
@@ -154,22 +154,37 @@ func sortedIndexes[V any](m map[string]V) []string {
 	return keys
 }
 
-func trustName(v gosnmp.SnmpPDU) vendors.Trust {
+// trustName reads a trust row; a value the MIB does not define is an
+// answer the model cannot place.
+func trustName(v gosnmp.SnmpPDU) (vendors.Trust, error) {
 	mode, err := integer(v)
 	if err != nil {
-		return vendors.Trust("unknown")
+		return "", fmt.Errorf("trust row: %v: %w", err, vendors.ErrParse)
 	}
 	switch mode {
 	case mibs.TrustModeUntrusted:
-		return vendors.TrustUntrusted
+		return vendors.TrustUntrusted, nil
 	case mibs.TrustModeTrustDot1p:
-		return vendors.TrustDot1p
+		return vendors.TrustDot1p, nil
 	case mibs.TrustModeTrustIpPrecedence:
-		return vendors.TrustPrecedence
+		return vendors.TrustPrecedence, nil
 	case mibs.TrustModeTrustIpDscp:
-		return vendors.TrustDSCP
+		return vendors.TrustDSCP, nil
 	}
-	return vendors.Trust(fmt.Sprintf("unknown(%d)", mode))
+	return "", fmt.Errorf("%s = %d is no trust mode of NETGEAR-QOS-COS-MIB (1..4): %w", v.Name, mode, vendors.ErrParse)
+}
+
+// trafficClass reads a DSCP row's traffic class, which must be one of the
+// n queues the switch reported.
+func trafficClass(v gosnmp.SnmpPDU, n int) (int, error) {
+	q, err := unsigned(v)
+	if err != nil {
+		return 0, fmt.Errorf("%v: %w", err, vendors.ErrParse)
+	}
+	if q < 0 || q >= n {
+		return 0, fmt.Errorf("%s maps to traffic class %d, outside 0..%d: %w", v.Name, q, n-1, vendors.ErrParse)
+	}
+	return q, nil
 }
 
 func trustMode(t vendors.Trust) (int, bool) {

@@ -40,6 +40,23 @@ func TestRender(t *testing.T) {
 	if !bytes.Contains(partial, []byte("1.3.6.1.4.1.4526.11.3.3.1.3.1.2.0|2:error|op=set,status=commitfailed,value=2\n")) {
 		t.Error("gs110tp-partial: global trust row does not refuse SETs")
 	}
+	if n := bytes.Count(data, []byte("\n1.3.6.1.4.1.4526.11.3.3.2.4.1.2.")); n != 11*4 {
+		t.Errorf("got %d scheduler rows, want %d", n, 11*4)
+	}
+	differ := Render("gs110tp-ports-differ")
+	for _, want := range []string{
+		"1.3.6.1.4.1.4526.11.3.3.1.2.1.3.0.46|66:writecache-gs110tp-ports-differ|value=3\n",
+		"1.3.6.1.4.1.4526.11.3.3.1.2.1.3.4.46|66:writecache-gs110tp-ports-differ|value=3\n",
+		"1.3.6.1.4.1.4526.11.3.3.1.2.1.3.5.46|66:writecache-gs110tp-ports-differ|value=1\n",
+		"1.3.6.1.4.1.4526.11.3.3.1.3.1.2.0|2:writecache-gs110tp-ports-differ|value=4\n",
+		"1.3.6.1.4.1.4526.11.3.3.1.3.1.2.6|2:writecache-gs110tp-ports-differ|value=1\n",
+		"1.3.6.1.4.1.4526.11.3.3.2.4.1.2.0.3|2:writecache-gs110tp-ports-differ|value=1\n",
+		"1.3.6.1.4.1.4526.11.3.3.2.4.1.2.7.3|2:writecache-gs110tp-ports-differ|value=2\n",
+	} {
+		if !bytes.Contains(differ, []byte(want)) {
+			t.Errorf("gs110tp-ports-differ lacks %q", want)
+		}
+	}
 	if Render("nonesuch") != nil {
 		t.Error("Render of an unknown variant is not nil")
 	}

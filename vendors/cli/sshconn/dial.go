@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/qosagent/qosagent/vendors"
 )
 
 // Client is an authenticated SSH connection to one switch.
@@ -93,6 +95,9 @@ func dialError(ctx context.Context, addr string, cfg Config, stage string, err e
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return fmt.Errorf("ssh %s: %s timed out after %s (host down, filtered port, or not an SSH server): %w: %w", addr, stage, cfg.Timeout, ErrTimeout, err)
 	}
+	if stage == "connect" {
+		return fmt.Errorf("ssh %s: %s: %w: %w", addr, stage, ErrUnreachable, err)
+	}
 	return fmt.Errorf("ssh %s: %s: %w", addr, stage, err)
 }
 
@@ -104,7 +109,7 @@ func handshakeError(ctx context.Context, addr string, cfg Config, au *auth, hk *
 		return fmt.Errorf("ssh %s: user %q was refused (tried %s); check the username and credentials: %w: %w",
 			addr, cfg.User, strings.Join(au.names, ", "), ErrAuth, err)
 	case strings.Contains(err.Error(), "no common algorithm"):
-		return fmt.Errorf("ssh %s: no common algorithm with the server (old firmware may need legacy algorithms: inventory ssh.legacy_algorithms): %w", addr, err)
+		return fmt.Errorf("ssh %s: no common algorithm with the server (old firmware may need legacy algorithms: inventory ssh.legacy_algorithms): %w: %w", addr, vendors.ErrUnsupported, err)
 	}
 	return dialError(ctx, addr, cfg, "handshake", err)
 }

@@ -15,23 +15,30 @@
 // with errors.Is so that callers can classify a failed switch.
 package sshconn
 
-import "errors"
+import (
+	"fmt"
 
-// Error classes; match with errors.Is.
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// Error classes; match with errors.Is. Each wraps the vendors sentinel of
+// its class, so reports classify them without knowing this package.
 var (
 	// ErrHostKeyUnknown: the host is not in known_hosts.
-	ErrHostKeyUnknown = errors.New("host key unknown")
+	ErrHostKeyUnknown = fmt.Errorf("host key unknown (%w)", vendors.ErrHostKey)
 	// ErrHostKeyChanged: known_hosts holds another key for the host.
-	ErrHostKeyChanged = errors.New("host key changed")
+	ErrHostKeyChanged = fmt.Errorf("host key changed (%w)", vendors.ErrHostKey)
 	// ErrAuth: the server refused every authentication method offered.
-	ErrAuth = errors.New("authentication failed")
+	ErrAuth = fmt.Errorf("%w", vendors.ErrAuth)
 	// ErrTimeout: connect, handshake or a command took too long.
-	ErrTimeout = errors.New("timeout")
+	ErrTimeout = fmt.Errorf("%w", vendors.ErrTimeout)
+	// ErrUnreachable: the TCP connection could not be made.
+	ErrUnreachable = fmt.Errorf("%w", vendors.ErrUnreachable)
 	// ErrRefusedPrompt: the device asked a question that matches
 	// Expect.Refuse (erase, reload, ...); it was answered with Ctrl-C.
-	ErrRefusedPrompt = errors.New("refused prompt")
+	ErrRefusedPrompt = fmt.Errorf("refused prompt (%w)", vendors.ErrRefused)
 	// ErrOutputTooLarge: a command produced more than Expect.MaxOutput bytes.
-	ErrOutputTooLarge = errors.New("output too large")
+	ErrOutputTooLarge = fmt.Errorf("output too large (%w)", vendors.ErrParse)
 	// ErrClosed: the channel was closed, by Close or by the peer.
-	ErrClosed = errors.New("channel closed")
+	ErrClosed = fmt.Errorf("channel closed (%w)", vendors.ErrDisconnected)
 )

@@ -3,6 +3,10 @@
 //
 //	clisim -dialect cisco-ios -hostname sw1 -state /var/lib/clisim/sw1.json [-enable-secret X]
 //
+// Variant flags (-queues, -stack-ports, -all-strict-factory,
+// -no-min-bandwidth, -no-max-bandwidth) pick the hardware variant, as
+// clisim.Options; a state file keeps its variant and refuses another.
+//
 // The switch state is loaded from the state file if it exists (else the
 // factory defaults) and written back, atomically and with mode 0600, after
 // every change and at exit, so that sessions build on each other.
@@ -40,13 +44,20 @@ func run() error {
 	privileged := flag.Bool("privileged", false, "start the session in privileged mode")
 	failCommand := flag.String("fail-command", "", "fault: config lines containing this fail")
 	dropAfter := flag.Int("drop-after", 0, "fault: end the session after this many config lines")
+	var o clisim.Options
+	flag.IntVar(&o.Queues, "queues", 0, "egress queues: 4 or 7 (netgear-fastpath), 4 or 8 (cisco-sb); 0 = the dialect's default")
+	flag.BoolVar(&o.StackPorts, "stack-ports", false, "cisco-ios: name ports GigabitEthernet1/0/N")
+	flag.BoolVar(&o.AllStrictFactory, "all-strict-factory", false, "cisco-sb: factory scheduler all strict, no priority-queue line")
+	flag.BoolVar(&o.NoMinBandwidth, "no-min-bandwidth", false, "netgear-fastpath: show interfaces cos-queue without Min. Bandwidth")
+	flag.BoolVar(&o.NoMaxBandwidth, "no-max-bandwidth", false, "netgear-fastpath: show interfaces cos-queue without Max. Bandwidth")
 	flag.Parse()
 	if *statePath == "" || flag.NArg() > 0 {
 		flag.Usage()
 		return errors.New("need -state and no arguments")
 	}
 
-	sw, err := clisim.New(*dialect, *hostname)
+	o.Hostname = *hostname
+	sw, err := clisim.NewWithOptions(*dialect, o)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/qosagent/qosagent/vendors"
+)
+
+// ConfigSpec says how to read a running or startup configuration: one
+// parser for both, so the saved rule compares like with like.
+type ConfigSpec struct {
+	// Interface opens an interface section; its first group is the port.
+	Interface string `yaml:"interface"`
+	// SectionEnd closes a section ("!", "exit"); a new top-level line does too.
+	SectionEnd string `yaml:"section_end"`
+	// QoS are the lines, top level or in an interface, that make up the
+	// QoS state; running and startup must hold the same ones.
+	QoS []string `yaml:"qos"`
+	// PortTrust reads a per-port trust override inside an interface
+	// section. Trust names our mode, or "global" (the port uses the global
+	// mode), or is empty: then the line's first group is a word of TrustWords.
+	PortTrust []struct {
+		Line  string `yaml:"line"`
+		Trust string `yaml:"trust"`
+	} `yaml:"port_trust"`
+	TrustWords map[string]vendors.Trust `yaml:"trust_words"`
+	// StrictCount reads "the top N queues are strict" (first group N).
+	StrictCount string `yaml:"strict_count"`
+
+	iface, end, strict *regexp.Regexp
+	qos, portTrust     []*regexp.Regexp
+}
+
+// trustFollows is a port whose trust follows the global mode.
+const trustFollows vendors.Trust = "global"
+
+func (c *ConfigSpec) compile() error {
+	var err error
+	re := func(field, expr string) *regexp.Regexp {
+		if expr == "" || err != nil {
+			return nil
+		}
+		r, e := regexp.Compile(expr)
+		if e != nil {
+			err = fmt.Errorf("config.%s: %w", field, e)
+		}
+		return r
+	}
+	c.iface = re("interface", c.Interface)
+	c.end = re("section_end", c.SectionEnd)
+	c.strict = re("strict_count", c.StrictCount)
+	for i, q := range c.QoS {
+		c.qos = append(c.qos, re(fmt.Sprintf("qos[%d]", i), q))
+	}
+	for i, p := range c.PortTrust {
+		c.portTrust = append(c.portTrust, re(fmt.Sprintf("port_trust[%d]", i), p.Line))
+		if p.Trust == "" {
+			for w, t := range c.TrustWords {
+				if t == "" {
+					return fmt.Errorf("config.trust_words: %q names no mode", w)
+				}
+			}
+		}
+	}
+	if len(c.PortTrust) > 0 && c.iface == nil && err == nil {
+		err = fmt.Errorf("config.port_trust needs config.interface")
+	}
+	return err
+}
+
+// config is what one configuration says about QoS.
+type config struct {
+	lines       []string // QoS lines, "interface X: line" inside a section
+	ports       []string // ports with a trust override, in order
+	portTrust   map[string]vendors.Trust
+	strictCount *int
+}
+
+func configParser(kind string) parser {
+	return func(out string, r *reading) error {
+		c, err := parseConfig(r.d, out)
+		if err != nil {
+			return err
+		}
+		r.configs[kind] = c
+		return nil
+	}
+}
+
+func parseConfig(d *Dialect, out string) (*config, error) {
+	spec := &d.Config
+	c := &config{portTrust: map[string]vendors.Trust{}}
+	section := ""
+	sawAny := false
+	for _, raw := range lines(out) {
+		l := strings.TrimSpace(raw)
+		if l == "" {
+			continue
+		}
+		sawAny = true
+		top := raw == strings.TrimLeft(raw, " \t")
+		if spec.iface != nil {
+			if m := spec.iface.FindStringSubmatch(l); m != nil {
+				section = m[1]
+				continue
+			}
+		}
+		if spec.end != nil && spec.end.MatchString(l) {
+			section = ""
+			continue
+		}
+		if top && section != "" && spec.end == nil {
+			section = ""
+		}
+		if section == "" {
+			if err := c.strictLine(d, l); err != nil {
+				return nil, err
+			}
+		}
+		for _, q := range spec.qos {
+			if q.MatchString(l) {
+				key := l
+				if section != "" {
+					key = "interface " + section + ": " + l
+				}
+				c.lines = append(c.lines, key)
+				break
+			}
+		}
+		if section == "" {
+			continue
+		}
+		for i, p := range spec.portTrust {
+			m := p.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			t := vendors.Trust(spec.PortTrust[i].Trust)
+			if t == "" {
+				if len(m) < 2 {
+					return nil, fmt.Errorf("config.port_trust[%d] has no group for the trust word", i)
+				}
+				w, ok := spec.TrustWords[m[1]]
+				if !ok {
+					return nil, fmt.Errorf("interface %s: trust %q in %q is unknown: %w", section, m[1], l, vendors.ErrParse)
+				}
+				t = w
+			}
+			if _, dup := c.portTrust[section]; !dup {
+				c.ports = append(c.ports, section)
+			}
+			c.portTrust[section] = t
+			break
+		}
+	}
+	if !sawAny {
+		return nil, fmt.Errorf("empty configuration: %w", vendors.ErrParse)
+	}
+	return c, nil
+}
+
+// strictLine reads a top-level "top N queues strict" line, if it is one.
+func (c *config) strictLine(d *Dialect, l string) error {
+	re := d.Config.strict
+	if re == nil {
+		return nil
+	}
+	m := re.FindStringSubmatch(l)
+	if m == nil {
+		return nil
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return fmt.Errorf("%q: %w", l, vendors.ErrParse)
+	}
+	c.strictCount = &n
+	return nil
+}
+
+// differs says how the QoS lines of c (running) and boot (startup)
+// differ, or "" when they hold the same lines.
+func (c *config) differs(boot *config) string {
+	count := map[string]int{}
+	for _, l := range c.lines {
+		count[l]++
+	}
+	for _, l := range boot.lines {
+		count[l]--
+	}
+	var only, lost []string
+	for _, l := range c.lines {
+		if count[l] > 0 {
+			only = append(only, l)
+			count[l]--
+		}
+	}
+	for _, l := range boot.lines {
+		if count[l] < 0 {
+			lost = append(lost, l)
+			count[l]++
+		}
+	}
+	var parts []string
+	if len(only) > 0 {
+		parts = append(parts, fmt.Sprintf("running-config has %s, startup-config does not", quoteSome(only)))
+	}
+	if len(lost) > 0 {
+		parts = append(parts, fmt.Sprintf("startup-config has %s, running-config does not", quoteSome(lost)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func quoteSome(ls []string) string {
+	const most = 3
+	q := make([]string, 0, most)
+	for i, l := range ls {
+		if i == most {
+			q = append(q, fmt.Sprintf("and %d more", len(ls)-most))
+			break
+		}
+		q = append(q, strconv.Quote(l))
+	}
+	return strings.Join(q, ", ")
+}
