@@ -7,7 +7,7 @@
 #   MODE=sweep bash bench/run.sh           # sweep: 1k and 10k at 32..512, SSH, net-snmp baseline
 #   QUICK=1 bash bench/run.sh              # small fleets, to try the harness (temporary OUT)
 #
-# scale: for each size, the floor (bench/floor: the same two GETBULKs per
+# scale: for each size, the floor (bench/floor: the same three requests per
 # switch at the same concurrency, nothing else), then `qosagent audit
 # --format json` with its default SQLite history (created beforehand by a
 # one-switch audit, as an hourly run finds it), then the same audit with
@@ -233,7 +233,7 @@ L.append(f"Generated on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %
          f"Machine: {sh('nproc')} cores, {model}, Linux {platform.release()}, {sh('go version')}, RLIMIT_NOFILE {sh('ulimit -Hn')}. "
          f"Simulated RTT {rtt}, loss {loss}; the lab (bench/labserver, one process per {int(sh('ulimit -Hn') or 20000) - 256} switches) runs on the same cores"
          f"{' pinned to CPU ' + labcpus if labcpus else ''}.\n")
-L.append("Per size, three runs against the same lab: **floor** = bench/floor (bare gosnmp: the same two GETBULKs per switch, "
+L.append("Per size, three runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
          "same concurrency, nothing else); **audit** = `qosagent audit --format json` with its default SQLite history; "
          "**no history** = the same with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
          "lab CPU is the lab's over the same run. RTT bound = ceil(N / concurrency) x RTT x round trips (counted by the lab); "

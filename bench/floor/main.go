@@ -1,8 +1,9 @@
 // Command floor is the protocol's floor for the fleet benchmark: a bare
-// gosnmp program that sends each switch of a lab inventory the same two
-// GETBULKs as qosagent's GS110TP audit (the 64 global DSCP rows; the queue
-// count, the scheduler rows and the trust column), at the same concurrency,
-// checks that each answer has the varbinds asked for, and does nothing else:
+// gosnmp program that sends each switch of a lab inventory the same
+// requests as qosagent's GS110TP audit with the default policy (a GETBULK of
+// the 64 global DSCP rows; a GETBULK of the queue count and the trust and
+// scheduler columns; a GET of the policy's DSCP rows of every interface), at
+// the same concurrency, checks that the answers are there, and does nothing else:
 // no policy, no report, no history. bench/run.sh runs it under
 // /usr/bin/time beside each audit, and qosagent's CPU per switch is compared
 // with this one's.
@@ -41,6 +42,10 @@ const (
 	numQueues   = "1.3.6.1.4.1.4526.11.3.3.2.1"
 	schedColumn = "1.3.6.1.4.1.4526.11.3.3.2.4.1.2"
 )
+
+// policyDSCP are the DSCP values of the default policy's classes (EF, AF41,
+// CS3, default), whose per-interface rows the audit reads.
+var policyDSCP = []int{46, 34, 24, 0}
 
 func main() {
 	inv := flag.String("i", "", "lab inventory (written by bench/labserver or qosagent lab)")
@@ -134,20 +139,36 @@ func one(g *gosnmp.GoSNMP, addr string, reps uint32, first *bool) (int, error) {
 		return 0, fmt.Errorf("%s: %d DSCP rows", addr, len(pkt.Variables))
 	}
 	n := len(pkt.Variables)
-	oids := []string{numQueues, schedColumn + ".0"}
-	for q := range 7 {
-		oids = append(oids, schedColumn+".0."+strconv.Itoa(q))
-	}
-	nonRep := len(oids)
-	oids = append(oids, trustColumn)
-	pkt, err = g.GetBulk(oids, uint8(nonRep), reps) //nolint:gosec // 9
+	// The queue count (a non-repeater), then the trust and scheduler
+	// columns interleaved: every interface's rows.
+	pkt, err = g.GetBulk([]string{numQueues, trustColumn, schedColumn}, 1, reps)
 	if err != nil {
 		return 0, err
 	}
-	if len(pkt.Variables) < nonRep+1 {
+	if len(pkt.Variables) < 3 {
 		return 0, fmt.Errorf("%s: %d varbinds", addr, len(pkt.Variables))
 	}
-	return n + len(pkt.Variables), nil
+	n += len(pkt.Variables)
+	// The policy's DSCP rows of every interface the trust column named, in
+	// GETs of at most MaxOids varbinds.
+	var oids []string
+	for i, v := range pkt.Variables[1:] {
+		idx, ok := strings.CutPrefix(strings.TrimPrefix(v.Name, "."), trustColumn+".")
+		if i%2 != 0 || !ok || idx == "0" {
+			continue
+		}
+		for _, d := range policyDSCP {
+			oids = append(oids, dscpColumn+"."+idx+"."+strconv.Itoa(d))
+		}
+	}
+	for start := 0; start < len(oids); start += gosnmp.MaxOids {
+		pkt, err = g.Get(oids[start:min(start+gosnmp.MaxOids, len(oids))])
+		if err != nil {
+			return 0, err
+		}
+		n += len(pkt.Variables)
+	}
+	return n, nil
 }
 
 // readLab takes the GS110TPs' addresses and the community from a lab
