@@ -239,15 +239,15 @@ L.append("Per size, three runs against the same lab: **floor** = bench/floor (ba
          "lab CPU is the lab's over the same run. RTT bound = ceil(N / concurrency) x RTT x round trips (counted by the lab); "
          "GC share = the runtime's own estimate at exit (GODEBUG=gctrace=1); floor ratio = CPU per switch / the floor's at the same size; "
          "load = 1-minute load average just before the run (the machine is shared).\n")
-L.append("| switches | run | conc | wall s | CPU s | CPU/switch ms | floor ratio | peak RSS MiB | GC share | round trips | RTT bound s | ratio | lab CPU s | errors | load |")
-L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+L.append("| switches | run | conc | wall s | wall/switch ms | CPU s | CPU/switch ms | floor ratio | peak RSS MiB | RSS/switch KiB | GC share | round trips | RTT bound s | ratio | lab CPU s | errors | load |")
+L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 floor = {r["n"]: r for r in rows if r["kind"] == "floor"}
 for r in rows:
     f = floor.get(r["n"])
     cps = r["cpu"] / r["n"] * 1000
     fr = f"{cps / (f['cpu'] / f['n'] * 1000):.2f}x" if f and f["cpu"] > 0 and r["kind"] != "floor" else "-"
-    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history')} | {r['conc']} | {r['wall']:.2f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
-             f"{r['rss_mib']:.0f} | {r['gc_share']*100:.0f}% | {r['sim_requests_per_switch']:.2f} | {r['bound']:.2f} | {r['ratio']:.2f} | "
+    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
+             f"{r['rss_mib']:.0f} | {r['rss_mib'] * 1024 / r['n']:.2f} | {r['gc_share']*100:.0f}% | {r['sim_requests_per_switch']:.2f} | {r['bound']:.2f} | {r['ratio']:.2f} | "
              f"{r['sim_cpu']:.2f} | {r['errors']} | {r['load1']:.2f} |")
 L.append("\nRaw measurements (JSON lines):\n\n```")
 L += [json.dumps(r) for r in rows]
