@@ -135,7 +135,15 @@ func land(sw agent.Policy, pu PlatformUse, d, ci int, placed bool) Landing {
 	if rank == len(want.Queues)-1 {
 		l.Rank += " (top)"
 	}
-	if sched := want.SchedOf(want.Global()); rank >= 0 && rank < len(sched) && sched[rank].Strict {
+	// Strict only where every scope with scheduling serves it strictly.
+	strict, seen := rank >= 0, false
+	for i := range want.Scopes {
+		if sched := want.Scopes[i].Sched; sched != nil && rank >= 0 {
+			seen = true
+			strict = strict && sched[rank].Strict
+		}
+	}
+	if strict && seen {
 		l.Queue += " (strict)"
 	}
 	l.Note = "after apply on a factory-default switch"

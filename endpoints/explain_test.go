@@ -14,15 +14,12 @@ import (
 // 0..3, 3 the highest, all weighted, and the DSCP map derived from IP
 // precedence: {0:1, 1:0, 2:0, 3:1, 4:2, 5:2, 6:3, 7:3}[dscp>>3].
 func gs110tpFactory() *vendors.FactoryModel {
-	st := vendors.State{Queues: []int{0, 1, 2, 3}}
-	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP), Trust: vendors.TrustDot1p,
-		Sched: make([]vendors.Sched, 4)}
+	g := vendors.Scope{Name: vendors.GlobalPort, DSCP: make([]int, vendors.NumDSCP), Trust: vendors.TrustDot1p, Sched: make([]vendors.Sched, 4)}
 	prec := [8]int{1, 0, 0, 1, 2, 2, 3, 3}
 	for d := range g.DSCP {
 		g.DSCP[d] = prec[d>>3]
 	}
-	st.Scopes = []vendors.Scope{g}
-	return &vendors.FactoryModel{State: st}
+	return &vendors.FactoryModel{State: vendors.State{Queues: []int{0, 1, 2, 3}, Scopes: []vendors.Scope{g}}}
 }
 
 func TestExplain(t *testing.T) {

@@ -318,8 +318,8 @@ type Platform struct {
 
 // FactoryModel is what a platform is known to have out of the box.
 type FactoryModel struct {
-	// State holds the factory queues in priority order with their native
-	// IDs and strictness, and the factory DSCP map.
+	// State holds the factory queues in priority order (native IDs) and
+	// the factory scopes: the DSCP map, trust and scheduling.
 	State State
 	// QueueName is the platform's own name for a queue ("Q1", "queue 3");
 	// nil means "queue <id>".

@@ -214,7 +214,8 @@ func sbShowQoS(x *session, _ []string) error {
 
 // showQueuing is "show qos interface queuing" for every interface: per
 // queue its WRR weight (N/A when strict) and whether it is an expedite
-// (strict) queue, in the layout of the Sx300 CLI guide's example; the
+// (strict) queue, in the layout the cisco-sb dialect parses (recalled
+// from the Sx300 CLI reference, not checked against a device); the
 // default WRR weights are 1, 2, 4, 8, ... by queue.
 func (v sbVariant) showQueuing(x *session, _ []string) error {
 	c := x.sw.Running()

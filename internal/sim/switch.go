@@ -88,9 +88,9 @@ type Faults struct {
 	// 0 turns it off.
 	SilentAfter int
 	// RebootAfter reboots the switch (see Reboot) right after it answered
-	// its RebootAfter-th request, once: e.g. 3 on a GS110TP apply (two
-	// GETBULKs of the read, then the SET) reboots it between the write and
-	// the read-back. 0 turns it off.
+	// its RebootAfter-th request, once: e.g. 4 on a GS110TP apply (two
+	// GETBULKs and a GET of the read, then the SET) reboots it between the
+	// write and the read-back. 0 turns it off.
 	RebootAfter int
 	// RejectSetAt makes every SET with at least that many varbinds fail
 	// with RejectStatus on varbind RejectSetAt (1-based). For commitFailed

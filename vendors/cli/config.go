@@ -29,9 +29,14 @@ type ConfigSpec struct {
 	TrustWords map[string]vendors.Trust `yaml:"trust_words"`
 	// StrictCount reads "the top N queues are strict" (first group N).
 	StrictCount string `yaml:"strict_count"`
+	// PortStrict reads a port's own strict queues inside an interface
+	// section (first group: the queue IDs); that port's other queues are
+	// then taken as weighted, the reading that never claims more strictness
+	// than the config shows.
+	PortStrict string `yaml:"port_strict"`
 
-	iface, end, strict *regexp.Regexp
-	qos, portTrust     []*regexp.Regexp
+	iface, end, strict, portStrict *regexp.Regexp
+	qos, portTrust                 []*regexp.Regexp
 }
 
 // trustFollows is a port whose trust follows the global mode.
@@ -52,6 +57,7 @@ func (c *ConfigSpec) compile() error {
 	c.iface = re("interface", c.Interface)
 	c.end = re("section_end", c.SectionEnd)
 	c.strict = re("strict_count", c.StrictCount)
+	c.portStrict = re("port_strict", c.PortStrict)
 	for i, q := range c.QoS {
 		c.qos = append(c.qos, re(fmt.Sprintf("qos[%d]", i), q))
 	}
@@ -65,8 +71,8 @@ func (c *ConfigSpec) compile() error {
 			}
 		}
 	}
-	if len(c.PortTrust) > 0 && c.iface == nil && err == nil {
-		err = fmt.Errorf("config.port_trust needs config.interface")
+	if (len(c.PortTrust) > 0 || c.PortStrict != "") && c.iface == nil && err == nil {
+		err = fmt.Errorf("config.port_trust and config.port_strict need config.interface")
 	}
 	return err
 }
@@ -77,6 +83,8 @@ type config struct {
 	ports       []string // ports with a trust override, in order
 	portTrust   map[string]vendors.Trust
 	strictCount *int
+	strictPorts []string         // ports with strict queues of their own, in order
+	portStrict  map[string][]int // port -> its strict queue IDs
 }
 
 func configParser(kind string) parser {
@@ -92,7 +100,7 @@ func configParser(kind string) parser {
 
 func parseConfig(d *Dialect, out string) (*config, error) {
 	spec := &d.Config
-	c := &config{portTrust: map[string]vendors.Trust{}}
+	c := &config{portTrust: map[string]vendors.Trust{}, portStrict: map[string][]int{}}
 	section := ""
 	sawAny := false
 	for _, raw := range lines(out) {
@@ -132,6 +140,20 @@ func parseConfig(d *Dialect, out string) (*config, error) {
 		}
 		if section == "" {
 			continue
+		}
+		if spec.portStrict != nil {
+			if m := spec.portStrict.FindStringSubmatch(l); m != nil {
+				if _, seen := c.portStrict[section]; !seen {
+					c.strictPorts = append(c.strictPorts, section)
+				}
+				for _, f := range strings.Fields(m[1]) {
+					q, err := strconv.Atoi(f)
+					if err != nil {
+						return nil, fmt.Errorf("interface %s: queue %q in %q: %w", section, f, l, vendors.ErrParse)
+					}
+					c.portStrict[section] = append(c.portStrict[section], q)
+				}
+			}
 		}
 		for i, p := range spec.portTrust {
 			m := p.FindStringSubmatch(l)

@@ -161,3 +161,35 @@ func TestConfigLinesUndoQoSAndTrust(t *testing.T) {
 		}
 	}
 }
+
+// TestFastpathPortStrictQueues: a port's own "cos-queue strict" in the
+// running config is that port's scheduling; its top queue not among them is
+// a finding in that port's scope, fixed in Interface Config.
+func TestFastpathPortStrictQueues(t *testing.T) {
+	fp := dialect(t, "netgear-fastpath")
+	run := "configure\ncos-queue strict 3\ninterface 1/0/7\ncos-queue strict 2\nexit\nexit\n"
+	st := readState(t, fp, fpFiles, map[string]string{"show running-config": run, "show startup-config": run})
+	sc := st.Scope("1/0/7")
+	if sc == nil || len(sc.Sched) != 4 || !sc.Sched[2].Strict || sc.Sched[3].Strict {
+		t.Fatalf("port 1/0/7: %+v", sc)
+	}
+	fs, err := agent.Check(agent.DefaultPolicy(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fs {
+		found = found || f.Rule == agent.RuleEFTop && f.Scope == "1/0/7"
+	}
+	if !found {
+		t.Fatalf("no ef-top finding in scope 1/0/7: %+v", fs)
+	}
+	got, err := fp.configLines(st, planFor(t, st), detail{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"interface 1/0/7", "cos-queue strict 3", "exit"}
+	if !reflect.DeepEqual(got[len(got)-3:], want) {
+		t.Errorf("lines %q; want them to end with %q", got, want)
+	}
+}

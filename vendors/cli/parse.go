@@ -276,7 +276,9 @@ var sbQueuingRow = regexp.MustCompile(`^\s*(\d{1,2})\s*-\s*(\S+)\s+(ena|dis)\s*-
 // parseSBQueuing reads the queue rows of "show qos interface queuing"
 // (qid - weight, EF priority ena/dis - priority) of the first interface
 // listed: every interface has the same queues, as many as the switch's
-// queue mode gives (4 or 8).
+// queue mode gives (4 or 8). The row layout is recalled from the Sx300 CLI
+// reference and not yet checked against a capture: output without such
+// rows is a parse error, never a guessed count.
 func parseSBQueuing(out string, r *reading) error {
 	seen := map[int]bool{}
 	for _, l := range lines(out) {
@@ -445,6 +447,23 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 				sc.Trust = t
 			} else {
 				st.Scopes = append(st.Scopes, vendors.Scope{Name: p, Trust: t})
+			}
+		}
+	}
+	if run != nil {
+		for _, p := range run.strictPorts {
+			sched := make([]vendors.Sched, n)
+			for _, q := range run.portStrict[p] {
+				r := st.Rank(q)
+				if r < 0 {
+					return st, fmt.Errorf("interface %s: strict queue %d, which this switch does not have (queues %v): %w", p, q, st.Queues, vendors.ErrParse)
+				}
+				sched[r].Strict = true
+			}
+			if sc := st.Scope(p); sc != nil {
+				sc.Sched = sched
+			} else {
+				st.Scopes = append(st.Scopes, vendors.Scope{Name: p, Sched: sched})
 			}
 		}
 	}

@@ -70,7 +70,8 @@ func readStateErr(t *testing.T, d *Dialect, files map[string]string, extra map[s
 }
 
 // sbQueuing is "show qos interface queuing" of one port in 4- or 8-queue
-// mode, as the Sx300 CLI guide shows it (qid - weight, EF priority).
+// mode in the layout parseSBQueuing expects (qid - weight, EF priority);
+// written from memory of the Sx300 CLI reference, not from a capture.
 func sbQueuing(n int) string {
 	var b strings.Builder
 	b.WriteString("gi1/0/1\nwrr bandwidth weights and EF priority:\nqid-weights Ef - Priority\n")

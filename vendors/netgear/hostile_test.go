@@ -149,6 +149,27 @@ func TestHostileAgents(t *testing.T) {
 			}
 			return [][]byte{response(req, vs)}
 		}, "non-increasing OID"},
+		{"interface row out of range", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if req.PDUType == gosnmp.GetRequest {
+				vs[3].Value = uint(9)
+			}
+			return [][]byte{response(req, vs)}
+		}, "3.3.1.2.1.3.1.3 maps to traffic class 9, outside 0..3"},
+		{"scheduler row of a queue the switch lacks", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if !isDSCPRead(req) {
+				vs[2+2*3].Name = fmt.Sprintf(".%s.0.7", mibs.AgentCosQueueSchedulerType)
+			}
+			return [][]byte{response(req, vs)}
+		}, "is outside interfaces x queues 0..3"},
+		{"unknown trust value", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if !isDSCPRead(req) {
+				vs[1+2*4].Value = 7
+			}
+			return [][]byte{response(req, vs)}
+		}, "3.3.1.3.1.2.4 = 7 is no trust mode"},
 		{"a trust table that never ends", func(req *gosnmp.SnmpPacket) [][]byte {
 			if isDSCPRead(req) {
 				return [][]byte{response(req, good(req))}

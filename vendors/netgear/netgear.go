@@ -1,11 +1,12 @@
 // Package netgear is the adapter for NetGear GS110TP smart switches over SNMP
 // (NETGEAR-QOS-COS-MIB under the smart-switch branch 4526.11).
 //
-// Queues are traffic classes 0..n-1, higher = higher priority, so n-1 is the
-// top. The adapter reads and writes the global rows (ifIndex 0) of the DSCP
-// and scheduler tables, which the agent fans out to every interface, and the
-// trust mode of the global row and of every interface, because a per-port
-// trust setting overrides the global one.
+// Queues are traffic classes 0..n-1 (n = agentCosQueueNumQueuesPerPort),
+// higher = higher priority, so n-1 is the top. The DSCP, trust and
+// scheduler tables have a global row (ifIndex 0), which a SET fans out to
+// every interface and a GET shows as the latest global setting, and each
+// interface's own rows, which can differ: the adapter reads both and
+// reports an interface with rows of its own as a scope of its own.
 package netgear
 
 import (
@@ -258,9 +259,11 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 		}
 		st.Scopes = append(st.Scopes, sc)
 	}
-	for idx := range sched {
-		if idx != "0" && !slices.Contains(ifaces, idx) {
-			return st, fmt.Errorf("scheduler rows for interface %s, which has no trust row: %w", idx, vendors.ErrParse)
+	// An interface with scheduler rows but no trust row (a LAG, say) is a
+	// scope too, where its scheduling is its own.
+	for _, idx := range sortedIndexes(sched) {
+		if idx != "0" && !slices.Contains(ifaces, idx) && !slices.Equal(sched[idx], global.Sched) {
+			st.Scopes = append(st.Scopes, vendors.Scope{Name: idx, Sched: sched[idx]})
 		}
 	}
 	a.numQueues = n
@@ -421,8 +424,10 @@ func (a *Adapter) column(root string, vars []gosnmp.SnmpPDU, limit int) (map[str
 // would leave the PDU half-applied.
 //
 // Global rows go first; they fan out to every interface, as the MIB says
-// of index 0. Then every interface edit of the change, and every value of
-// an interface's own that the fan-out would overwrite, written back.
+// of index 0. Then every interface edit of the change, and every value an
+// interface had of its own (other than the old global one) that the
+// fan-out would overwrite, written back. An interface value equal to the
+// old global one was following it and follows the new one.
 func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if a.numQueues == 0 {
 		return fmt.Errorf("write before read: the queue count is unknown")
@@ -476,7 +481,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 		for d := 0; d < vendors.NumDSCP; d++ {
 			gq, fans := mapTo[vendors.GlobalPort][d]
 			want, own := mapTo[idx][d]
-			if !own && fans && sc.DSCP != nil && sc.DSCP[d] != vendors.Unread {
+			if !own && fans && sc.DSCP != nil && sc.DSCP[d] != vendors.Unread && sc.DSCP[d] != cur.GlobalMap()[d] {
 				want, own = sc.DSCP[d], true // keep the interface's own value
 			}
 			_, edited := mapTo[idx][d]
@@ -519,7 +524,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 		for q := 0; q < a.numQueues; q++ {
 			g, fans := schedTo[vendors.GlobalPort][q]
 			want, own := schedTo[idx][q]
-			if !own && fans && sc.Sched != nil {
+			if !own && fans && sc.Sched != nil && sc.Sched[q] != cur.Global().Sched[q] {
 				want, own = sc.Sched[q].Strict, true
 			}
 			_, edited := schedTo[idx][q]
@@ -551,13 +556,12 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	}
 	for _, idx := range ifaces {
 		want, edited := trustTo[idx]
-		if edited || trustFans && want != gt {
-			if !edited {
-				want = cur.Scope(idx).Trust // the fan-out must not take it
-			}
-			if edited || want != gt {
-				trustRow(idx, want)
-			}
+		own := cur.Scope(idx).Trust
+		if !edited && trustFans && own != "" && own != cur.Global().Trust {
+			want, edited = own, true // its own setting: the fan-out must not take it
+		}
+		if edited && (!trustFans || want != gt || trustTo[idx] != "") {
+			trustRow(idx, want)
 		}
 	}
 

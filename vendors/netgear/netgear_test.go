@@ -316,3 +316,36 @@ func TestPooledClientsForgetTheLastSwitch(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteKeepsInterfaceValuesTheFanOutWouldTake: a global row fans out to
+// every interface, so an interface's own value that the change leaves
+// alone is written back after it, in the same SET.
+func TestWriteKeepsInterfaceValuesTheFanOutWouldTake(t *testing.T) {
+	s, sw := startSim(t)
+	s.SetPortDSCP(5, 46, 1)
+	s.SetTrust(5, mibs.TrustModeUntrusted)
+	a := open(t, sw)
+	a.(vendors.Focuser).Focus([]int{46, 34, 24, 0})
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ch := vendors.Change{
+		Map:   []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 3}},
+		Trust: []vendors.TrustChange{{Port: vendors.GlobalPort, From: vendors.TrustDot1p, To: vendors.TrustDSCP}},
+	}
+	if err := a.Write(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Stats().Set; n != 1 {
+		t.Errorf("%d SETs, want 1", n)
+	}
+	if m := s.PortDSCPMap(5); m[46] != 1 {
+		t.Errorf("interface 5 EF on %d; its own value 1 was lost to the fan-out", m[46])
+	}
+	if m := s.PortDSCPMap(4); m[46] != 3 {
+		t.Errorf("interface 4 EF on %d, want the global 3", m[46])
+	}
+	if s.Trust(5) != mibs.TrustModeUntrusted || s.Trust(4) != mibs.TrustModeTrustIpDscp {
+		t.Errorf("trust 5=%d 4=%d", s.Trust(5), s.Trust(4))
+	}
+}
