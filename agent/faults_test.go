@@ -1,6 +1,6 @@
 package agent_test
 
-// The fault suite of issue #6: apply over a lab where some switches carry a
+// The fault suite: apply over a lab where some switches carry a
 // fault, then read every switch directly from its simulator (not through
 // qosagent) and check that none is left half-written.
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/qosagent/qosagent/vendors"
@@ -58,8 +57,13 @@ type SwitchResult struct {
 	// RemarkPorts are the ports that re-mark DSCP to 0 once the plan turns
 	// QoS on, because the policy leaves them untrusted.
 	RemarkPorts []string `json:"remark_ports,omitempty"`
-	Backup      string   `json:"backup,omitempty"`
-	Error       string   `json:"error"`
+	// Commands are the exact lines (CLI) or SET varbinds (SNMP) the change
+	// sends, then those that save it; RollbackCommands are what restoring
+	// the backup would send. Set when the adapter can preview its writes.
+	Commands         []string `json:"commands,omitempty"`
+	RollbackCommands []string `json:"rollback_commands,omitempty"`
+	Backup           string   `json:"backup,omitempty"`
+	Error            string   `json:"error"`
 	// ErrorClass says what kind of failure Error is (vendors.Classes).
 	ErrorClass string `json:"error_class,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
@@ -119,7 +123,7 @@ func (r *Report) Lines() []Line {
 }
 
 // Each calls fn with every switch's result in inventory order, reading a
-// spooled report back one result at a time; fn must not keep the pointer.
+// spooled report back one result at a time (each a value of its own).
 func (r *Report) Each(fn func(*SwitchResult) error) error {
 	return r.each(nil, fn)
 }
@@ -152,11 +156,11 @@ func (r *Report) each(want func(*Line) bool, fn func(*SwitchResult) error) error
 			return err
 		}
 		buf = b
-		var res SwitchResult
-		if err := json.Unmarshal(b, &res); err != nil {
+		res := new(SwitchResult)
+		if err := json.Unmarshal(b, res); err != nil {
 			return fmt.Errorf("report spool: switch %d: %w", i, err)
 		}
-		if err := fn(&res); err != nil {
+		if err := fn(res); err != nil {
 			return err
 		}
 	}
@@ -207,7 +211,8 @@ func (r *Report) ExitCode() int {
 
 // DSCPMap holds the native queue of each DSCP value 0..63, indexed by the
 // value; nil when the switch could not be read. In JSON it is the object
-// DESIGN §5 gives, keyed by the value in decimal, in DSCP order.
+// the README's report contract gives, keyed by the value in decimal, in
+// DSCP order.
 type DSCPMap []int
 
 // MarshalJSON writes {"0":q0,"1":q1,...} without reflection: a fleet report
@@ -342,136 +347,110 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return bw.Flush()
 }
 
-// WriteTable writes a human-readable report: one row per switch, then the
-// findings, changes and errors of those that are not compliant.
-func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tSTATUS\tEF\tAF41\tCS3\tBE\tORDER\tFINDINGS\tCHANGES")
-	for _, s := range r.Lines() {
-		q := func(i int) string {
-			if s.Queues[i] >= 0 {
-				return strconv.Itoa(int(s.Queues[i]))
-			}
-			return "-"
+// detailLines are the findings, planned or made changes, commands and
+// errors of one switch, one line each, as the table and HTML reports show
+// them.
+func detailLines(s *SwitchResult) []string {
+	var lines []string
+	if s.Error != "" {
+		cls := ""
+		if s.ErrorClass != "" {
+			cls = " [" + s.ErrorClass + "]"
 		}
-		order := string(s.Order)
-		if order == "" {
-			order = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", s.Site, s.Name, s.Vendor, s.Status,
-			q(0), q(1), q(2), q(3), order, s.Findings, s.Changes)
+		lines = append(lines, "error"+cls+": "+s.Error)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	var trustPorts []string
+	// Findings alike in many scopes are told once, with the scopes.
+	type key struct{ rule, msg string }
+	byFinding := map[key][]string{}
+	var order []key
+	for _, f := range s.Findings {
+		if f.Rule == RuleTrust && f.GotTrust != "" {
+			trustPorts = append(trustPorts, f.Port)
+			continue
+		}
+		k := key{f.Rule, f.Message}
+		if byFinding[k] == nil {
+			order = append(order, k)
+		}
+		byFinding[k] = append(byFinding[k], f.Scope)
 	}
-	err := r.each(func(l *Line) bool { return l.Detail }, func(s *SwitchResult) error {
-		var lines []string
-		if s.Error != "" {
-			cls := ""
-			if s.ErrorClass != "" {
-				cls = " [" + s.ErrorClass + "]"
-			}
-			lines = append(lines, "error"+cls+": "+s.Error)
-		}
-		var trustPorts []string
-		// Findings alike in many scopes are told once, with the scopes.
-		type key struct{ rule, msg string }
-		byFinding := map[key][]string{}
-		var order []key
-		for _, f := range s.Findings {
-			if f.Rule == RuleTrust && f.GotTrust != "" {
-				trustPorts = append(trustPorts, f.Port)
-				continue
-			}
-			k := key{f.Rule, f.Message}
-			if byFinding[k] == nil {
-				order = append(order, k)
-			}
-			byFinding[k] = append(byFinding[k], f.Scope)
-		}
-		for _, k := range order {
-			lines = append(lines, fmt.Sprintf("%s: %s%s", k.rule, k.msg, scopeSuffix(byFinding[k])))
-		}
-		if len(trustPorts) > 0 {
-			lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
-		}
-		verb := "change"
-		if s.Status == StatusPlanned || s.Status == StatusDrift {
-			verb = "plan"
-		}
-		type move struct{ dscp, from, to int }
-		byMap := map[move][]string{}
-		var moves0 []move
-		for _, c := range s.Changes {
-			k := move{c.DSCP, c.From, c.To}
-			if byMap[k] == nil {
-				moves0 = append(moves0, k)
-			}
-			byMap[k] = append(byMap[k], c.Scope)
-		}
-		for _, c := range moves0 {
-			lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d%s", verb, c.dscp, dscpName(c.dscp), c.from, c.to, scopeSuffix(byMap[c])))
-		}
-		if s.QoSEnable != nil {
-			lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
-		}
-		if len(s.RemarkPorts) > 0 {
-			lines = append(lines, fmt.Sprintf("warning: once QoS is on, DSCP is re-marked to 0 on %s (untrusted under the policy)", portList(s.RemarkPorts)))
-		}
-		bySched := map[string][]string{}
-		var scheds []string
-		for _, c := range s.SchedulerChanges {
-			var k string
-			if c.FromStrict != c.ToStrict {
-				k = fmt.Sprintf("queue %d scheduler %s -> %s", c.Queue, schedName(c.FromStrict), schedName(c.ToStrict))
-			}
-			if c.FromWeight != c.ToWeight {
-				if k != "" {
-					k += ", "
-				}
-				k += fmt.Sprintf("queue %d share weight %d -> %d", c.Queue, c.FromWeight, c.ToWeight)
-			}
-			if bySched[k] == nil {
-				scheds = append(scheds, k)
-			}
-			bySched[k] = append(bySched[k], c.Scope)
-		}
-		for _, k := range scheds {
-			lines = append(lines, fmt.Sprintf("%s: %s%s", verb, k, scopeSuffix(bySched[k])))
-		}
-		if s.Save {
-			lines = append(lines, verb+": save the running config (the switch would boot with other settings)")
-		}
-		// One line per (from, to) pair: a switch has dozens of ports.
-		byMove := map[string][]string{}
-		var moves []string
-		for _, c := range s.TrustChanges {
-			k := fmt.Sprintf("trust %s -> %s", c.From, c.To)
-			if byMove[k] == nil {
-				moves = append(moves, k)
-			}
-			byMove[k] = append(byMove[k], c.Port)
-		}
-		for _, k := range moves {
-			lines = append(lines, fmt.Sprintf("%s: %s on %s", verb, k, portList(byMove[k])))
-		}
-		if s.Backup != "" {
-			lines = append(lines, "backup: "+s.Backup)
-		}
-		if len(lines) == 0 {
-			return nil
-		}
-		_, err := fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
-		return err
-	})
-	if err != nil {
-		return err
+	for _, k := range order {
+		lines = append(lines, fmt.Sprintf("%s: %s%s", k.rule, k.msg, scopeSuffix(byFinding[k])))
 	}
-	fmt.Fprintf(w, "\n%s\n", r.Summary)
-	if r.Interrupted {
-		fmt.Fprintln(w, "run interrupted: switches not started are reported as errors")
+	if len(trustPorts) > 0 {
+		lines = append(lines, fmt.Sprintf("%s: %s not trusting dscp", RuleTrust, portList(trustPorts)))
 	}
-	return nil
+	verb := "change"
+	if s.Status == StatusPlanned || s.Status == StatusDrift {
+		verb = "plan"
+	}
+	type move struct{ dscp, from, to int }
+	byMap := map[move][]string{}
+	var moves0 []move
+	for _, c := range s.Changes {
+		k := move{c.DSCP, c.From, c.To}
+		if byMap[k] == nil {
+			moves0 = append(moves0, k)
+		}
+		byMap[k] = append(byMap[k], c.Scope)
+	}
+	for _, c := range moves0 {
+		lines = append(lines, fmt.Sprintf("%s: dscp %d (%s) queue %d -> %d%s", verb, c.dscp, dscpName(c.dscp), c.from, c.to, scopeSuffix(byMap[c])))
+	}
+	if s.QoSEnable != nil {
+		lines = append(lines, fmt.Sprintf("%s: global QoS enabled -> %v", verb, *s.QoSEnable))
+	}
+	if len(s.RemarkPorts) > 0 {
+		lines = append(lines, fmt.Sprintf("warning: once QoS is on, DSCP is re-marked to 0 on %s (untrusted under the policy)", portList(s.RemarkPorts)))
+	}
+	bySched := map[string][]string{}
+	var scheds []string
+	for _, c := range s.SchedulerChanges {
+		var k string
+		if c.FromStrict != c.ToStrict {
+			k = fmt.Sprintf("queue %d scheduler %s -> %s", c.Queue, schedName(c.FromStrict), schedName(c.ToStrict))
+		}
+		if c.FromWeight != c.ToWeight {
+			if k != "" {
+				k += ", "
+			}
+			k += fmt.Sprintf("queue %d share weight %d -> %d", c.Queue, c.FromWeight, c.ToWeight)
+		}
+		if bySched[k] == nil {
+			scheds = append(scheds, k)
+		}
+		bySched[k] = append(bySched[k], c.Scope)
+	}
+	for _, k := range scheds {
+		lines = append(lines, fmt.Sprintf("%s: %s%s", verb, k, scopeSuffix(bySched[k])))
+	}
+	if s.Save {
+		lines = append(lines, verb+": save the running config (the switch would boot with other settings)")
+	}
+	// One line per (from, to) pair: a switch has dozens of ports.
+	byMove := map[string][]string{}
+	var moves []string
+	for _, c := range s.TrustChanges {
+		k := fmt.Sprintf("trust %s -> %s", c.From, c.To)
+		if byMove[k] == nil {
+			moves = append(moves, k)
+		}
+		byMove[k] = append(byMove[k], c.Port)
+	}
+	for _, k := range moves {
+		lines = append(lines, fmt.Sprintf("%s: %s on %s", verb, k, portList(byMove[k])))
+	}
+	if s.Backup != "" {
+		lines = append(lines, "backup: "+s.Backup)
+	}
+	for _, c := range s.Commands {
+		lines = append(lines, "send: "+c)
+	}
+	for _, c := range s.RollbackCommands {
+		lines = append(lines, "rollback: "+c)
+	}
+	return lines
 }
 
 // portList names ports compactly: "global setting and ports 1, 2, 3".

@@ -34,10 +34,6 @@ type Engine struct {
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
-	// ResultJSON, when set, is called instead of Result with the result's
-	// JSON encoding too, the bytes the report writes (nil unless the run
-	// spools): the history stores the same bytes without encoding them again.
-	ResultJSON func(SwitchResult, []byte)
 	// Spool keeps the results in an unlinked temporary file in SpoolDir
 	// ("" = the system's) rather than in memory, so a run's memory does not
 	// grow with the fleet; the report is then read back from it (Report.Each)
@@ -50,6 +46,10 @@ type Engine struct {
 	// and apply saves the switch.
 	Unsaved func(site, switchName string) string
 	Now     func() time.Time
+	// AuditCommands makes audits list, for each switch apply would change,
+	// the exact commands it would send (apply and dry runs always do):
+	// for change tickets, at a cost in memory a fleet-wide audit need not pay.
+	AuditCommands bool
 }
 
 // DefaultConcurrency bounds the switches contacted at once.
@@ -110,16 +110,12 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	}
 	// keep files result i in the report and hands it to the history.
 	keep := func(i int, res SwitchResult) {
-		var encoded []byte
 		if rep.spool != nil {
-			encoded = rep.spool.put(i, &res)
+			rep.spool.put(i, &res)
 		} else {
 			rep.Switches[i] = res
 		}
-		switch {
-		case e.ResultJSON != nil:
-			e.ResultJSON(res, encoded)
-		case e.Result != nil:
+		if e.Result != nil {
 			e.Result(res)
 		}
 	}
@@ -275,10 +271,13 @@ func (e *Engine) auditOne(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	}
 	// What apply would do. A switch apply would change is never called
 	// compliant, whatever the rules say.
-	if _, ch, err := plan(e.Policy, st); err == nil {
+	if target, ch, err := plan(e.Policy, st); err == nil {
 		res.setChange(ch)
 		if !ch.Empty() {
 			res.Status = StatusDrift
+			if e.AuditCommands {
+				e.preview(a, res, ch, st, target)
+			}
 		}
 	}
 	return nil

@@ -12,36 +12,38 @@ import (
 )
 
 // Line is what a report keeps in memory of every switch: enough for the
-// table's rows, the metrics and the summary. A spooled report keeps the rest
-// of each result on disk (Engine.Spool).
+// table's rows, the summaries and the metrics. A spooled report keeps the
+// rest of each result on disk (Engine.Spool).
 type Line struct {
 	Site, Name, Vendor string
 	Status             Status
 	ErrorClass         string
 	Order              vendors.Order
-	// Queues are the native queues of EF, AF41, CS3 and BE; -1 when the
-	// switch was not read.
-	Queues            [4]int8
+	// DSCP is the switch's global map (DSCPMap) when Mapped; Top is its top
+	// queue, -1 when unknown.
+	DSCP              [vendors.NumDSCP]int8
+	Mapped            bool
+	Top               int8
 	Findings, Changes int32
 	Requests, Retries int64
 	// Detail: the table lists this switch's findings, changes or error.
 	Detail bool
 }
 
-// tableDSCP are the DSCP values of Line.Queues, in order.
-var tableDSCP = [4]int{DSCPEF, DSCPAF41, DSCPCS3, DSCPDefault}
-
 // lineOf condenses one result.
 func lineOf(s *SwitchResult) Line {
 	l := Line{Site: s.Site, Name: s.Name, Vendor: s.Vendor, Status: s.Status, ErrorClass: s.ErrorClass, Order: s.Order,
 		Findings: int32(len(s.Findings)), Changes: int32(s.ChangeCount()), //nolint:gosec // a switch has far fewer than 2^31
-		Requests: s.Requests, Retries: s.Retries,
+		Requests: s.Requests, Retries: s.Retries, Top: -1,
 		Detail: s.Status != StatusCompliant || s.Error != ""}
-	for i, d := range tableDSCP {
-		l.Queues[i] = -1
-		if d < len(s.DSCPMap) {
-			l.Queues[i] = int8(s.DSCPMap[d]) //nolint:gosec // queues are 0..7
+	if len(s.DSCPMap) == vendors.NumDSCP {
+		l.Mapped = true
+		for d, q := range s.DSCPMap {
+			l.DSCP[d] = int8(q) //nolint:gosec // queues are 0..7
 		}
+	}
+	if s.TopQueue != nil {
+		l.Top = int8(*s.TopQueue) //nolint:gosec // queues are 0..7
 	}
 	return l
 }
@@ -80,32 +82,30 @@ func newSpool(dir string, n int) (*spool, error) {
 	return s, nil
 }
 
-// put stores result i. It returns the result's JSON encoding, which the
-// caller may keep (the history stores the same bytes).
-func (s *spool) put(i int, res *SwitchResult) []byte {
+// put stores result i, encoded by the caller's goroutine.
+func (s *spool) put(i int, res *SwitchResult) {
 	b, err := json.Marshal(res)
 	line := lineOf(res)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lines[i] = line
 	if err != nil {
-		s.err = cmpErr(s.err, fmt.Errorf("report: encode %s: %w", res.Name, err))
-		return nil
+		s.fail(fmt.Errorf("report: encode %s: %w", res.Name, err))
+		return
 	}
 	if _, err := s.w.Write(b); err != nil {
-		s.err = cmpErr(s.err, fmt.Errorf("report spool: %w", err))
-		return b
+		s.fail(fmt.Errorf("report spool: %w", err))
+		return
 	}
 	s.off[i], s.n[i] = s.size, int32(len(b)) //nolint:gosec // one result is far below 2 GiB
 	s.size += int64(len(b))
-	return b
 }
 
-func cmpErr(old, err error) error {
-	if old != nil {
-		return old
+// fail keeps the first error; the report fails with it.
+func (s *spool) fail(err error) {
+	if s.err == nil {
+		s.err = err
 	}
-	return err
 }
 
 // flush makes every result put so far readable with raw.
@@ -116,7 +116,7 @@ func (s *spool) flush() error {
 		return s.err
 	}
 	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("report spool: %w", err)
+		s.fail(fmt.Errorf("report spool: %w", err))
 	}
 	return s.err
 }

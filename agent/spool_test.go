@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +19,7 @@ import (
 var durationField = regexp.MustCompile(`"duration_ms":\d+`)
 
 // TestSpooledReportMatchesInMemory: a run that keeps its results in the
-// spool writes the same JSON report, table and metrics, byte for byte, as
+// spool writes every report format and the metrics the same, byte for byte, as
 // one that keeps them in memory; switches come in inventory order whatever
 // the order they finished in.
 func TestSpooledReportMatchesInMemory(t *testing.T) {
@@ -27,17 +27,21 @@ func TestSpooledReportMatchesInMemory(t *testing.T) {
 	l.Switches[2].SetFaults(sim.Faults{Silent: true}) // an error with details
 	l.Switches[4].SetFaults(sim.Faults{Delay: 30 * time.Millisecond})
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	outputs := func(spooled bool) (js, table, prom []byte, rep *agent.Report) {
+	outputs := func(spooled bool) (map[string][]byte, *agent.Report) {
 		e := newEngine(t)
 		e.Now = func() time.Time { return at }
 		e.Spool, e.SpoolDir = spooled, t.TempDir()
-		rep = e.Audit(context.Background(), sws)
-		var jb, tb bytes.Buffer
-		if err := rep.WriteJSON(&jb); err != nil {
-			t.Fatal(err)
-		}
-		if err := rep.WriteTable(&tb); err != nil {
-			t.Fatal(err)
+		rep := e.Audit(context.Background(), sws)
+		out := map[string][]byte{}
+		for name, write := range map[string]func(io.Writer) error{
+			"json": rep.WriteJSON, "table": rep.WriteTable, "csv": rep.WriteCSV, "html": rep.WriteHTML,
+			"summary json": rep.WriteSummaryJSON, "summary table": rep.WriteSummaryTable,
+		} {
+			var b bytes.Buffer
+			if err := write(&b); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			out[name] = durationField.ReplaceAll(b.Bytes(), []byte(`"duration_ms":0`))
 		}
 		path := filepath.Join(t.TempDir(), "m.prom")
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: at, Finished: at.Add(time.Second), ExitCode: rep.ExitCode()}); err != nil {
@@ -47,16 +51,17 @@ func TestSpooledReportMatchesInMemory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		out["metrics"] = pb
 		if spooled {
 			ents, _ := os.ReadDir(e.SpoolDir)
 			if len(ents) != 0 {
 				t.Errorf("spool left %d files in its folder; it must be unlinked at once", len(ents))
 			}
 		}
-		return durationField.ReplaceAll(jb.Bytes(), []byte(`"duration_ms":0`)), tb.Bytes(), pb, rep
+		return out, rep
 	}
-	mj, mt, mp, mem := outputs(false)
-	sj, st, sp, spo := outputs(true)
+	mo, mem := outputs(false)
+	so, spo := outputs(true)
 	defer spo.Close()
 	if spo.Switches != nil {
 		t.Error("a spooled report holds its results in memory")
@@ -64,15 +69,12 @@ func TestSpooledReportMatchesInMemory(t *testing.T) {
 	if mem.Summary != spo.Summary || spo.Summary.Error != 1 || spo.Summary.Drift != 6 || spo.Len() != 7 {
 		t.Errorf("summaries: memory %+v, spooled %+v", mem.Summary, spo.Summary)
 	}
-	if !bytes.Equal(mj, sj) {
-		t.Errorf("JSON reports differ:\nmemory:\n%s\nspooled:\n%s", mj, sj)
+	for name, m := range mo {
+		if !bytes.Equal(m, so[name]) {
+			t.Errorf("%s reports differ:\nmemory:\n%s\nspooled:\n%s", name, m, so[name])
+		}
 	}
-	if !bytes.Equal(mt, st) {
-		t.Errorf("tables differ:\nmemory:\n%s\nspooled:\n%s", mt, st)
-	}
-	if !bytes.Equal(mp, sp) {
-		t.Errorf("metrics differ:\nmemory:\n%s\nspooled:\n%s", mp, sp)
-	}
+	sj := so["json"]
 	var doc struct {
 		Switches []agent.SwitchResult `json:"switches"`
 	}
@@ -115,34 +117,5 @@ func TestSpooledInterruptedRun(t *testing.T) {
 	}
 	if !bytes.Contains(b.Bytes(), []byte("not started: run interrupted")) {
 		t.Errorf("report:\n%s", b.Bytes())
-	}
-}
-
-// TestResultJSONGetsTheReportsBytes: the history is handed the encoding the
-// report writes, once per switch; without a spool, nil.
-func TestResultJSONGetsTheReportsBytes(t *testing.T) {
-	_, sws := startLab(t, 3)
-	for _, spooled := range []bool{true, false} {
-		e := newEngine(t)
-		e.Spool, e.SpoolDir = spooled, t.TempDir()
-		var mu sync.Mutex
-		got := map[string][]byte{}
-		e.ResultJSON = func(res agent.SwitchResult, b []byte) {
-			mu.Lock()
-			defer mu.Unlock()
-			if _, dup := got[res.Name]; dup {
-				t.Errorf("%s handed twice", res.Name)
-			}
-			got[res.Name] = b
-			want, _ := json.Marshal(&res)
-			if spooled && !bytes.Equal(b, want) || !spooled && b != nil {
-				t.Errorf("spooled=%v %s: handed %q, its encoding is %q", spooled, res.Name, b, want)
-			}
-		}
-		rep := e.Audit(context.Background(), sws)
-		rep.Close()
-		if len(got) != 3 {
-			t.Errorf("spooled=%v: %d results handed", spooled, len(got))
-		}
 	}
 }

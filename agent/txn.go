@@ -14,7 +14,7 @@ import (
 // own: the switch's deadline may be what made the write fail.
 const rollbackTimeout = 30 * time.Second
 
-// transact is the per-switch transaction of DESIGN §6: read, compute the
+// transact is the per-switch transaction of apply: read, compute the
 // wanted state, backup, write, read back, verify, save; a failed write or
 // verify restores the backup. With policyDone the switch must also meet the
 // policy afterwards to count as changed (apply); a restore need not. With
@@ -40,6 +40,7 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		}
 		return nil
 	}
+	e.preview(a, res, ch, before, target)
 	if dryRun {
 		res.Status = StatusPlanned
 		return nil

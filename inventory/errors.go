@@ -68,7 +68,7 @@ func (p *problems) add(at loc, field string, cause error, format string, args ..
 	switch {
 	case field == "":
 	case strings.HasPrefix(msg, `"`):
-		// The offending value follows its field as in DESIGN.md's
+		// The offending value follows its field, as in README's
 		// `vendor "cisco-iox" is unknown`.
 		msg = field + " " + msg
 	default:

@@ -271,7 +271,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "tab indentation",
 			src:  "sites:\n\tlab: {}\n",
-			want: []string{"inventory.yaml:2: YAML syntax: found character that cannot start any token"},
+			want: []string{"inventory.yaml:2: YAML syntax: lab: a tab in the indentation", "found character that cannot start any token"},
 		},
 		{
 			name: "empty file",

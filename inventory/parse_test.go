@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The example of DESIGN.md section 3, which must load as it is.
+// The inventory example of the README, which must load as it is.
 const designExample = `defaults:
   snmp:
     version: "3"

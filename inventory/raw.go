@@ -65,23 +65,12 @@ type secretRef struct {
 }
 
 // Keys, in the order the documentation lists them; messages quote them.
+// The transport blocks' keys are in schema.go.
 var (
-	topKeys     = []string{"defaults", "policy", "sites", "allow_inline_secrets"}
-	blockKeys   = []string{"snmp", "ssh"}
-	siteKeys    = []string{"defaults", "switches"}
-	switchKeys  = []string{"name", "vendor", "address", "snmp", "ssh"}
-	snmpSecrets = []string{"community", "auth_passphrase", "priv_passphrase"}
-	sshSecrets  = []string{"key_passphrase", "password", "enable_secret"}
-	snmpKeys    = []string{"version", "port", "timeout", "retries",
-		"community_env", "community_file", "community",
-		"username", "auth_protocol", "auth_passphrase_env", "auth_passphrase_file", "auth_passphrase",
-		"priv_protocol", "priv_passphrase_env", "priv_passphrase_file", "priv_passphrase",
-		"context_name", "max_repetitions"}
-	sshKeys = []string{"port", "username", "key_file",
-		"key_passphrase_env", "key_passphrase_file",
-		"password_env", "password_file", "password",
-		"enable_secret_env", "enable_secret_file", "enable_secret",
-		"known_hosts", "timeout", "legacy_algorithms"}
+	topKeys    = []string{"defaults", "policy", "sites", "allow_inline_secrets"}
+	blockKeys  = []string{"snmp", "ssh"}
+	siteKeys   = []string{"defaults", "switches"}
+	switchKeys = []string{"name", "vendor", "address", "snmp", "ssh"}
 )
 
 var (
@@ -312,70 +301,6 @@ func (d *decoder) secret(p *secretParts, at loc, field string) *secretRef {
 	}
 	d.errorf(loc{at.path, set[1].line}, field, "set only one of %s", strings.Join(names, ", "))
 	return nil
-}
-
-func (d *decoder) snmp(n *yaml.Node, at loc, field string) rawSNMP {
-	var r rawSNMP
-	parts := make(map[string]*secretParts)
-	for key, v := range d.mapping(n, at, field, snmpKeys) {
-		f := join(field, key)
-		switch key {
-		case "version":
-			r.version = d.snmpVersion(v, at, f)
-		case "port":
-			r.port = d.integer(v, at, f, 1, 65535)
-		case "timeout":
-			r.timeout = d.duration(v, at, f)
-		case "retries":
-			r.retries = d.integer(v, at, f, 0, 10)
-		case "max_repetitions":
-			r.maxRepetitions = d.integer(v, at, f, 1, 255)
-		case "username":
-			r.username = d.str(v, at, f)
-		case "context_name":
-			r.contextName = d.str(v, at, f)
-		case "auth_protocol":
-			r.authProtocol = d.protocol(v, at, f, authProtocols)
-		case "priv_protocol":
-			r.privProtocol = d.protocol(v, at, f, privProtocols)
-		default:
-			base, kind, _ := secretKey(key, snmpSecrets)
-			d.addSecretPart(parts, base, kind, v, at, f)
-		}
-	}
-	r.community = d.secret(parts["community"], at, join(field, "community"))
-	r.authPassphrase = d.secret(parts["auth_passphrase"], at, join(field, "auth_passphrase"))
-	r.privPassphrase = d.secret(parts["priv_passphrase"], at, join(field, "priv_passphrase"))
-	return r
-}
-
-func (d *decoder) ssh(n *yaml.Node, at loc, field string) rawSSH {
-	var r rawSSH
-	parts := make(map[string]*secretParts)
-	for key, v := range d.mapping(n, at, field, sshKeys) {
-		f := join(field, key)
-		switch key {
-		case "port":
-			r.port = d.integer(v, at, f, 1, 65535)
-		case "timeout":
-			r.timeout = d.duration(v, at, f)
-		case "username":
-			r.username = d.str(v, at, f)
-		case "key_file":
-			r.keyFile = d.str(v, at, f)
-		case "known_hosts":
-			r.knownHosts = d.str(v, at, f)
-		case "legacy_algorithms":
-			r.legacyAlgorithms = d.boolean(v, at, f)
-		default:
-			base, kind, _ := secretKey(key, sshSecrets)
-			d.addSecretPart(parts, base, kind, v, at, f)
-		}
-	}
-	r.keyPassphrase = d.secret(parts["key_passphrase"], at, join(field, "key_passphrase"))
-	r.password = d.secret(parts["password"], at, join(field, "password"))
-	r.enableSecret = d.secret(parts["enable_secret"], at, join(field, "enable_secret"))
-	return r
 }
 
 // snmpVersion accepts "2c" and "3", and the YAML number 3 that an unquoted

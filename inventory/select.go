@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 )
 
 // Select returns the switches in scope, in inventory order. With no sites
@@ -27,12 +29,12 @@ func (inv *Inventory) Select(sites, switches []string) ([]Switch, error) {
 	var errs []error
 	for _, s := range sites {
 		if !knownSites[s] {
-			errs = append(errs, fmt.Errorf("unknown site %q; known: %s", s, sortedKeys(knownSites)))
+			errs = append(errs, fmt.Errorf("unknown site %q; %s", s, closest(s, knownSites)))
 		}
 	}
 	for _, s := range switches {
 		if _, ok := knownSwitches[s]; !ok {
-			errs = append(errs, fmt.Errorf("unknown switch %q; known: %s", s, sortedKeys(knownSwitches)))
+			errs = append(errs, fmt.Errorf("unknown switch %q; %s", s, closest(s, knownSwitches)))
 		}
 	}
 	if len(errs) > 0 {
@@ -73,6 +75,25 @@ func sortedKeys[V any](m map[string]V) string {
 		return "(none)"
 	}
 	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+}
+
+// maxKnown is how many known names an unknown-name error lists: a fleet
+// of thousands must not print every one.
+const maxKnown = 5
+
+// closest lists the known names nearest to name (by edit distance, then
+// alphabetically), all of them when there are few.
+func closest[V any](name string, known map[string]V) string {
+	if len(known) <= maxKnown {
+		return "known: " + sortedKeys(known)
+	}
+	names := slices.Sorted(maps.Keys(known))
+	dist := make(map[string]int, len(names))
+	for _, n := range names {
+		dist[n] = yamlwalk.EditDistance(strings.ToLower(name), strings.ToLower(n))
+	}
+	slices.SortStableFunc(names, func(a, b string) int { return dist[a] - dist[b] })
+	return fmt.Sprintf("closest of %d known: %s", len(known), strings.Join(names[:maxKnown], ", "))
 }
 
 // inScope is Select's rule for one switch.

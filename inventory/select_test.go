@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -66,4 +67,21 @@ func names(sws []Switch) []string {
 		out = append(out, sw.Name)
 	}
 	return out
+}
+
+// TestUnknownSwitchListsTheClosest: in a large fleet an unknown name
+// lists the few nearest names, not every switch.
+func TestUnknownSwitchListsTheClosest(t *testing.T) {
+	inv := &Inventory{Sites: []Site{{Name: "lab"}}}
+	for i := range 500 {
+		inv.Sites[0].Switches = append(inv.Sites[0].Switches, Switch{Site: "lab", Name: fmt.Sprintf("sw%03d", i)})
+	}
+	_, err := inv.Select(nil, []string{"sw0l2"})
+	if err == nil {
+		t.Fatal("unknown switch accepted")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "closest of 500 known: sw002, sw012") || strings.Count(msg, ", ") != maxKnown-1 {
+		t.Fatalf("got %q", msg)
+	}
 }

@@ -10,20 +10,29 @@ import (
 func (s *sqlStore) Drifted(ctx context.Context, f Filter) ([]Drift, error) {
 	// Every record that can say drifted or fixed, of every switch found
 	// drifted in the window, oldest first; the walk below decides.
-	var w where
+	// The switches drifted in the window come first, from the few drift
+	// records (status, at index); then only their records are read (switch,
+	// at index). A correlated EXISTS per record would instead read every
+	// record of the window once per record of its switch.
 	t := s.d.timeArg(stamp(f.Since))
+	var d where
+	d.add("status IN "+driftedStatuses+" AND at >= ?", t)
+	var w where
 	w.add("sr.at >= ?", t)
 	w.add("sr.status IN (?, ?, ?, ?)", StatusDrift, StatusPlanned, StatusCompliant, StatusChanged)
 	if f.Site != "" {
+		d.add("site = ?", f.Site)
 		w.add("sr.site = ?", f.Site)
 	}
 	if f.Switch != "" {
+		d.add("switch = ?", f.Switch)
 		w.add("sr.switch = ?", f.Switch)
 	}
-	w.add(`EXISTS (SELECT 1 FROM switch_records d
-		WHERE d.site = sr.site AND d.switch = sr.switch AND d.at >= ? AND d.status IN `+driftedStatuses+`)`, t)
-	query := `SELECT ` + recordColumns + ` FROM switch_records sr JOIN runs r ON r.id = sr.run_id` + w.String() +
-		` ORDER BY sr.site, sr.switch, sr.at, sr.id`
+	query := `WITH drifted AS (SELECT DISTINCT site, switch FROM switch_records` + d.String() + `)
+	SELECT ` + recordColumns + ` FROM drifted
+	JOIN switch_records sr ON sr.switch = drifted.switch AND sr.site = drifted.site
+	JOIN runs r ON r.id = sr.run_id` + w.String() + ` ORDER BY sr.site, sr.switch, sr.at, sr.id`
+	w.args = append(d.args, w.args...)
 	rows, err := s.db.QueryContext(ctx, s.d.q(query), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("history: drifted switches: %w", err)

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Switch statuses, as in the JSON report (DESIGN.md section 5).
+// Switch statuses, as in the JSON report (README "Reports").
 const (
 	StatusCompliant = "compliant"
 	StatusDrift     = "drift"
@@ -58,9 +58,13 @@ type SwitchRecord struct {
 	Error    string    `json:"error,omitempty"`
 	Findings int       `json:"findings"` // number of findings, for listings
 	Changes  int       `json:"changes"`  // number of changes planned or made, for listings
+	// Backup says that the run kept a backup of the switch (restore can
+	// write it back); filled by Timeline, ignored by RecordSwitch.
+	Backup bool `json:"backup,omitempty"`
 	// Result is the whole agent.SwitchResult as JSON (map, trust, findings,
 	// changes); stored as is so the report format can grow without
-	// migrations. It must be valid JSON when set.
+	// migrations. It must be valid JSON when set. Equal results (an
+	// unchanged switch from run to run) are stored once.
 	Result json.RawMessage `json:"result,omitempty"`
 }
 
@@ -96,6 +100,7 @@ type Drift struct {
 
 // Filter narrows Runs and Timeline; zero fields do not filter.
 type Filter struct {
+	RunID   int64 // Runs: only this run; Timeline: the records of this run
 	Site    string
 	Switch  string // Timeline requires it; Runs keeps runs with a record of this switch; Drifted keeps this switch
 	Command string // Runs only: audit, apply, restore
@@ -128,8 +133,9 @@ type Store interface {
 
 	// Runs lists runs, newest first.
 	Runs(ctx context.Context, f Filter) ([]Run, error)
-	// Timeline lists the records of one switch (f.Switch is required),
-	// newest first, each with its run id and command.
+	// Timeline lists the records of one switch (f.Switch) or of one run
+	// (f.RunID), one of which is required, newest first, each with its run
+	// id and command and whether the run kept a backup of the switch.
 	Timeline(ctx context.Context, f Filter) ([]SwitchRecord, error)
 	// Drifted lists the switches found drifted at least once at or after
 	// f.Since (of f.Site and f.Switch when set), ordered by site and
@@ -143,6 +149,12 @@ type Store interface {
 	// switch of that name.
 	Backup(ctx context.Context, site, switchName string, runID int64) (Backup, error)
 
+	// Prune deletes the runs started before before, with their records
+	// and backups, and the results no record refers to any more. The run
+	// holding the newest backup of each switch is kept, however old: it
+	// may be the only way back to the switch's state before qosagent.
+	Prune(ctx context.Context, before time.Time) (Pruned, error)
+
 	// Lock takes the advisory lock named key (e.g. "apply:site:<site>")
 	// for this process, waiting up to wait (0 = do not wait, negative =
 	// until ctx is done). When another holder keeps it, the error is a
@@ -151,6 +163,16 @@ type Store interface {
 	Lock(ctx context.Context, key string, wait time.Duration) (unlock func() error, err error)
 
 	Close() error
+}
+
+// Pruned counts what Prune deleted.
+type Pruned struct {
+	Runs    int64 `json:"runs"`
+	Records int64 `json:"records"`
+	Backups int64 `json:"backups"`
+	Results int64 `json:"results"`
+	// Kept counts the old runs kept for the newest backup of a switch.
+	Kept int64 `json:"kept"`
 }
 
 // LockedError says who holds a lock. HolderPID is 0 and Host empty when

@@ -15,6 +15,20 @@ var migration2 = []string{
 	`CREATE INDEX backups_switch ON backups (switch, taken_at)`,
 }
 
+// Migration 3 stores each distinct switch result once, by the hash of its
+// JSON: an unchanged switch then costs a row of columns and a 16-byte
+// reference per run, not its whole map again. Rows written before keep
+// their result in switch_records.result.
+var sqliteMigration3 = []string{
+	`CREATE TABLE results (hash BLOB PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID`,
+	`ALTER TABLE switch_records ADD COLUMN result_hash BLOB`,
+}
+
+var postgresMigration3 = []string{
+	`CREATE TABLE results (hash BYTEA PRIMARY KEY, body JSON NOT NULL)`,
+	`ALTER TABLE switch_records ADD COLUMN result_hash BYTEA`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "initial", []string{
 		// AUTOINCREMENT so that ids of pruned runs are never reused and
@@ -58,6 +72,7 @@ var sqliteMigrations = []migration{
 )`,
 	}},
 	{2, "change counts and query indexes", migration2},
+	{3, "results stored once per distinct value", sqliteMigration3},
 }
 
 var postgresMigrations = []migration{
@@ -109,4 +124,5 @@ var postgresMigrations = []migration{
 )`,
 	}},
 	{2, "change counts and query indexes", migration2},
+	{3, "results stored once per distinct value", postgresMigration3},
 }

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -126,21 +127,57 @@ func (s *sqlStore) RecordSwitch(ctx context.Context, recs ...SwitchRecord) error
 		return fmt.Errorf("history: record switches: %w", err)
 	}
 	defer tx.Rollback()
+	// Results go first, each distinct one once; the records refer to them.
+	hashes := make([][]byte, len(recs))
+	var bodies []resultBody
+	seen := map[string]bool{}
+	for i, rec := range recs {
+		if len(rec.Result) == 0 {
+			continue
+		}
+		h := resultHash(rec.Result)
+		hashes[i] = h
+		if !seen[string(h)] {
+			seen[string(h)] = true
+			bodies = append(bodies, resultBody{h, rec.Result})
+		}
+	}
+	for start := 0; start < len(bodies); start += resultsPerInsert {
+		chunk := bodies[start:min(start+resultsPerInsert, len(bodies))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO results (hash, body) VALUES `)
+		args := make([]any, 0, 2*len(chunk))
+		for i, b := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, b.hash, string(b.body))
+		}
+		q.WriteString(` ON CONFLICT (hash) DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, s.d.q(q.String()), args...); err != nil {
+			return fmt.Errorf("history: record switch results: %w", err)
+		}
+	}
 	// Many rows per INSERT: against a PostgreSQL server across a WAN a row
 	// per statement would cost a round trip per switch.
 	for start := 0; start < len(recs); start += recordsPerInsert {
 		chunk := recs[start:min(start+recordsPerInsert, len(recs))]
 		var q strings.Builder
 		q.WriteString(`INSERT INTO switch_records
-	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result) VALUES `)
+	(run_id, site, switch, vendor, address, status, at, error, findings, changes, result_hash) VALUES `)
 		args := make([]any, 0, len(chunk)*11)
 		for i, rec := range chunk {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			var h any
+			if hb := hashes[start+i]; hb != nil {
+				h = hb
+			}
 			args = append(args, rec.RunID, rec.Site, rec.Switch, rec.Vendor, rec.Address, rec.Status, s.d.timeArg(s.timeOr(rec.At)),
-				rec.Error, rec.Findings, rec.Changes, jsonArg(rec.Result))
+				rec.Error, rec.Findings, rec.Changes, h)
 		}
 		if _, err := tx.ExecContext(ctx, s.d.q(q.String()), args...); err != nil {
 			if s.d.isForeignKeyViolation(err) {
@@ -153,6 +190,22 @@ func (s *sqlStore) RecordSwitch(ctx context.Context, recs ...SwitchRecord) error
 		return fmt.Errorf("history: record switches: %w", err)
 	}
 	return nil
+}
+
+// resultsPerInsert keeps an INSERT of results at 1,000 parameters.
+const resultsPerInsert = 500
+
+type resultBody struct {
+	hash []byte
+	body json.RawMessage
+}
+
+// resultHash names a result by its content: the first 16 bytes of its
+// SHA-256, so that equal results share one row and a collision would
+// take about 2^64 distinct results.
+func resultHash(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return sum[:16]
 }
 
 // recordsPerInsert keeps an INSERT at 5,500 parameters, well under the
@@ -245,6 +298,9 @@ const driftedStatuses = "('" + StatusDrift + "', '" + StatusPlanned + "')"
 
 func (s *sqlStore) Runs(ctx context.Context, f Filter) ([]Run, error) {
 	var w where
+	if f.RunID != 0 {
+		w.add("r.id = ?", f.RunID)
+	}
 	if !f.Since.IsZero() {
 		w.add("r.started_at >= ?", s.d.timeArg(stamp(f.Since)))
 	}
@@ -313,7 +369,7 @@ func scanRecord(rows *sql.Rows, withResult bool) (SwitchRecord, error) {
 	dest := []any{&rec.RunID, &rec.Command, &rec.Site, &rec.Switch, &rec.Vendor, &rec.Address, &rec.Status, &at,
 		&rec.Error, &rec.Findings, &rec.Changes}
 	if withResult {
-		dest = append(dest, &result)
+		dest = append(dest, &rec.Backup, &result)
 	}
 	if err := rows.Scan(dest...); err != nil {
 		return SwitchRecord{}, err
@@ -323,11 +379,16 @@ func scanRecord(rows *sql.Rows, withResult bool) (SwitchRecord, error) {
 }
 
 func (s *sqlStore) Timeline(ctx context.Context, f Filter) ([]SwitchRecord, error) {
-	if f.Switch == "" {
-		return nil, errors.New("history: timeline: a switch is required")
+	if f.Switch == "" && f.RunID == 0 {
+		return nil, errors.New("history: timeline: a switch or a run is required")
 	}
 	var w where
-	w.add("sr.switch = ?", f.Switch)
+	if f.Switch != "" {
+		w.add("sr.switch = ?", f.Switch)
+	}
+	if f.RunID != 0 {
+		w.add("sr.run_id = ?", f.RunID)
+	}
 	if f.Site != "" {
 		w.add("sr.site = ?", f.Site)
 	}
@@ -340,7 +401,10 @@ func (s *sqlStore) Timeline(ctx context.Context, f Filter) ([]SwitchRecord, erro
 	if f.Drifted {
 		w.add("sr.status IN " + driftedStatuses)
 	}
-	query := `SELECT ` + recordColumns + `, sr.result FROM switch_records sr JOIN runs r ON r.id = sr.run_id` +
+	query := `SELECT ` + recordColumns + `, b.run_id IS NOT NULL, COALESCE(res.body, sr.result) FROM switch_records sr
+	JOIN runs r ON r.id = sr.run_id
+	LEFT JOIN results res ON res.hash = sr.result_hash
+	LEFT JOIN backups b ON b.run_id = sr.run_id AND b.site = sr.site AND b.switch = sr.switch` +
 		w.String() + ` ORDER BY sr.at DESC, sr.id DESC`
 	query = limit(query, &w, f.Limit)
 	rows, err := s.db.QueryContext(ctx, s.d.q(query), w.args...)

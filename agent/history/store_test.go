@@ -34,6 +34,9 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrentWriters(t, open(t)) })
 	t.Run("ManyRecordsAtOnce", func(t *testing.T) { testManyRecords(t, open(t)) })
 	t.Run("Lock", func(t *testing.T) { testLock(t, open(t)) })
+	t.Run("ResultsStoredOnce", func(t *testing.T) { testResultsStoredOnce(t, open(t)) })
+	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
+	t.Run("RunRecordsAndBackups", func(t *testing.T) { testRunRecords(t, open(t)) })
 	t.Run("SchemaCurrent", func(t *testing.T) {
 		s := open(t).(*sqlStore)
 		v, err := schemaVersion(ctxT(t), s.db)

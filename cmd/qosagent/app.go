@@ -3,9 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +18,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/internal/progress"
 	"github.com/qosagent/qosagent/internal/syslimit"
+	"github.com/qosagent/qosagent/internal/yamlwalk"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 	"github.com/qosagent/qosagent/vendors/cli"
@@ -51,6 +56,8 @@ type app struct {
 	v              *viper.Viper
 	log            *slog.Logger
 	registry       *vendors.Registry
+	retention      time.Duration // --history-retention; 0 keeps every run
+	bar            *progress.Bar // on a terminal: logs go through it so they never overwrite it
 	exitCode       int
 }
 
@@ -91,12 +98,19 @@ config file (--config, default $XDG_CONFIG_HOME/qosagent/config.yaml).`,
 	pf.StringP("inventory", "i", "inventory.yaml", "inventory file")
 	pf.String("policy", "", "policy file; overrides the inventory's policy:, default the built-in policy")
 	pf.String("preset", "", "built-in policy preset instead of --policy: "+strings.Join(agent.PresetNames(), ", ")+" (print one with policy show --preset NAME)")
-	pf.String("format", "", "report format: table or json (default table on a terminal, json otherwise)")
+	pf.String("format", "", "output format: table or json (default table on a terminal, json otherwise); audit, apply and restore also write html (one self-contained page) and csv (one row per switch)")
 	pf.String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	pf.String("log-format", "text", "log format on stderr: text or json")
 	pf.String("history", "", "history store: a SQLite file (default $XDG_STATE_HOME/qosagent/history.db), a postgres:// URL, or none")
+	pf.String("history-retention", "", "after each audit, apply or restore, prune runs older than this (90d, 2160h) from the history; the run holding a switch's newest backup is always kept")
 	pf.Bool("accept-new-host-keys", false, "SSH: record the host key of a switch not yet in known_hosts (trust on first use; logged); a changed key is always refused")
-	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), a.policyCommand(), a.endpointsCommand(), versionCommand())
+	root.AddCommand(a.auditCommand(), a.applyCommand(), a.historyCommand(), a.restoreCommand(), a.inventoryCommand(), a.demoCommand(), a.labCommand(), a.policyCommand(), a.endpointsCommand(), a.captureCommand(), versionCommand())
+	root.SetOut(a.stdout) // help and completions
+	root.SetErr(a.stderr)
+	documentAll(root)
+	if err := addCompletions(root); err != nil {
+		panic(err) // a flag registered twice: a programming error the tests catch
+	}
 	return root
 }
 
@@ -115,7 +129,13 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if bindErr != nil {
 		return invalid(bindErr)
 	}
-	if err := a.readConfig(); err != nil {
+	if err := a.readConfig(cmd); err != nil {
+		return invalid(err)
+	}
+	if err := a.checkTyped(cmd); err != nil {
+		return invalid(err)
+	}
+	if err := a.checkRetention(cmd); err != nil {
 		return invalid(err)
 	}
 	var level slog.Level
@@ -123,11 +143,16 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		return invalid(fmt.Errorf("--log-level %q: expected debug, info, warn or error", a.v.GetString("log-level")))
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var logOut io.Writer = a.stderr
+	if term.IsTerminal(int(a.stderr.Fd())) {
+		a.bar = progress.New(a.stderr)
+		logOut = a.bar.Writer()
+	}
 	switch a.v.GetString("log-format") {
 	case "text":
-		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewTextHandler(logOut, opts))
 	case "json":
-		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
+		a.log = slog.New(slog.NewJSONHandler(logOut, opts))
 	default:
 		return invalid(fmt.Errorf("--log-format %q: expected text or json", a.v.GetString("log-format")))
 	}
@@ -137,7 +162,76 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	return a.buildRegistry()
 }
 
-func (a *app) readConfig() error {
+// source names where a setting's value comes from, for messages: the
+// flag, the environment variable or the config file.
+func (a *app) source(cmd *cobra.Command, key string) string {
+	if f := cmd.Flags().Lookup(key); f != nil && f.Changed {
+		return "--" + key
+	}
+	env := "QOSAGENT_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
+	if _, ok := os.LookupEnv(env); ok {
+		return env
+	}
+	if a.v.InConfig(key) {
+		return fmt.Sprintf("%s in %s", key, a.v.ConfigFileUsed())
+	}
+	return "--" + key
+}
+
+// checkTyped refuses a number, duration or boolean setting from the
+// environment or the config file that does not parse, naming the source
+// and the value; viper would read it as zero.
+func (a *app) checkTyped(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			return // pflag parsed it already
+		}
+		var parse func(string) error
+		switch f.Value.Type() {
+		case "int", "int64":
+			parse = func(s string) error { _, err := strconv.ParseInt(s, 10, 64); return err }
+		case "uint64":
+			parse = func(s string) error { _, err := strconv.ParseUint(s, 10, 64); return err }
+		case "float64":
+			parse = func(s string) error { _, err := strconv.ParseFloat(s, 64); return err }
+		case "bool":
+			parse = func(s string) error { _, err := strconv.ParseBool(s); return err }
+		case "duration":
+			parse = func(s string) error { _, err := time.ParseDuration(s); return err }
+		default:
+			return
+		}
+		raw := a.v.Get(f.Name)
+		if raw == nil {
+			return
+		}
+		val := fmt.Sprint(raw)
+		if _, isDur := raw.(time.Duration); isDur {
+			return
+		}
+		if err := parse(val); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a valid %s (e.g. %s)", a.source(cmd, f.Name), val, f.Value.Type(), example(f.Value.Type())))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func example(typ string) string {
+	switch typ {
+	case "duration":
+		return "30s, 5m"
+	case "bool":
+		return "true, false"
+	case "float64":
+		return "0.5"
+	}
+	return "64"
+}
+
+// readConfig reads the config file; a key that is no setting of qosagent
+// is an error with the closest name, as in the inventory.
+func (a *app) readConfig(cmd *cobra.Command) error {
 	path := a.v.GetString("config")
 	if path == "" {
 		dir, err := os.UserConfigDir()
@@ -154,7 +248,35 @@ func (a *app) readConfig() error {
 	if err := a.v.ReadInConfig(); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
-	return nil
+	known := settingNames(cmd.Root())
+	var errs []error
+	for _, k := range a.v.AllKeys() {
+		if !a.v.InConfig(k) {
+			continue
+		}
+		top, _, _ := strings.Cut(k, ".")
+		if !slices.Contains(known, top) {
+			errs = append(errs, fmt.Errorf("config %s: %s: unknown setting%s; settings are the long flag names (inventory, history, concurrency, ...)", path, top, yamlwalk.Suggest(top, known)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settingNames are the long names of every flag of every command: the
+// keys a config file may set.
+func settingNames(root *cobra.Command) []string {
+	var names []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // loadInventory loads and validates the inventory; any error is invalid input.
@@ -187,7 +309,19 @@ func (a *app) loadPolicy(inv *inventory.Inventory) (agent.Policy, error) {
 }
 
 // format resolves --format: table on a terminal, json in pipes and cron.
+// html and csv are for the run reports (audit, apply, restore) only.
 func (a *app) format() (string, error) {
+	return a.formatOf("table", "json")
+}
+
+// reportFormat is format for the commands that write a run report.
+func (a *app) reportFormat() (string, error) {
+	return a.formatOf(reportFormats...)
+}
+
+var reportFormats = []string{"table", "json", "html", "csv"}
+
+func (a *app) formatOf(allowed ...string) (string, error) {
 	f := a.v.GetString("format")
 	if f == "" {
 		if term.IsTerminal(int(a.stdout.Fd())) {
@@ -195,17 +329,37 @@ func (a *app) format() (string, error) {
 		}
 		return "json", nil
 	}
-	if f != "table" && f != "json" {
-		return "", invalid(fmt.Errorf("--format %q: expected table or json", f))
+	if !slices.Contains(allowed, f) {
+		return "", invalid(fmt.Errorf("--format %q: expected %s", f, orList(allowed)))
 	}
 	return f, nil
 }
 
+// orList renders [a b c] as "a, b or c".
+func orList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+
+// writeReport writes the run report in format; with --summary only the
+// counts per site and overall (table and json).
 func (a *app) writeReport(rep *agent.Report, format string) error {
 	var err error
-	if format == "json" {
+	summary := a.v.GetBool("summary")
+	switch {
+	case format == "json" && summary:
+		err = rep.WriteSummaryJSON(a.stdout)
+	case format == "json":
 		err = rep.WriteJSON(a.stdout)
-	} else {
+	case format == "html":
+		err = rep.WriteHTML(a.stdout)
+	case format == "csv":
+		err = rep.WriteCSV(a.stdout)
+	case summary:
+		err = rep.WriteSummaryTable(a.stdout)
+	default:
 		err = rep.WriteTable(a.stdout)
 	}
 	if err != nil {
@@ -214,40 +368,13 @@ func (a *app) writeReport(rep *agent.Report, format string) error {
 	return nil
 }
 
-// progress draws a progress bar on stderr when it is a terminal: switches
-// done of total, errors so far, ETA. Redraws are throttled so a fleet of
-// thousands does not flood the terminal; off a terminal it draws nothing.
+// progress is the progress bar's update function when stderr is a
+// terminal (setup made the bar), nil otherwise.
 func (a *app) progress() func(done, total, failed int) {
-	if !term.IsTerminal(int(a.stderr.Fd())) {
+	if a.bar == nil {
 		return nil
 	}
-	start := time.Now()
-	var last time.Time
-	return func(done, total, failedN int) {
-		if done < total && time.Since(last) < 100*time.Millisecond {
-			return
-		}
-		last = time.Now()
-		fmt.Fprint(a.stderr, "\r\033[K"+progressLine(done, total, failedN, time.Since(start)))
-		if done == total {
-			fmt.Fprintln(a.stderr)
-		}
-	}
-}
-
-// progressLine renders "[#####.....] 50/100 switches, 2 errors, ETA 3s".
-func progressLine(done, total, failed int, elapsed time.Duration) string {
-	const width = 30
-	filled := 0
-	if total > 0 {
-		filled = done * width / total
-	}
-	eta := ""
-	if done > 0 && done < total {
-		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
-		eta = ", ETA " + left.Round(time.Second).String()
-	}
-	return fmt.Sprintf("[%s%s] %d/%d switches, %d errors%s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, failed, eta)
+	return a.bar.Update
 }
 
 // switchEngine is an engine for one switch (restore): no fleet pacing.
@@ -261,18 +388,18 @@ func (a *app) switchEngine(p agent.Policy) (*agent.Engine, error) {
 
 // engine is an engine for a fleet, paced by --concurrency and
 // --site-concurrency.
-func (a *app) engine(p agent.Policy) (*agent.Engine, error) {
+func (a *app) engine(cmd *cobra.Command, p agent.Policy) (*agent.Engine, error) {
 	eng, err := a.switchEngine(p)
 	if err != nil {
 		return nil, err
 	}
 	c := a.v.GetInt("concurrency")
 	if c < 1 || c > 4096 {
-		return nil, invalid(fmt.Errorf("--concurrency %d: expected 1..4096", c))
+		return nil, invalid(fmt.Errorf("%s %d: expected 1..4096", a.source(cmd, "concurrency"), c))
 	}
 	sc := a.v.GetInt("site-concurrency")
 	if sc < 0 || sc > c {
-		return nil, invalid(fmt.Errorf("--site-concurrency %d: expected 0..%d (--concurrency)", sc, c))
+		return nil, invalid(fmt.Errorf("%s %d: expected 0..%d (the concurrency)", a.source(cmd, "site-concurrency"), sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
 	// A fleet's results wait for the report on disk, not in memory.
@@ -297,7 +424,7 @@ func (a *app) names(key string) []string {
 
 // fleet loads inventory and policy, selects the switches in scope and builds
 // the engine; every error is invalid input and nothing is contacted.
-func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
+func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, error) {
 	inv, err := a.loadInventory()
 	if err != nil {
 		return nil, nil, err
@@ -313,7 +440,7 @@ func (a *app) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	if len(sws) == 0 {
 		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
-	eng, err := a.engine(p)
+	eng, err := a.engine(cmd, p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/record"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -17,11 +18,11 @@ func (a *app) auditCommand() *cobra.Command {
 		Short: "Read every switch in scope and report drift from the policy (writes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return err
 			}
@@ -40,7 +41,8 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
-			eng.ResultJSON = rec.recordJSON
+			eng.Result = rec.Record
+			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},
@@ -55,7 +57,7 @@ func (a *app) applyCommand() *cobra.Command {
 		Short: "Bring switches in scope to the policy: plan, back up, write, verify, roll back on failure, save",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
@@ -64,7 +66,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if all == scoped {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}
-			sws, eng, err := a.fleet()
+			sws, eng, err := a.fleet(cmd)
 			if err != nil {
 				return err
 			}
@@ -91,7 +93,7 @@ func (a *app) applyCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups, eng.ResultJSON = rec, rec.recordJSON
+			eng.Backups, eng.Result = rec, rec.Record
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
@@ -106,21 +108,27 @@ func (a *app) applyCommand() *cobra.Command {
 	return cmd
 }
 
-// finishRun writes the report, the history and, for the fleet commands
-// that have --prom-textfile, the metrics; and sets the exit code. A restore
-// of one switch must not replace an audit's metrics with its own, even when
-// prom-textfile comes from the environment or the config file.
-func (a *app) finishRun(rec *recorder, rep *agent.Report, format string, withMetrics bool) error {
+// finishRun writes the metrics (for the fleet commands that have
+// --prom-textfile) and the report, sets the exit code and then closes the
+// run in the history with that same code, so the history says what the
+// process returned. A restore of one switch must not replace an audit's
+// metrics with its own, even when prom-textfile comes from the environment
+// or the config file.
+func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
 	defer rep.Close()
 	a.exitCode = rep.ExitCode()
-	rec.finish(rep, a.exitCode)
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
-		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.started, Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
+		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
 			a.log.Error("write metrics", "path", path, "err", err)
 			a.exitCode = max(a.exitCode, exitFailed)
 		}
 	}
-	return a.writeReport(rep, format)
+	err := a.writeReport(rep, format)
+	if err != nil {
+		a.exitCode = exitFailed
+	}
+	rec.Finish(rep, a.exitCode)
+	return err
 }
 
 // fleetFlags are the scope and pacing flags shared by audit and apply.
@@ -130,6 +138,7 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
 	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
+	fs.Bool("summary", false, "print only the counts per site and overall (table and json), not every switch")
 	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }
 

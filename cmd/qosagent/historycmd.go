@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
-	"github.com/qosagent/qosagent/vendors"
+	"github.com/qosagent/qosagent/agent/record"
 )
 
 func (a *app) historyCommand() *cobra.Command {
@@ -71,17 +72,113 @@ func (a *app) historyCommand() *cobra.Command {
 	cmd.Flags().String("since", "", "only since this long ago (24h, 7d) or this time (RFC 3339)")
 	cmd.Flags().Bool("drifted", false, "switches found drifted since --since, and whether and when they were fixed")
 	cmd.Flags().Int("limit", history.DefaultLimit, "at most this many rows")
+	cmd.AddCommand(a.historyShowCommand(), a.historyPruneCommand())
 	return cmd
+}
+
+// readHistory opens the existing history for a command that reads it.
+func (a *app) readHistory(ctx context.Context) (history.Store, error) {
+	store, err := a.openHistory(ctx, true)
+	if err != nil {
+		return nil, failed(err)
+	}
+	if store == nil {
+		return nil, invalid(errors.New("--history none: there is no history to read"))
+	}
+	return store, nil
+}
+
+func (a *app) historyShowCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show RUN",
+		Short: "Print one run: when, what and its exit code, then every switch it recorded, which ones it backed up, and (json) their results",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := a.format()
+			if err != nil {
+				return err
+			}
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return invalid(fmt.Errorf("run %q: expected a run id (see `qosagent history`)", args[0]))
+			}
+			ctx := cmd.Context()
+			store, err := a.readHistory(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			run, recs, err := history.ShowRun(ctx, store, id)
+			if errors.Is(err, history.ErrNotFound) {
+				return invalid(fmt.Errorf("run %d does not exist in the history (see `qosagent history`)", id))
+			}
+			if err != nil {
+				return failed(err)
+			}
+			if format == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Run      history.Run            `json:"run"`
+					Switches []history.SwitchRecord `json:"switches"`
+				}{run, recs})
+			}
+			if err := a.historyTable([]history.Run{run}); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.stdout)
+			return a.historyTable(recs)
+		},
+	}
+}
+
+func (a *app) historyPruneCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "prune --older-than AGE",
+		Short: "Delete runs older than AGE (90d, 2160h) with their records and backups; the run holding a switch's newest backup is kept",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s := a.v.GetString("older-than")
+			age, err := parseAge(s)
+			if s == "" || err != nil || age <= 0 {
+				return invalid(fmt.Errorf("--older-than %q: expected a positive age such as 90d or 2160h", s))
+			}
+			ctx := cmd.Context()
+			store, err := a.readHistory(ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			p, err := store.Prune(ctx, time.Now().Add(-age))
+			if err != nil {
+				return failed(err)
+			}
+			fmt.Fprintf(a.stdout, "pruned %d runs (%d switch records, %d backups, %d stored results); kept %d older runs that hold a switch's newest backup\n",
+				p.Runs, p.Records, p.Backups, p.Results, p.Kept)
+			return nil
+		},
+	}
+	cmd.Flags().String("older-than", "", "delete runs started longer ago than this (90d, 2160h)")
+	return cmd
+}
+
+// parseAge accepts a Go duration or a number of days ("90d").
+func parseAge(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		err = fmt.Errorf("negative")
+	}
+	return d, err
 }
 
 // parseSince accepts a Go duration, a number of days ("7d") or an RFC 3339 time.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, err := parseAge(s); err == nil {
 		return now.Add(-d), nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
@@ -113,9 +210,13 @@ func (a *app) historyTable(out any) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, ts(r.StartedAt), cmd, r.Scope, r.Host, exit, summaryText(r.Summary))
 		}
 	case []history.SwitchRecord:
-		fmt.Fprintln(tw, "AT\tRUN\tSITE\tSWITCH\tSTATUS\tFINDINGS\tERROR")
+		fmt.Fprintln(tw, "AT\tRUN\tSITE\tSWITCH\tSTATUS\tFINDINGS\tBACKUP\tERROR")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", ts(r.At), r.RunID, r.Site, r.Switch, r.Status, r.Findings, r.Error)
+			backup := "-"
+			if r.Backup {
+				backup = "yes (restore --run " + strconv.FormatInt(r.RunID, 10) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", ts(r.At), r.RunID, r.Site, r.Switch, r.Status, r.Findings, backup, r.Error)
 		}
 	default:
 		return a.driftTable(tw, out)
@@ -137,7 +238,7 @@ func (a *app) restoreCommand() *cobra.Command {
 		Short: "Write back the backup a run took of a switch (same transaction as apply: backup, write, verify, rollback, save)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.format()
+			format, err := a.reportFormat()
 			if err != nil {
 				return err
 			}
@@ -170,19 +271,12 @@ func (a *app) restoreCommand() *cobra.Command {
 				return invalid(errors.New("--history none: restore reads its backup from the history"))
 			}
 			defer store.Close()
-			b, err := store.Backup(ctx, sws[0].Site, name, runID)
-			if errors.Is(err, history.ErrNotFound) {
-				return invalid(fmt.Errorf("run %d took no backup of %s at site %s (see `qosagent history --switch %s`)", runID, name, sws[0].Site, name))
+			state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
+			if errors.Is(err, record.ErrNoBackup) || errors.Is(err, record.ErrNoRun) {
+				return invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name))
 			}
 			if err != nil {
-				return failed(fmt.Errorf("history: %w", err))
-			}
-			var state vendors.State
-			if err := json.Unmarshal(b.State, &state); err != nil {
-				return failed(fmt.Errorf("backup of %s in run %d is unreadable: %w", name, runID, err))
-			}
-			if len(state.Queues) == 0 {
-				return failed(fmt.Errorf("backup of %s in run %d holds no queues; it cannot be written back", name, runID))
+				return failed(err)
 			}
 			dry := a.v.GetBool("dry-run")
 			if !dry {
@@ -196,7 +290,7 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			eng.Backups, eng.Result = rec, rec.record
+			eng.Backups, eng.Result = rec, rec.Record
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format, false)
 		},

@@ -4,17 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/inventory"
 )
 
 func (a *app) inventoryCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "inventory", Short: "Check and show the inventory"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "validate",
-		Short: "Validate the inventory and its policy; exit 3 on any error, contact nothing",
+	validate := &cobra.Command{
+		Use:   "validate [--connect]",
+		Short: "Validate the inventory, its policy and the files it names; with --connect, reach each switch read-only",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			inv, err := a.loadWholeInventory()
@@ -25,14 +27,38 @@ func (a *app) inventoryCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n := 0
-			for _, s := range inv.Sites {
-				n += len(s.Switches)
+			sws, err := inv.Select(nil, nil)
+			if err != nil {
+				return invalid(err)
 			}
-			fmt.Fprintf(a.stdout, "%s: ok: %d sites, %d switches, policy with %d classes\n", inv.Path, len(inv.Sites), n, len(p.Classes))
-			return nil
+			bad := 0
+			for _, pr := range inventory.CheckFiles(sws, a.registry.Transports(), a.v.GetBool("accept-new-host-keys")) {
+				if pr.Warning {
+					a.log.Warn(inv.Path + ": " + pr.String())
+					continue
+				}
+				fmt.Fprintf(a.stderr, "qosagent: %s: %s\n", inv.Path, pr)
+				bad++
+			}
+			if bad > 0 {
+				return &exitError{code: exitInvalid}
+			}
+			fmt.Fprintf(a.stdout, "%s: ok: %d sites, %d switches, policy with %d classes\n", inv.Path, len(inv.Sites), len(sws), len(p.Classes))
+			if !a.v.GetBool("connect") {
+				return nil
+			}
+			eng, err := a.engine(cmd, p)
+			if err != nil {
+				return err
+			}
+			return a.writeProbes(eng.Probe(cmd.Context(), sws))
 		},
-	})
+	}
+	validate.Flags().Bool("connect", false, "also reach every switch read-only: SNMP GET of sysObjectID; SSH identification and host key against known_hosts (no login); exit 2 if any is unreachable")
+	validate.Flags().Int("concurrency", agent.DefaultConcurrency, "with --connect: switches contacted at once")
+	validate.Flags().Int("site-concurrency", 0, "with --connect: switches contacted at once per site (0: no cap)")
+	validate.Flags().Duration("timeout", 20*time.Second, "with --connect: deadline per switch")
+	cmd.AddCommand(validate)
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List switches with defaults merged and secrets masked",
@@ -70,74 +96,49 @@ func (a *app) inventoryCommand() *cobra.Command {
 	return cmd
 }
 
-// switchView is what `inventory list` shows: settings, never secret values.
-type switchView struct {
-	Site        string    `json:"site"`
-	Name        string    `json:"name"`
-	Vendor      string    `json:"vendor"`
-	Address     string    `json:"address"`
-	Port        int       `json:"port"`
-	Transport   string    `json:"transport"`
-	Credentials string    `json:"credentials"`
-	SNMP        *snmpView `json:"snmp,omitempty"`
-	SSH         *sshView  `json:"ssh,omitempty"`
-}
-
-// snmpView and sshView are the merged transport settings as the inventory
-// spells them (snake_case keys, durations as "2s"); secrets show where they
-// come from, never their value. The port is the switch's, above.
-type snmpView struct {
-	Version        string           `json:"version"`
-	Timeout        string           `json:"timeout"`
-	Retries        int              `json:"retries"`
-	MaxRepetitions int              `json:"max_repetitions"`
-	Community      inventory.Secret `json:"community,omitzero"`
-	Username       string           `json:"username,omitempty"`
-	AuthProtocol   string           `json:"auth_protocol,omitempty"`
-	AuthPassphrase inventory.Secret `json:"auth_passphrase,omitzero"`
-	PrivProtocol   string           `json:"priv_protocol,omitempty"`
-	PrivPassphrase inventory.Secret `json:"priv_passphrase,omitzero"`
-	ContextName    string           `json:"context_name,omitempty"`
-}
-
-type sshView struct {
-	Username         string           `json:"username"`
-	Timeout          string           `json:"timeout"`
-	KeyFile          string           `json:"key_file,omitempty"`
-	KeyPassphrase    inventory.Secret `json:"key_passphrase,omitzero"`
-	Password         inventory.Secret `json:"password,omitzero"`
-	EnableSecret     inventory.Secret `json:"enable_secret,omitzero"`
-	KnownHosts       string           `json:"known_hosts"`
-	LegacyAlgorithms bool             `json:"legacy_algorithms,omitempty"`
-}
-
-func (a *app) listView(sws []inventory.Switch) []switchView {
-	out := make([]switchView, 0, len(sws))
+// listView shows the switches as `inventory list` does (inventory.SwitchView).
+func (a *app) listView(sws []inventory.Switch) []inventory.SwitchView {
+	out := make([]inventory.SwitchView, 0, len(sws))
 	for _, sw := range sws {
-		v := switchView{Site: sw.Site, Name: sw.Name, Vendor: sw.Vendor, Address: sw.Address, Port: sw.Port}
 		plat, err := a.registry.Lookup(sw.Vendor)
 		if err != nil {
 			continue // validated at load; cannot happen
 		}
-		v.Transport = string(plat.Transport)
-		switch plat.Transport {
-		case inventory.TransportSNMP:
-			s := sw.SNMP
-			v.SNMP = &snmpView{Version: s.Version, Timeout: s.Timeout.String(), Retries: s.Retries, MaxRepetitions: s.MaxRepetitions,
-				Community: s.Community, Username: s.Username, AuthProtocol: s.AuthProtocol, AuthPassphrase: s.AuthPassphrase,
-				PrivProtocol: s.PrivProtocol, PrivPassphrase: s.PrivPassphrase, ContextName: s.ContextName}
-			if s.Version == "3" {
-				v.Credentials = fmt.Sprintf("v3 user %s %s", s.Username, s.SecurityLevel())
-			} else {
-				v.Credentials = "v2c community " + s.Community.String()
-			}
-		case inventory.TransportSSH:
-			s := sw.SSH
-			v.SSH = &sshView{Username: s.Username, Timeout: s.Timeout.String(), KeyFile: s.KeyFile, KeyPassphrase: s.KeyPassphrase,
-				Password: s.Password, EnableSecret: s.EnableSecret, KnownHosts: s.KnownHosts, LegacyAlgorithms: s.LegacyAlgorithms}
-			v.Credentials = "ssh user " + s.Username
-		}
-		out = append(out, v)
+		out = append(out, sw.View(plat.Transport))
 	}
 	return out
+}
+
+// writeProbes prints what --connect found, one line per switch, and sets
+// exit code 2 when any switch could not be reached.
+func (a *app) writeProbes(res []agent.ProbeResult) error {
+	failedN := 0
+	for _, r := range res {
+		if !r.OK {
+			failedN++
+		}
+	}
+	if failedN > 0 {
+		a.exitCode = exitFailed
+	}
+	format, err := a.format()
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tREACHED\tDETAIL")
+	for _, r := range res {
+		ok, detail := "yes", r.Detail
+		if !r.OK {
+			ok, detail = "NO", r.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Site, r.Name, r.Vendor, ok, detail)
+	}
+	fmt.Fprintf(tw, "\n%d of %d switches reached\n", len(res)-failedN, len(res))
+	return tw.Flush()
 }

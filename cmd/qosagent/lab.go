@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/internal/lab"
+	"github.com/qosagent/qosagent/internal/lab/demo"
 )
 
 func (a *app) labCommand() *cobra.Command {
@@ -25,9 +27,9 @@ func (a *app) labCommand() *cobra.Command {
 				return err
 			}
 			cfg.Spawn = lab.Self() // past one process's open files, more processes
-			out := a.v.GetString("inventory-out")
-			if out == "" {
-				return invalid(fmt.Errorf("--inventory-out is required: the file the lab's inventory is written to"))
+			out, err := a.labInventoryPath()
+			if err != nil {
+				return err
 			}
 			l, err := lab.Start(cmd.Context(), cfg)
 			if err != nil {
@@ -37,8 +39,12 @@ func (a *app) labCommand() *cobra.Command {
 			if err := l.WriteInventory(out); err != nil {
 				return failed(fmt.Errorf("write lab inventory: %w", err))
 			}
-			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults, in %d process(es); inventory in %s\n",
-				cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", "), l.Processes(), out)
+			v := "v2c"
+			if cfg.SNMPVersion == "3" {
+				v = "v3 authPriv, user " + lab.V3User
+			}
+			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP %s) and %d CLI switches (SSH: %s) on loopback, factory defaults, in %d process(es); inventory in %s\n",
+				cfg.SNMP, v, cfg.CLI, strings.Join(lab.CLIDialects, ", "), l.Processes(), out)
 			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, l.SiteName(0), out, l.SiteName(0))
 			fmt.Fprintln(a.stdout, "press Ctrl-C to stop; state is lost when the lab stops")
 			<-cmd.Context().Done()
@@ -46,13 +52,35 @@ func (a *app) labCommand() *cobra.Command {
 		},
 	}
 	labFlags(cmd)
-	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file (the community, SSH password, enable secret and known_hosts go to 0600 files beside it)")
+	cmd.Flags().String("dir", "", "write the lab's inventory (lab.yaml) and its secret files here (default $XDG_STATE_HOME/qosagent/lab)")
+	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file instead of DIR/lab.yaml (the secrets and known_hosts go to 0600 files beside it)")
 	return cmd
 }
 
 // maxLabSwitches bounds `qosagent lab`: a simulated GS110TP costs about
 // 15 KiB, so 200,000 of them take about 3 GiB over the lab's processes.
 const maxLabSwitches = 200000
+
+// labInventoryPath is --inventory-out, else lab.yaml in --dir, else in
+// the lab folder of the state directory: never the current folder, which
+// is often a checkout.
+func (a *app) labInventoryPath() (string, error) {
+	if out := a.v.GetString("inventory-out"); out != "" {
+		return out, nil
+	}
+	dir := a.v.GetString("dir")
+	if dir == "" {
+		db, err := history.DefaultPath()
+		if err != nil {
+			return "", invalid(fmt.Errorf("no state directory for the lab (%v); give --dir", err))
+		}
+		dir = filepath.Join(filepath.Dir(db), "lab")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", failed(fmt.Errorf("lab folder: %w", err))
+	}
+	return filepath.Join(dir, "lab.yaml"), nil
+}
 
 func (a *app) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -78,11 +106,15 @@ func labFlags(cmd *cobra.Command) {
 	cmd.Flags().Float64("loss", 0, "fraction of SNMP requests and SSH writes lost (0..0.9), reproducible with --seed")
 	cmd.Flags().Uint64("seed", 1, "seed of the simulated packet loss")
 	cmd.Flags().Int("sites", 1, "spread the switches over this many sites (lab1..labN)")
+	cmd.Flags().String("snmp-version", "2c", "SNMP version of the simulated GS110TPs: 2c (a community) or 3 (a user at authPriv, SHA and AES)")
 }
 
 func (a *app) labConfig(limit int) (lab.Config, error) {
 	cfg := lab.Config{SNMP: a.v.GetInt("switches"), CLI: a.v.GetInt("cli-switches"), RTT: a.v.GetDuration("rtt"),
-		Loss: a.v.GetFloat64("loss"), Seed: a.v.GetUint64("seed"), Sites: a.v.GetInt("sites")}
+		Loss: a.v.GetFloat64("loss"), Seed: a.v.GetUint64("seed"), Sites: a.v.GetInt("sites"), SNMPVersion: a.v.GetString("snmp-version")}
+	if cfg.SNMPVersion != "2c" && cfg.SNMPVersion != "3" {
+		return cfg, invalid(fmt.Errorf("--snmp-version %q: expected 2c or 3", cfg.SNMPVersion))
+	}
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 || cfg.SNMP+cfg.CLI > limit {
 		return cfg, invalid(fmt.Errorf("--switches %d --cli-switches %d: expected 1..%d switches in all", cfg.SNMP, cfg.CLI, limit))
 	}
@@ -98,70 +130,16 @@ func (a *app) labConfig(limit int) (lab.Config, error) {
 	return cfg, nil
 }
 
-// demo runs the whole story against a fresh lab, through the same inventory
-// loader and engine as real runs.
 func (a *app) demo(ctx context.Context, cfg lab.Config) error {
-	n := cfg.SNMP + cfg.CLI
-	format, err := a.format()
+	format, err := a.reportFormat()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "qosagent-demo-")
-	if err != nil {
-		return failed(err)
-	}
-	defer os.RemoveAll(dir)
-	l, err := lab.Start(ctx, cfg)
+	code, err := demo.Run(ctx, demo.Options{Lab: cfg, Registry: a.registry, Logger: a.log, Out: a.stdout,
+		Report: func(rep *agent.Report) error { return a.writeReport(rep, format) }})
+	a.exitCode = code
 	if err != nil {
 		return failed(err)
 	}
-	defer l.Close()
-	sws, err := l.Inventory(filepath.Join(dir, "lab.yaml"), a.registry.Transports())
-	if err != nil {
-		return failed(err)
-	}
-	eng := &agent.Engine{Registry: a.registry, Policy: agent.DefaultPolicy(), Timeout: 30 * time.Second,
-		Logger: a.log, Backups: agent.FileBackups{Dir: filepath.Join(dir, "backups")}}
-
-	step := func(s string) { fmt.Fprintf(a.stdout, "\n== %s\n", s) }
-	step(fmt.Sprintf("1. started %d simulated GS110TPs (SNMP) and %d CLI switches (SSH: %s) on loopback, factory defaults: GS110TP EF and AF41 share queue 2, CS3 and BE queue 1, ports trust 802.1p; Catalyst QoS off; SG CS3 ties AF41",
-		cfg.SNMP, cfg.CLI, strings.Join(lab.CLIDialects, ", ")))
-	step("2. qosagent audit   (read only)")
-	rep := eng.Audit(ctx, sws)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	if rep.Summary.Drift != n {
-		return failed(fmt.Errorf("demo: expected drift on all %d switches, got %+v", n, rep.Summary))
-	}
-	step("3. qosagent apply --all   (plan, back up, one SET PDU or one config session per switch, read back, verify, save)")
-	rep = eng.Apply(ctx, sws, false)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	if rep.Summary.Changed != n {
-		return failed(fmt.Errorf("demo: apply changed %d of %d switches", rep.Summary.Changed, n))
-	}
-	step("4. qosagent audit   (again)")
-	rep = eng.Audit(ctx, sws)
-	if err := a.writeReport(rep, format); err != nil {
-		return err
-	}
-	a.exitCode = rep.ExitCode()
-	if a.exitCode != exitOK {
-		return failed(fmt.Errorf("demo: the fleet is not compliant after apply"))
-	}
-	saved := 0
-	for _, sw := range l.Switches {
-		if sw.Saved() {
-			saved++
-		}
-	}
-	for _, sw := range l.CLISwitches {
-		if sw.Saved() {
-			saved++
-		}
-	}
-	step(fmt.Sprintf("done: %d/%d switches compliant, %d saved to startup config. Keep a lab running with: qosagent lab --switches 3 --cli-switches 3 --inventory-out lab.yaml", rep.Summary.Compliant, n, saved))
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
+	"github.com/qosagent/qosagent/agent/record"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/sim"
 )
@@ -147,7 +148,7 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 	if l.Switches[0].DSCPMap()[46] != 2 || l.Switches[0].DSCPMap() != sim.NewGS110TP("x").DSCPMap() || !l.Switches[0].Saved() {
 		t.Fatal("restore did not bring lab-sw1 back to its backup")
 	}
-	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw2", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 took no backup of lab-sw2") {
+	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw2", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 does not exist") {
 		t.Fatalf("restore unknown run: %d %s", code, errOut)
 	}
 }
@@ -161,7 +162,7 @@ func TestApplyLockedSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	unlock, err := store.Lock(context.Background(), applyLockKey("lab"), 0)
+	unlock, err := store.Lock(context.Background(), record.LockKey("lab"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,17 +283,6 @@ func TestNameListsFromEnvAndFile(t *testing.T) {
 	}
 }
 
-func TestProgressLine(t *testing.T) {
-	if got := progressLine(50, 100, 2, 10*time.Second); got != "[###############...............] 50/100 switches, 2 errors, ETA 10s" {
-		t.Errorf("got %q", got)
-	}
-	if got := progressLine(3, 3, 0, time.Second); got != "[##############################] 3/3 switches, 0 errors" {
-		t.Errorf("got %q", got)
-	}
-}
-
-// TestHistoryDoesNotCreateADatabase: reading a history that is not there is
-// an error naming the path, and leaves no empty database behind.
 func TestHistoryDoesNotCreateADatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "typo", "histroy.db")
 	for _, args := range [][]string{{"history", "--history", db}, {"history", "--switch", "sw1", "--history", db}} {

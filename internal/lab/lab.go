@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gosnmp/gosnmp"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/qosagent/qosagent/internal/clisim"
@@ -61,7 +62,13 @@ type Config struct {
 	// FASTPATH, 8-queue small business, stacked Catalyst port names, ...);
 	// a dialect not named runs its default variant.
 	CLIVariants map[string]clisim.Options
+	// SNMPVersion is "2c" (the default when empty: a community) or "3":
+	// the GS110TPs then answer only an SNMPv3 user at authPriv (SHA, AES).
+	SNMPVersion string
 }
+
+// V3User is the SNMPv3 user name of a lab started with SNMPVersion "3".
+const V3User = "qosagent-lab"
 
 // pacing picks the inventory's timeouts and retries for the lab's RTTs and
 // loss, so that a slow or lossy lab is still read: an SNMP timeout of at
@@ -101,6 +108,8 @@ type Lab struct {
 	community   string
 	password    string
 	enable      string
+	authPass    string // SNMPv3
+	privPass    string
 }
 
 func randomSecret(prefix string) (string, error) {
@@ -122,6 +131,9 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 {
 		return nil, fmt.Errorf("lab needs at least one switch")
 	}
+	if cfg.SNMPVersion != "" && cfg.SNMPVersion != "2c" && cfg.SNMPVersion != "3" {
+		return nil, fmt.Errorf("lab: SNMP version %q: expected 2c or 3", cfg.SNMPVersion)
+	}
 	if cfg.RTT < 0 || !(cfg.Loss >= 0 && cfg.Loss <= 1) || cfg.Sites < 0 {
 		return nil, fmt.Errorf("lab: RTT %s, loss %v, sites %d: expected RTT >= 0, loss in 0..1, sites >= 0", cfg.RTT, cfg.Loss, cfg.Sites)
 	}
@@ -130,7 +142,7 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 		return nil, err
 	}
 	l := &Lab{cfg: cfg, Switches: make([]*sim.GS110TP, 0, plan[0]), snmp: make([]*sim.Server, 0, plan[0])}
-	for _, s := range []*string{&l.community, &l.password, &l.enable} {
+	for _, s := range []*string{&l.community, &l.password, &l.enable, &l.authPass, &l.privPass} {
 		if *s, err = randomSecret("lab-"); err != nil {
 			return nil, err
 		}
@@ -138,7 +150,7 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	// The other processes start first: they bind in parallel with this one.
 	first := plan[0]
 	for k, n := range plan[1:] {
-		sh, err := startShard(cfg, shardSpec{Shard: k + 1, First: first, Count: n, Community: l.community,
+		sh, err := startShard(cfg, shardSpec{Shard: k + 1, First: first, Count: n, Secrets: l.snmpSecrets(),
 			RTT: cfg.RTT, Loss: cfg.Loss, Seed: cfg.Seed, Sites: cfg.Sites, SiteRTT: cfg.SiteRTT})
 		if err != nil {
 			l.Close()
@@ -149,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	ports := newPorts(0)
 	for i := 1; i <= plan[0]; i++ {
-		sw, srv, err := serveOne(ctx, ports, i-1, cfg, l.community)
+		sw, srv, err := serveOne(ctx, ports, i-1, cfg, l.snmpSecrets())
 		if err != nil {
 			l.Close()
 			return nil, err
@@ -190,9 +202,14 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 
 // serveOne starts GS110TP j (0-based, over the whole lab) on the next free
 // address of ports.
-func serveOne(ctx context.Context, ports *ports, j int, cfg Config, community string) (*sim.GS110TP, *sim.Server, error) {
+func serveOne(ctx context.Context, ports *ports, j int, cfg Config, sec snmpSecrets) (*sim.GS110TP, *sim.Server, error) {
 	sw := sim.NewGS110TP(fmt.Sprintf("lab-sw%d", j+1))
-	sc := sim.ServerConfig{Community: community, RTT: cfg.rttOf(j), Loss: cfg.Loss, Seed: cfg.Seed + uint64(j)} //nolint:gosec // j >= 0
+	sc := sim.ServerConfig{Community: sec.Community, RTT: cfg.rttOf(j), Loss: cfg.Loss, Seed: cfg.Seed + uint64(j)} //nolint:gosec // j >= 0
+	if sec.Version == "3" {
+		sc.Community = ""
+		sc.V3 = &sim.V3User{UserName: V3User, AuthProtocol: gosnmp.SHA, AuthPassphrase: sec.AuthPass,
+			PrivProtocol: gosnmp.AES, PrivPassphrase: sec.PrivPass}
+	}
 	for {
 		addr, err := ports.next()
 		if err != nil {
@@ -207,6 +224,15 @@ func serveOne(ctx context.Context, ports *ports, j int, cfg Config, community st
 		}
 		// Taken by another program, or another lab: try the next one.
 	}
+}
+
+// snmpSecrets are what a GS110TP of the lab answers to, in every process.
+type snmpSecrets struct {
+	Version, Community, AuthPass, PrivPass string
+}
+
+func (l *Lab) snmpSecrets() snmpSecrets {
+	return snmpSecrets{Version: l.cfg.SNMPVersion, Community: l.community, AuthPass: l.authPass, PrivPass: l.privPass}
 }
 
 // Addr returns the UDP address of GS110TP i (0-based).
@@ -270,6 +296,9 @@ func (l *Lab) WriteInventory(path string) error {
 	}
 	base := strings.TrimSuffix(abs, filepath.Ext(abs))
 	files := map[string]string{".community": l.community, ".password": l.password, ".enable": l.enable}
+	if l.cfg.SNMPVersion == "3" {
+		files = map[string]string{".auth": l.authPass, ".priv": l.privPass, ".password": l.password, ".enable": l.enable}
+	}
 	for ext, secret := range files {
 		if err := fsutil.WriteAtomic(base+ext, []byte(secret+"\n"), 0o600); err != nil {
 			return err
@@ -285,8 +314,13 @@ func (l *Lab) WriteInventory(path string) error {
 	name := filepath.Base(base)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by `qosagent lab`: %d simulated GS110TPs (SNMP) and %d CLI switches (SSH) on loopback.\n", len(l.addrs), len(l.ssh))
-	b.WriteString("defaults:\n  snmp:\n    version: \"2c\"\n")
-	fmt.Fprintf(&b, "    community_file: %s.community\n", name)
+	if l.cfg.SNMPVersion == "3" {
+		b.WriteString("defaults:\n  snmp:\n    version: \"3\"\n")
+		fmt.Fprintf(&b, "    username: %s\n    auth_protocol: SHA\n    auth_passphrase_file: %s.auth\n    priv_protocol: AES\n    priv_passphrase_file: %s.priv\n", V3User, name, name)
+	} else {
+		b.WriteString("defaults:\n  snmp:\n    version: \"2c\"\n")
+		fmt.Fprintf(&b, "    community_file: %s.community\n", name)
+	}
 	snmpTimeout, retries, sshTimeout := l.cfg.pacing()
 	fmt.Fprintf(&b, "    timeout: %s\n    retries: %d\n", snmpTimeout, retries)
 	b.WriteString("  ssh:\n    username: lab\n")

@@ -167,7 +167,7 @@ func (c Config) split() ([]int, error) {
 // shardSpec is what a lab tells the process it starts, on its stdin.
 type shardSpec struct {
 	Shard, First, Count int
-	Community           string
+	Secrets             snmpSecrets
 	RTT                 time.Duration
 	Loss                float64
 	Seed                uint64
@@ -236,8 +236,8 @@ func startShard(cfg Config, spec shardSpec) (*shard, error) {
 		return nil, fmt.Errorf("lab: start process %d: %w", spec.Shard, err)
 	}
 	sh := &shard{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20), spec: spec}
-	// The spec carries the community: a pipe, not the command line or the
-	// environment, which other users may read.
+	// The spec carries the community or the v3 passphrases: a pipe, not the
+	// command line or the environment, which other users may read.
 	if err := json.NewEncoder(in).Encode(spec); err != nil {
 		sh.close()
 		return nil, fmt.Errorf("lab: process %d: %w", spec.Shard, err)
@@ -384,7 +384,7 @@ func ServeShard(in io.Reader, out io.Writer) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg := Config{RTT: spec.RTT, Loss: spec.Loss, Seed: spec.Seed, Sites: spec.Sites, SiteRTT: spec.SiteRTT}
+	cfg := Config{SNMPVersion: spec.Secrets.Version, RTT: spec.RTT, Loss: spec.Loss, Seed: spec.Seed, Sites: spec.Sites, SiteRTT: spec.SiteRTT}
 	ports := newPorts(spec.Shard)
 	sws := make([]*sim.GS110TP, 0, spec.Count)
 	srvs := make([]*sim.Server, 0, spec.Count)
@@ -395,7 +395,7 @@ func ServeShard(in io.Reader, out io.Writer) int {
 	}()
 	reply := shardReply{Addrs: make([]string, 0, spec.Count)}
 	for j := spec.First; j < spec.First+spec.Count; j++ {
-		sw, srv, err := serveOne(ctx, ports, j, cfg, spec.Community)
+		sw, srv, err := serveOne(ctx, ports, j, cfg, spec.Secrets)
 		if err != nil {
 			enc.Encode(shardReply{Error: err.Error()})
 			return 1

@@ -145,6 +145,9 @@ func ParseOne(data []byte) (root *yaml.Node, line int, err error) {
 			return nil, 0, ErrEmpty
 		}
 		line, msg := SyntaxPlace(err)
+		if hl, hint := syntaxHint(data); hl > 0 && confirmHint(data, hl) {
+			return nil, hl, fmt.Errorf("YAML syntax: %s (the parser noticed at line %d: %s)", hint, line, msg)
+		}
 		return nil, line, fmt.Errorf("YAML syntax: %s", msg)
 	}
 	var extra yaml.Node

@@ -215,6 +215,39 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	return failed
 }
 
+// Commands implements vendors.Previewer: the lines Write types for ch,
+// entering and leaving config mode included, in order.
+func (a *Adapter) Commands(ch vendors.Change) ([]string, error) {
+	if !a.read {
+		return nil, errors.New("preview before read")
+	}
+	if ch.Save && !ch.Writes() {
+		return nil, nil // as Write: only the save is due
+	}
+	lines, err := a.d.configLines(a.cur, ch, a.det)
+	if err != nil || len(lines) == 0 {
+		return nil, err
+	}
+	out := append([]string{a.d.ConfigEnter}, lines...)
+	return append(out, a.d.ConfigExit), nil
+}
+
+// SaveCommands implements vendors.Previewer.
+func (a *Adapter) SaveCommands() []string { return []string{a.d.Save.Command} }
+
+// Probe implements vendors.Prober: the SSH server's identification and
+// host key, checked against known_hosts; it does not log in.
+func (a *Adapter) Probe(ctx context.Context) (string, error) {
+	s := a.sw.SSH
+	p, err := sshconn.Probe(ctx, sshconn.Config{Host: a.sw.Host, Port: a.sw.Port, User: s.Username,
+		KnownHosts: s.KnownHosts, Cache: a.cache, LegacyAlgorithms: s.LegacyAlgorithms, Timeout: s.Timeout,
+		Logger: a.logger().With("switch", a.sw.Name)})
+	if err != nil {
+		return p.ServerVersion, err
+	}
+	return fmt.Sprintf("%s, host key %s %s in %s", p.ServerVersion, p.KeyType, p.Fingerprint, s.KnownHosts), nil
+}
+
 // leaveConfig returns to privileged mode from any config sub-mode.
 func (a *Adapter) leaveConfig(ctx context.Context, c *sshconn.Channel) error {
 	for i := 0; i < 4 && a.d.config.MatchString(c.LastPrompt()); i++ {

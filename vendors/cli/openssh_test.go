@@ -59,6 +59,13 @@ func TestThroughOpenSSH(t *testing.T) {
 		t.Fatalf("recorded %q, want %q", recorded, srv.KnownHostsLine)
 	}
 
+	// A read-only probe through OpenSSH: its identification and the
+	// recorded key, without logging in (sshd logs no accepted login).
+	probe := engine(t, cli.Options{}).Probe(ctx, []inventory.Switch{sw})
+	if p := probe[0]; !p.OK || !strings.Contains(p.Detail, "SSH-2.0-OpenSSH") || !strings.Contains(p.Detail, "SHA256:") {
+		t.Fatalf("probe: %+v\n%s", p, srv.Log())
+	}
+
 	// From now on strict checking, as in production.
 	e := engine(t, cli.Options{})
 	if rep = e.Apply(ctx, []inventory.Switch{sw}, false); rep.Switches[0].Status != agent.StatusChanged {

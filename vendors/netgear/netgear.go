@@ -438,6 +438,39 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	vbs, what, err := a.varbinds(ch)
+	if err != nil {
+		return err
+	}
+
+	for start := 0; start < len(vbs); start += maxSetVarbinds {
+		end := min(start+maxSetVarbinds, len(vbs))
+		pkt, err := a.g.Set(vbs[start:end])
+		if err != nil {
+			return explain(a.sw, err)
+		}
+		if err := pduError(pkt, what[start:end]); err != nil {
+			return fmt.Errorf("SET refused: %w", err)
+		}
+		if err := echoError(pkt, what[start:end]); err != nil {
+			return fmt.Errorf("SET not applied: %w: %w", err, vendors.ErrRefused)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[int]V) []int {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// varbinds renders ch as the SET varbinds Write sends, in order, with a
+// description of each for error messages. Commands shows the same.
+func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error) {
 	var vbs []gosnmp.SnmpPDU
 	var what []string
 	cur := a.cur
@@ -459,10 +492,10 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	mapTo := map[string]map[int]int{} // scope -> dscp -> target
 	for _, m := range ch.Map {
 		if m.DSCP < 0 || m.DSCP >= vendors.NumDSCP || m.To < 0 || m.To >= a.numQueues {
-			return fmt.Errorf("refusing to send dscp %d -> traffic class %d: valid classes are 0..%d", m.DSCP, m.To, a.numQueues-1)
+			return nil, nil, fmt.Errorf("refusing to send dscp %d -> traffic class %d: valid classes are 0..%d", m.DSCP, m.To, a.numQueues-1)
 		}
 		if _, err := index(m.Scope); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if mapTo[m.Scope] == nil {
 			mapTo[m.Scope] = map[int]int{}
@@ -495,13 +528,13 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	schedTo := map[string]map[int]bool{}
 	for _, s := range ch.Scheduler {
 		if s.Rank < 0 || s.Rank >= a.numQueues || s.Queue != s.Rank {
-			return fmt.Errorf("refusing to set scheduler of rank %d (queue %d): queues are 0..%d", s.Rank, s.Queue, a.numQueues-1)
+			return nil, nil, fmt.Errorf("refusing to set scheduler of rank %d (queue %d): queues are 0..%d", s.Rank, s.Queue, a.numQueues-1)
 		}
 		if s.ToWeight != 0 {
-			return fmt.Errorf("queue %d: this platform has no share weights: %w", s.Queue, vendors.ErrUnsupported)
+			return nil, nil, fmt.Errorf("queue %d: this platform has no share weights: %w", s.Queue, vendors.ErrUnsupported)
 		}
 		if _, err := index(s.Scope); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if schedTo[s.Scope] == nil {
 			schedTo[s.Scope] = map[int]bool{}
@@ -538,10 +571,10 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	trustTo := map[string]vendors.Trust{}
 	for _, t := range ch.Trust {
 		if _, ok := trustMode(t.To); !ok {
-			return fmt.Errorf("trust mode %q is not supported on this platform: %w", t.To, vendors.ErrUnsupported)
+			return nil, nil, fmt.Errorf("trust mode %q is not supported on this platform: %w", t.To, vendors.ErrUnsupported)
 		}
 		if _, err := index(t.Port); err != nil {
-			return err
+			return nil, nil, err
 		}
 		trustTo[t.Port] = t.To
 	}
@@ -564,30 +597,64 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 			trustRow(idx, want)
 		}
 	}
-
-	for start := 0; start < len(vbs); start += maxSetVarbinds {
-		end := min(start+maxSetVarbinds, len(vbs))
-		pkt, err := a.g.Set(vbs[start:end])
-		if err != nil {
-			return explain(a.sw, err)
-		}
-		if err := pduError(pkt, what[start:end]); err != nil {
-			return fmt.Errorf("SET refused: %w", err)
-		}
-		if err := echoError(pkt, what[start:end]); err != nil {
-			return fmt.Errorf("SET not applied: %w: %w", err, vendors.ErrRefused)
-		}
-	}
-	return nil
+	return vbs, what, nil
 }
 
-func sortedKeys[V any](m map[int]V) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
+// Commands implements vendors.Previewer: one "SET OID TYPE VALUE" line per
+// varbind Write would send, in order.
+func (a *Adapter) Commands(ch vendors.Change) ([]string, error) {
+	if a.numQueues == 0 {
+		return nil, fmt.Errorf("preview before read: the queue count is unknown")
 	}
-	slices.Sort(ks)
-	return ks
+	if ch.Save && !ch.Writes() {
+		return nil, nil
+	}
+	vbs, _, err := a.varbinds(ch)
+	if err != nil {
+		return nil, err
+	}
+	return setLines(vbs), nil
+}
+
+// SaveCommands implements vendors.Previewer.
+func (a *Adapter) SaveCommands() []string {
+	return setLines(saveVarbinds)
+}
+
+// saveVarbinds is what Save sets to copy the running config to NVRAM.
+var saveVarbinds = []gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}}
+
+func setLines(vbs []gosnmp.SnmpPDU) []string {
+	out := make([]string, len(vbs))
+	for i, vb := range vbs {
+		out[i] = fmt.Sprintf("SET %s %s %v", vb.Name, vb.Type, vb.Value)
+	}
+	return out
+}
+
+// Probe implements vendors.Prober: one GET of sysObjectID with the
+// inventory's credentials, which proves the address, port, version and
+// credentials without reading or writing QoS.
+func (a *Adapter) Probe(ctx context.Context) (string, error) {
+	if err := a.connect(ctx); err != nil {
+		return "", err
+	}
+	pkt, err := a.g.Get([]string{mibs.SysObjectID})
+	if err != nil {
+		return "", explain(a.sw, err)
+	}
+	if err := pduError(pkt, []string{"sysObjectID"}); err != nil {
+		return "", err
+	}
+	if len(pkt.Variables) != 1 {
+		return "", fmt.Errorf("sysObjectID: %d varbinds in the answer", len(pkt.Variables))
+	}
+	oid, _ := pkt.Variables[0].Value.(string)
+	what := "not a GS110TP"
+	if strings.TrimPrefix(oid, ".") == mibs.ProductGS110TP {
+		what = "GS110TP"
+	}
+	return fmt.Sprintf("SNMP v%s, sysObjectID %s (%s)", a.sw.SNMP.Version, strings.TrimPrefix(oid, "."), what), nil
 }
 
 // Save copies the running config to NVRAM and waits for the agent to report
@@ -597,7 +664,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
-	pkt, err := a.g.Set([]gosnmp.SnmpPDU{{Name: mibs.AgentSaveConfig, Type: gosnmp.Integer, Value: mibs.SaveConfigEnable}})
+	pkt, err := a.g.Set(saveVarbinds)
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
 	}

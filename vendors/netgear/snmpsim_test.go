@@ -223,3 +223,16 @@ func TestSnmpsimV3Protocols(t *testing.T) {
 		})
 	}
 }
+
+// TestSnmpsimProbe: the read-only probe against snmpsim (a third-party
+// agent) over v2c and v3 names the GS110TP's sysObjectID.
+func TestSnmpsimProbe(t *testing.T) {
+	a := snmpsimd.Start(t, snmpsimd.Options{})
+	for _, version := range []string{"2c", "3"} {
+		sw := snmpsimSwitch(t, a, snmpsimd.VariantGS110TP, version)
+		res := engine(t).Probe(context.Background(), []inventory.Switch{sw})
+		if r := res[0]; !r.OK || r.Detail != "SNMP v"+version+", sysObjectID 1.3.6.1.4.1.4526.100.4.19 (GS110TP)" {
+			t.Fatalf("v%s: %+v", version, r)
+		}
+	}
+}

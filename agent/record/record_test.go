@@ -1,10 +1,9 @@
-package main
+package record
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -51,25 +50,24 @@ func (s *countingStore) FinishRun(context.Context, int64, time.Time, int, bool, 
 // while the run goes on all reach the store, once each, in batches, before
 // the run is closed.
 func TestRecorderStoresEverySwitchOnce(t *testing.T) {
-	a := newApp(os.Stdout, os.Stderr)
 	st := &countingStore{switches: map[string]int{}}
-	rec, err := a.startRun(context.Background(), st, "audit", false, "all")
+	rec, err := Start(context.Background(), st, Run{Command: "audit", Scope: "all"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 3*recordBatch + 17
+	const n = 3*Batch + 17
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += 8 {
-				rec.record(agent.SwitchResult{Site: "lab", Name: fmt.Sprintf("sw%d", i), Status: agent.StatusCompliant})
+				rec.Record(agent.SwitchResult{Site: "lab", Name: fmt.Sprintf("sw%d", i), Status: agent.StatusCompliant})
 			}
 		}()
 	}
 	wg.Wait()
-	rec.finish(&agent.Report{}, 0)
+	rec.Finish(&agent.Report{}, 0)
 	if !st.finished || len(st.switches) != n {
 		t.Fatalf("finished=%v, %d of %d switches stored", st.finished, len(st.switches), n)
 	}
