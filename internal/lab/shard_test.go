@@ -127,3 +127,40 @@ func TestLabOverSeveralProcesses(t *testing.T) {
 		t.Errorf("close: %v", err)
 	}
 }
+
+// TestV3LabOverSeveralProcesses: the other processes answer the same
+// SNMPv3 user as this one.
+func TestV3LabOverSeveralProcesses(t *testing.T) {
+	l, err := Start(context.Background(), Config{SNMP: 4, CLI: 0, PerProcess: 2, Spawn: Self(), SNMPVersion: "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	path := t.TempDir() + "/lab.yaml"
+	if err := l.WriteInventory(path); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := inventory.Load(path, inventory.Options{Vendors: map[string]inventory.Transport{"netgear-gs110tp": inventory.TransportSNMP}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sws, err := inv.Select(nil, nil)
+	if err != nil || len(sws) != 4 || l.Processes() != 2 {
+		t.Fatalf("%d switches in %d processes: %v", len(sws), l.Processes(), err)
+	}
+	for _, sw := range sws {
+		g := &gosnmp.GoSNMP{Target: sw.Host, Port: uint16(sw.Port), Version: gosnmp.Version3, Timeout: 2 * time.Second, Retries: 1,
+			SecurityModel: gosnmp.UserSecurityModel, MsgFlags: gosnmp.AuthPriv,
+			SecurityParameters: &gosnmp.UsmSecurityParameters{UserName: sw.SNMP.Username,
+				AuthenticationProtocol: gosnmp.SHA, AuthenticationPassphrase: sw.SNMP.AuthPassphrase.Value(),
+				PrivacyProtocol: gosnmp.AES, PrivacyPassphrase: sw.SNMP.PrivPassphrase.Value()}}
+		if err := g.Connect(); err != nil {
+			t.Fatal(err)
+		}
+		pkt, err := g.GetBulk([]string{mibs.AgentCosMapIpDscpTrafficClass + ".0"}, 0, 64)
+		g.Conn.Close()
+		if err != nil || len(pkt.Variables) != 64 {
+			t.Fatalf("%s at %s over v3: %v", sw.Name, sw.Address, err)
+		}
+	}
+}
