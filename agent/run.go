@@ -40,6 +40,11 @@ type Engine struct {
 	// and must be closed (Report.Close).
 	Spool    bool
 	SpoolDir string
+	// LinesOnly keeps of each result only its Line, for a report that only
+	// counts (the summaries, the metrics): nothing is encoded or spooled,
+	// and the report's per-switch writers (WriteJSON, WriteTable, Each...)
+	// fail. It overrides Spool.
+	LinesOnly bool
 	// Unsaved, when set, is asked after each read whether the switch has
 	// writes whose save did not complete (the history knows; the switch
 	// may not be able to tell): a non-empty reason breaks the saved rule,
@@ -98,7 +103,10 @@ type switchFunc func(ctx context.Context, a vendors.Adapter, res *SwitchResult) 
 // never cut in half).
 func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inventory.Switch, do switchFunc) *Report {
 	rep := &Report{GeneratedAt: e.now().UTC(), Command: command, DryRun: dryRun, Policy: e.Policy}
-	if e.Spool {
+	switch {
+	case e.LinesOnly:
+		rep.spool = linesOnly(len(sws))
+	case e.Spool:
 		sp, err := newSpool(e.SpoolDir, len(sws))
 		if err != nil {
 			e.logger().Warn("results kept in memory", "err", err)

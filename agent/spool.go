@@ -3,6 +3,7 @@ package agent
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,10 +83,23 @@ func newSpool(dir string, n int) (*spool, error) {
 	return s, nil
 }
 
+// linesOnly is a spool that keeps each switch's Line and nothing else, for
+// a report that only counts (Engine.LinesOnly): no file, no encoding.
+func linesOnly(n int) *spool { return &spool{lines: make([]Line, n)} }
+
+// errLinesOnly is what reading a result back from a linesOnly spool gives.
+var errLinesOnly = errors.New("report: the run kept only each switch's counts (a summary), not its results")
+
 // put stores result i, encoded by the caller's goroutine.
 func (s *spool) put(i int, res *SwitchResult) {
-	b, err := json.Marshal(res)
 	line := lineOf(res)
+	if s.f == nil {
+		s.mu.Lock()
+		s.lines[i] = line
+		s.mu.Unlock()
+		return
+	}
+	b, err := json.Marshal(res)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lines[i] = line
@@ -110,6 +124,9 @@ func (s *spool) fail(err error) {
 
 // flush makes every result put so far readable with raw.
 func (s *spool) flush() error {
+	if s.f == nil {
+		return errLinesOnly
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -137,4 +154,9 @@ func (s *spool) raw(i int, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-func (s *spool) close() error { return s.f.Close() }
+func (s *spool) close() error {
+	if s.f == nil {
+		return nil
+	}
+	return s.f.Close()
+}

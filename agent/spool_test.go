@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +118,37 @@ func TestSpooledInterruptedRun(t *testing.T) {
 	}
 	if !bytes.Contains(b.Bytes(), []byte("not started: run interrupted")) {
 		t.Errorf("report:\n%s", b.Bytes())
+	}
+}
+
+// TestLinesOnlyCounts: a run that only counts (--summary) keeps no result,
+// writes the same summaries and metrics, and refuses the per-switch formats.
+func TestLinesOnlyCounts(t *testing.T) {
+	_, sws := startLab(t, 4)
+	e := newEngine(t)
+	mem := e.Audit(context.Background(), sws)
+	e.LinesOnly, e.Spool, e.SpoolDir = true, true, t.TempDir()
+	rep := e.Audit(context.Background(), sws)
+	defer rep.Close()
+	if rep.Switches != nil || rep.Summary != mem.Summary || rep.Len() != 4 {
+		t.Fatalf("summary %+v (in memory %+v), %d results held", rep.Summary, mem.Summary, len(rep.Switches))
+	}
+	if ents, _ := os.ReadDir(e.SpoolDir); len(ents) != 0 {
+		t.Errorf("%d files in the spool folder", len(ents))
+	}
+	var a, b bytes.Buffer
+	if err := rep.WriteSummaryTable(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.WriteSummaryTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("summary tables differ:\n%s\n%s", a.String(), b.String())
+	}
+	for name, write := range map[string]func(io.Writer) error{"json": rep.WriteJSON, "table": rep.WriteTable, "csv": rep.WriteCSV} {
+		if err := write(io.Discard); err == nil || !strings.Contains(err.Error(), "counts") {
+			t.Errorf("%s of a counting run: %v", name, err)
+		}
 	}
 }

@@ -343,11 +343,17 @@ func orList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
+// summaryOnly says whether the report is only counted (--summary with
+// json or table): then a fleet run keeps no switch's result at all.
+func (a *app) summaryOnly(format string) bool {
+	return a.v.GetBool("summary") && (format == "json" || format == "table")
+}
+
 // writeReport writes the run report in format; with --summary only the
 // counts per site and overall (table and json).
 func (a *app) writeReport(rep *agent.Report, format string) error {
 	var err error
-	summary := a.v.GetBool("summary")
+	summary := a.summaryOnly(format)
 	switch {
 	case format == "json" && summary:
 		err = rep.WriteSummaryJSON(a.stdout)

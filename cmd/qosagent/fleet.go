@@ -43,6 +43,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			eng.Result = rec.Record
 			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
+			eng.LinesOnly = a.summaryOnly(format)
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},
@@ -94,6 +95,7 @@ func (a *app) applyCommand() *cobra.Command {
 				return failed(err)
 			}
 			eng.Backups, eng.Result = rec, rec.Record
+			eng.LinesOnly = a.summaryOnly(format)
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
