@@ -11,14 +11,15 @@
 # switch at the same concurrency, nothing else), then `qosagent audit
 # --format json` with its default SQLite history (created beforehand by a
 # one-switch audit, as an hourly run finds it), then the same audit with
-# --history none, each under /usr/bin/time, the audit with GODEBUG=gctrace=1
+# --summary and with --history none, each under /usr/bin/time, with GODEBUG=gctrace=1
 # for its GC share. It writes its table between the "scale" markers of OUT
 # (after "<!-- analysis -->", appending them if absent) and keeps every
 # other part of the file.
 #
 # Knobs (environment): MODE (scale), RTT (20ms), LOSS (0),
 # SCALE_SIZES ("1000 10000 50000 100000"), SCALE_CONCURRENCY (256),
-# SCALE_NOHIST (1: also audit with --history none), LAB_CPUS (e.g. "1":
+# SCALE_NOHIST (1: also audit with --history none), SCALE_SUMMARY (1: also
+# audit with --summary, which keeps no per-switch result), LAB_CPUS (e.g. "1":
 # pin the lab's processes with taskset), and for the sweep SNMP_SIZES
 # ("1000 10000"), SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
 # SSH_CONCURRENCIES ("32 64 128"), BASELINE_SIZES (= SNMP_SIZES),
@@ -50,6 +51,7 @@ BASELINE_P=${BASELINE_P:-16}
 SCALE_SIZES=${SCALE_SIZES:-"1000 10000 50000 100000"}
 SCALE_CONCURRENCY=${SCALE_CONCURRENCY:-256}
 SCALE_NOHIST=${SCALE_NOHIST:-1}
+SCALE_SUMMARY=${SCALE_SUMMARY:-1}
 OUT=${OUT:-bench/RESULTS.md}
 LAB_PIN=()
 if [[ -n ${LAB_CPUS:-} ]]; then LAB_PIN=(taskset -c "$LAB_CPUS"); fi
@@ -213,6 +215,9 @@ if [[ $MODE == scale ]]; then
 		rm -rf "$XDG_STATE_HOME"
 		"$WORK/qosagent" audit -i "$WORK/lab.yaml" --switch lab-sw1 --log-level error >/dev/null || true
 		timed audit "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn
+		if [[ $SCALE_SUMMARY == 1 ]]; then
+			timed audit-summary "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --summary --concurrency "$c" --log-level warn
+		fi
 		if [[ $SCALE_NOHIST == 1 ]]; then
 			timed audit-nohistory "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn --history none
 		fi
@@ -235,7 +240,8 @@ L.append(f"Generated on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %
          f"{' pinned to CPU ' + labcpus if labcpus else ''}.\n")
 L.append("Per size, three runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
          "same concurrency, nothing else); **audit** = `qosagent audit --format json` with its default SQLite history; "
-         "**no history** = the same with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
+         "**audit --summary** = the same printing only the counts (no result is encoded or spooled; the history still records every switch); "
+         "**no history** = the default audit with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
          "lab CPU is the lab's over the same run. RTT bound = ceil(N / concurrency) x RTT x round trips (counted by the lab); "
          "GC share = the runtime's own estimate at exit (GODEBUG=gctrace=1); floor ratio = CPU per switch / the floor's at the same size; "
          "load = 1-minute load average just before the run (the machine is shared).\n")
@@ -246,7 +252,7 @@ for r in rows:
     f = floor.get(r["n"])
     cps = r["cpu"] / r["n"] * 1000
     fr = f"{cps / (f['cpu'] / f['n'] * 1000):.2f}x" if f and f["cpu"] > 0 and r["kind"] != "floor" else "-"
-    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
+    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history').replace('audit-summary', 'audit --summary')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
              f"{r['rss_mib']:.0f} | {r['rss_mib'] * 1024 / r['n']:.2f} | {r['gc_share']*100:.0f}% | {r['sim_requests_per_switch']:.2f} | {r['bound']:.2f} | {r['ratio']:.2f} | "
              f"{r['sim_cpu']:.2f} | {r['errors']} | {r['load1']:.2f} |")
 L.append("\nRaw measurements (JSON lines):\n\n```")
