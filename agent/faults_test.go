@@ -48,6 +48,69 @@ func (r *recBackups) of(name string) []agent.Backup {
 	return r.got[name]
 }
 
+// recJournal is an agent.Journal that keeps what it was told.
+type recJournal struct {
+	mu  sync.Mutex
+	ins []*journalEntry
+}
+
+type journalEntry struct {
+	in     agent.Intent
+	closed bool
+	out    agent.Outcome
+}
+
+func (j *recJournal) Begin(_ context.Context, in agent.Intent) (int64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ins = append(j.ins, &journalEntry{in: in})
+	return int64(len(j.ins)), nil
+}
+
+func (j *recJournal) End(_ context.Context, id int64, out agent.Outcome, _ string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e := j.ins[id-1]
+	if e.closed {
+		return fmt.Errorf("intent %d closed twice", id)
+	}
+	e.closed, e.out = true, out
+	return nil
+}
+
+// unsaved is Engine.Unsaved for the next run: the latest intent of a
+// switch that did not end saved or restored stands.
+func (j *recJournal) unsaved(_, name string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for i := len(j.ins) - 1; i >= 0; i-- {
+		e := j.ins[i]
+		if e.in.Switch != name {
+			continue
+		}
+		switch {
+		case e.closed && e.out == agent.OutcomeSaved:
+			return ""
+		case e.closed && e.out == agent.OutcomeRestored:
+			continue
+		}
+		return "unsaved: an earlier run left it (" + string(e.out) + ")"
+	}
+	return ""
+}
+
+func (j *recJournal) of(name string) []*journalEntry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*journalEntry
+	for _, e := range j.ins {
+		if e.in.Switch == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Lab shape: 2 GS110TPs, then 6 CLI switches (lab-cli1..3 one per dialect,
 // lab-cli4..6 the same dialects again). SNMP faults go on lab-sw1, CLI
 // faults on lab-cli1..3; the others are healthy, and lab-cli4..6 are the
@@ -71,6 +134,10 @@ func faultLab(t *testing.T) (*lab.Lab, []inventory.Switch) {
 	for i := range sws {
 		sws[i].SNMP.Timeout, sws[i].SNMP.Retries = 300*time.Millisecond, 1
 		sws[i].SSH.Timeout = 3 * time.Second
+		// Short budgets keep the suite quick; the defaults are a minute
+		// and two.
+		sws[i].SNMP.Patience, sws[i].SSH.Patience = 3*time.Second, 3*time.Second
+		sws[i].SNMP.SaveTimeout, sws[i].SSH.SaveTimeout = 2*time.Second, 2*time.Second
 	}
 	return l, sws
 }
@@ -162,6 +229,9 @@ type faultCase struct {
 	tune func(sw *inventory.Switch)
 	// mayRecover: the faulted switches may also end changed (loss, noise).
 	mayRecover bool
+	// changed: the faulted switches must end changed (at target, saved):
+	// the fault delays or loses answers, and the switch holds the truth.
+	changed bool
 	// wantErr: substrings of every faulted switch's report error.
 	wantErr []string
 	end     endState
@@ -224,6 +294,24 @@ var faultCases = []faultCase{
 	{name: "snmp/loss-30pct-with-retries", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Loss: 0.3, Seed: 42}) },
 		tune:       func(sw *inventory.Switch) { sw.SNMP.Timeout, sw.SNMP.Retries = 150*time.Millisecond, 8 },
 		mayRecover: true, end: atEither, half: true},
+	// Late and lost answers: the switch acted, the answer came too late.
+	// qosagent reads the switch again with patience and goes by that.
+	{name: "snmp/set-applied-answered-late", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SetAnswerDelay: time.Second}) },
+		changed: true, end: atTarget},
+	{name: "snmp/set-late-one-row-dropped", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SetAnswerDelay: time.Second, DropSetRow: 1})
+	}, wantErr: []string{"write:", "no answer", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "snmp/slow-reads-after-write", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{SlowAfterSet: 700 * time.Millisecond}) },
+		changed: true, end: atTarget},
+	{name: "snmp/rollback-answered-late", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SetAnswerDelay: time.Second, RejectSetAt: 2, RejectStatus: gosnmp.CommitFailed})
+	}, wantErr: []string{"write:", "no answer", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "snmp/save-slower-than-timeout", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SaveStartsAfter: 100 * time.Millisecond, SaveTakes: 10 * time.Second})
+	}, wantErr: []string{"saving to startup config failed", "not complete after", "savingInProcess"}, end: atTarget},
+	{name: "snmp/save-starts-late", snmp: func(s *sim.GS110TP) {
+		s.SetFaults(sim.Faults{SaveStartsAfter: 500 * time.Millisecond, SaveTakes: 300 * time.Millisecond})
+	}, changed: true, end: atTarget},
 	{name: "snmp/slower-than-timeout", snmp: func(s *sim.GS110TP) { s.SetFaults(sim.Faults{Delay: 400 * time.Millisecond}) },
 		tune:    func(sw *inventory.Switch) { sw.SNMP.Timeout, sw.SNMP.Retries = 150*time.Millisecond, 1 },
 		wantErr: []string{"no answer"}, end: atEither, half: true},
@@ -250,6 +338,19 @@ var faultCases = []faultCase{
 		s.SetFaults(clisim.Faults{UnexpectedPrompt: "Continue? [yes/no]: ", UnexpectedPromptOn: promptLine[s.Dialect()], UnexpectedPromptOnce: true})
 	}, tune: func(sw *inventory.Switch) { sw.SSH.Timeout = time.Second },
 		wantErr: []string{"no prompt after", "rolled back to backup"}, end: atBackup},
+	// Answers lost after the switch acted, slow saves, a banner that
+	// looks like a prompt.
+	{name: "cli/cut-after-leaving-config", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{DropLeavingConfig: true}) },
+		changed: true, end: atTarget},
+	{name: "cli/rollback-cut-after-last-line", cli: func(s *clisim.Switch) {
+		s.SetFaults(clisim.Faults{FailCommand: failLine[s.Dialect()], DropLeavingConfig: true})
+	}, wantErr: []string{"refused", "rolled back to backup", "answer was lost"}, end: atBackup},
+	{name: "cli/save-takes-a-while", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{SaveTakes: time.Second}) },
+		changed: true, end: atTarget},
+	{name: "cli/save-slower-than-timeout", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{SaveTakes: 4 * time.Second}) },
+		wantErr: []string{"saving to startup config failed", "save: sending"}, end: atTarget},
+	{name: "cli/banner-with-prompt-lines", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Banner: promptLikeBanner()}) },
+		changed: true, end: atTarget},
 	{name: "cli/ansi-noise", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Garbage: clisim.GarbageANSI, Seed: 1}) },
 		mayRecover: true, end: atTarget},
 	{name: "cli/binary-garbage", cli: func(s *clisim.Switch) { s.SetFaults(clisim.Faults{Garbage: clisim.GarbageBinary, Seed: 1}) },
@@ -259,6 +360,20 @@ var faultCases = []faultCase{
 		s.SetFaults(clisim.Faults{Garbage: clisim.GarbageBinary, GarbageAfterConfigLines: 2, Seed: 1})
 	}, tune: func(sw *inventory.Switch) { sw.SSH.Timeout = time.Second },
 		end: atEither, half: true},
+}
+
+// promptLikeBanner is a MOTD over 32 KiB whose lines look like prompts of
+// every dialect, some of them ending on a 16 KiB boundary of the output.
+func promptLikeBanner() string {
+	var b strings.Builder
+	for _, mark := range []int{16 << 10, 32 << 10} {
+		for b.Len() < mark-100 {
+			b.WriteString("Authorised use only; sessions are logged. Type enable at Switch> to reach Switch#\n")
+		}
+		b.WriteString(strings.Repeat("*", max(0, mark-b.Len()-len("Switch#")-4)))
+		b.WriteString("\nSwitch#\nSwitch>\n(Switch) #\nswitch#\n")
+	}
+	return b.String()
 }
 
 func TestFaultsNeverLeaveHalfWritten(t *testing.T) {
@@ -302,8 +417,9 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	}
 
 	backups := &recBackups{}
+	journal := &recJournal{}
 	e := &agent.Engine{Registry: allPlatforms(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
-		Timeout: 30 * time.Second, Backups: backups}
+		Timeout: 30 * time.Second, Backups: backups, Journal: journal}
 	rep := e.Apply(context.Background(), sws, false)
 
 	res := map[string]agent.SwitchResult{}
@@ -320,6 +436,21 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		t.Errorf("%d failed switches, summary %+v, exit code %d", failed, rep.Summary, rep.ExitCode())
 	}
 
+	// saved reports whether a switch's running config is its startup
+	// config, read from its simulator.
+	saved := func(name string) bool {
+		for _, s := range l.Switches {
+			if s.Name() == name {
+				return s.Saved()
+			}
+		}
+		for i, s := range l.CLISwitches {
+			if fmt.Sprintf("lab-cli%d", i+1) == name {
+				return s.Saved()
+			}
+		}
+		return false
+	}
 	// check asserts the end state of one switch; at reports where it is.
 	check := func(name string, atB, atT bool, diff string, written bool, saves int) {
 		t.Helper()
@@ -330,6 +461,27 @@ func runFaultCase(t *testing.T, fc faultCase) {
 			}
 		} else {
 			checkFaulted(t, fc, r, atB, atT, diff, saves)
+			matrix.add(fc.name, r, atB, atT, saved(name))
+		}
+		// The journal says what the switch holds: an intent for every
+		// switch written, closed with the outcome its state shows.
+		ins := journal.of(name)
+		if written && len(ins) != 1 {
+			t.Errorf("%s was written but has %d intents", name, len(ins))
+		}
+		for _, in := range ins {
+			want := map[bool]agent.Outcome{true: agent.OutcomeRestored}[atB]
+			switch {
+			case admitsHalf(r.Error):
+				want = agent.OutcomeInDoubt
+			case atT && saved(name) && r.Status == agent.StatusChanged:
+				want = agent.OutcomeSaved
+			case atT && !atB:
+				want = agent.OutcomeUnsaved
+			}
+			if !in.closed || in.out != want {
+				t.Errorf("%s: intent closed %v with %q, want %q (status %s: %s)", name, in.closed, in.out, want, r.Status, r.Error)
+			}
 		}
 		// The history holds a backup of every switch that got a write.
 		bs := backups.of(name)
@@ -342,6 +494,7 @@ func runFaultCase(t *testing.T, fc faultCase) {
 	}
 
 	policy := agent.DefaultPolicy()
+	snmpTargets := make([]vendors.State, len(l.Switches))
 	for i, s := range l.Switches {
 		now := snmpState(t, s)
 		target, err := agent.Target(policy, snmpBefore[i])
@@ -351,9 +504,13 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		if bs := backups.of(s.Name()); len(bs) > 0 && !sameState(bs[0].State, snmpBefore[i]) {
 			t.Errorf("%s: the backup is not the state before: %s", s.Name(), diffState(bs[0].State, snmpBefore[i]))
 		}
+		snmpTargets[i] = target
 		atB, atT := sameState(now, snmpBefore[i]), sameState(now, target)
 		diff := "vs backup: " + diffState(now, snmpBefore[i]) + " | vs target: " + diffState(now, target)
 		check(s.Name(), atB, atT, diff, s.Stats().Set > 0, s.SaveCount())
+		if r := res[s.Name()]; r.Status == agent.StatusChanged && !s.Saved() {
+			t.Errorf("%s: reported changed but the running config is not saved (written but unsaved)", s.Name())
+		}
 	}
 	// CLI: the target config of a dialect is what its healthy twin holds
 	// after the apply; its DSCP map must also be agent.Target's.
@@ -390,6 +547,48 @@ func runFaultCase(t *testing.T, fc faultCase) {
 		diff := fmt.Sprintf("\n now    %+v\n backup %+v\n target %+v", now, cliBefore[i], targetCfg)
 		check(name, atB, atT, diff, s.ConfigLines() > 0, s.SaveCount())
 	}
+
+	// The next run, the fault gone, with what the journal kept: every
+	// switch ends at its target and saved, the unsaved ones included.
+	for _, s := range l.Switches {
+		s.SetFaults(sim.Faults{})
+	}
+	for _, s := range l.CLISwitches {
+		s.SetFaults(clisim.Faults{})
+	}
+	e2 := &agent.Engine{Registry: allPlatforms(t), Policy: agent.DefaultPolicy(), Concurrency: 8,
+		Timeout: 30 * time.Second, Backups: backups, Journal: journal, Unsaved: journal.unsaved}
+	rep2 := e2.Apply(context.Background(), sws, false)
+	if rep2.ExitCode() != agent.ExitOK {
+		for _, r := range rep2.Switches {
+			if r.Status != agent.StatusChanged && r.Status != agent.StatusCompliant {
+				t.Errorf("next apply: %s %s: %s", r.Name, r.Status, r.Error)
+			}
+		}
+	}
+	for i, s := range l.Switches {
+		ok := sameState(snmpState(t, s), snmpTargets[i]) && s.Saved()
+		if !ok {
+			t.Errorf("next apply: %s not at target and saved", s.Name())
+		}
+		if faulted[s.Name()] {
+			matrix.next(fc.name, "netgear-gs110tp", ok)
+		}
+	}
+	for i, s := range l.CLISwitches {
+		twin := i
+		if i < 3 {
+			twin = i + 3
+		}
+		ok := reflect.DeepEqual(cliConfig(s), cliConfig(l.CLISwitches[twin])) && s.Saved()
+		name := fmt.Sprintf("lab-cli%d", i+1)
+		if !ok {
+			t.Errorf("next apply: %s not at target and saved", name)
+		}
+		if faulted[name] {
+			matrix.next(fc.name, s.Dialect(), ok)
+		}
+	}
 }
 
 func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT bool, diff string, saves int) {
@@ -404,8 +603,11 @@ func checkFaulted(t *testing.T, fc faultCase, r agent.SwitchResult, atB, atT boo
 		where = "target"
 	}
 	t.Logf("%s: status %s, at %s, error [%s]: %s", r.Name, r.Status, where, r.ErrorClass, r.Error)
+	if fc.changed && r.Status != agent.StatusChanged {
+		t.Errorf("%s: status %s, want changed: the switch held the target: %s", r.Name, r.Status, r.Error)
+	}
 	if r.Status == agent.StatusChanged {
-		if !fc.mayRecover {
+		if !fc.mayRecover && !fc.changed {
 			t.Errorf("%s: faulted switch reported changed", r.Name)
 		}
 		if !atT || saves < 1 {

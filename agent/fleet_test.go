@@ -163,7 +163,7 @@ func TestInterruptStartsNoNewSwitch(t *testing.T) {
 	if rep.Switches[0].Status != agent.StatusChanged || written > 2 {
 		t.Fatalf("first=%s written=%d", rep.Switches[0].Status, written)
 	}
-	if rep.Switches[2].Status != agent.StatusError || !strings.Contains(rep.Switches[2].Error, "interrupted") {
+	if rep.Switches[2].Status != agent.StatusSkipped || !strings.Contains(rep.Switches[2].Reason, "interrupted") {
 		t.Fatalf("last switch: %+v", rep.Switches[2])
 	}
 }

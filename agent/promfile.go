@@ -48,7 +48,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	}
 	help("qosagent_switch_up", "gauge", "1 when the switch could be read in the last run, else 0.")
 	for i, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", lbl[i], btoi(s.Status != StatusError))
+		fmt.Fprintf(&b, "qosagent_switch_up{%s} %d\n", lbl[i], btoi(s.Status != StatusError && s.Status != StatusSkipped))
 	}
 	help("qosagent_switch_findings", "gauge", "Policy findings on the switch in the last run.")
 	for i, s := range sws {
@@ -58,7 +58,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	for i, s := range sws {
 		l := lbl[i]
 		switch {
-		case s.Status != StatusError:
+		case s.Status != StatusError && s.Status != StatusSkipped:
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %d\n", l, run.Finished.Unix())
 		case prev[l] != "":
 			fmt.Fprintf(&b, "qosagent_switch_last_success_timestamp_seconds{%s} %s\n", l, prev[l])
@@ -86,7 +86,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	for _, st := range []struct {
 		name string
 		n    int
-	}{{"compliant", sm.Compliant}, {"drift", sm.Drift}, {"error", sm.Error}, {"changed", sm.Changed}, {"planned", sm.Planned}} {
+	}{{"compliant", sm.Compliant}, {"drift", sm.Drift}, {"error", sm.Error}, {"changed", sm.Changed}, {"planned", sm.Planned}, {"skipped", sm.Skipped}} {
 		fmt.Fprintf(&b, "qosagent_run_switches{%s,status=\"%s\"} %d\n", cmd, st.name, st.n)
 	}
 	help("qosagent_run_switch_errors", "gauge", "Switches of the last run that failed, by class of failure.")

@@ -45,6 +45,8 @@ func (s *Summary) add(st Status) {
 		s.Changed++
 	case StatusPlanned:
 		s.Planned++
+	case StatusSkipped:
+		s.Skipped++
 	}
 }
 
@@ -167,7 +169,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Summary)
 	if r.Interrupted {
-		fmt.Fprintln(w, "run interrupted: switches not started are reported as errors")
+		fmt.Fprintln(w, "run interrupted: switches not started are reported as skipped")
 	}
 	return nil
 }
@@ -180,7 +182,7 @@ func (r *Report) WriteSummaryTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "all: %s\n", r.Summary)
 	if r.Interrupted {
-		b.WriteString("run interrupted: switches not started are reported as errors\n")
+		b.WriteString("run interrupted: switches not started are reported as skipped\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

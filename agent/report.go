@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 )
 
@@ -22,6 +23,7 @@ const (
 	StatusError     Status = "error"
 	StatusChanged   Status = "changed" // apply wrote, verified and saved
 	StatusPlanned   Status = "planned" // dry run: changes computed, nothing written
+	StatusSkipped   Status = "skipped" // not contacted (lock refused, interrupted, invalid input); Reason says why
 )
 
 // Exit codes, Nagios style (README documents them).
@@ -66,9 +68,13 @@ type SwitchResult struct {
 	Error            string   `json:"error"`
 	// ErrorClass says what kind of failure Error is (vendors.Classes).
 	ErrorClass string `json:"error_class,omitempty"`
+	// Reason says why a switch was skipped (status skipped).
+	Reason     string `json:"reason,omitempty"`
 	DurationMS int64  `json:"duration_ms"`
 	Requests   int64  `json:"requests,omitempty"` // SNMP requests sent, retries included
 	Retries    int64  `json:"retries,omitempty"`
+
+	budgets budgets // the switch's patience and save timeout, for the transaction
 }
 
 // Summary counts switches by status.
@@ -79,12 +85,17 @@ type Summary struct {
 	Error     int `json:"error"`
 	Changed   int `json:"changed"`
 	Planned   int `json:"planned"`
+	Skipped   int `json:"skipped,omitempty"`
 }
 
 // String is the summary line of the table report and of the history.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d switches: %d compliant, %d drift, %d error, %d changed, %d planned",
+	line := fmt.Sprintf("%d switches: %d compliant, %d drift, %d error, %d changed, %d planned",
 		s.Switches, s.Compliant, s.Drift, s.Error, s.Changed, s.Planned)
+	if s.Skipped > 0 {
+		line += fmt.Sprintf(", %d skipped", s.Skipped)
+	}
+	return line
 }
 
 // Report is the result of one audit or apply run. Switches are the results
@@ -193,15 +204,36 @@ func (r *Report) summarize() {
 			s.Changed++
 		case StatusPlanned:
 			s.Planned++
+		case StatusSkipped:
+			s.Skipped++
 		}
 	}
 	r.Summary = s
 }
 
+// Skipped is the result of a switch the run did not contact, and why.
+func Skipped(sw inventory.Switch, reason string) SwitchResult {
+	res := baseResult(sw)
+	res.Status, res.Reason = StatusSkipped, reason
+	return res
+}
+
+// SkippedReport is the report of a run that contacted no switch: every
+// switch in scope skipped for reason (a site lock refused, invalid input
+// found after the inventory loaded). Its exit code is the caller's.
+func SkippedReport(command string, dryRun bool, p Policy, sws []inventory.Switch, reason string, now time.Time) *Report {
+	rep := &Report{GeneratedAt: now.UTC(), Command: command, DryRun: dryRun, Policy: p, Switches: make([]SwitchResult, len(sws))}
+	for i, sw := range sws {
+		rep.Switches[i] = Skipped(sw, reason)
+	}
+	rep.summarize()
+	return rep
+}
+
 // ExitCode maps the report to the documented exit codes.
 func (r *Report) ExitCode() int {
 	switch {
-	case r.Summary.Error > 0 || r.Interrupted:
+	case r.Summary.Error > 0 || r.Summary.Skipped > 0 || r.Interrupted:
 		return ExitError
 	case r.Summary.Drift > 0 || r.Summary.Planned > 0:
 		return ExitDrift
@@ -358,6 +390,9 @@ func detailLines(s *SwitchResult) []string {
 			cls = " [" + s.ErrorClass + "]"
 		}
 		lines = append(lines, "error"+cls+": "+s.Error)
+	}
+	if s.Reason != "" {
+		lines = append(lines, "skipped: "+s.Reason)
 	}
 	var trustPorts []string
 	// Findings alike in many scopes are told once, with the scopes.

@@ -42,7 +42,8 @@ func goldenMap(base int, set map[int]int) DSCPMap {
 }
 
 // goldenReport covers the statuses a run can give: compliant, drift with
-// findings and a plan, error, and changed with the writes made and a backup.
+// findings and a plan, error, changed with the writes made and a backup,
+// and skipped (the run was interrupted before it).
 func goldenReport() *Report {
 	boolp := func(b bool) *bool { return &b }
 	r := &Report{
@@ -130,6 +131,13 @@ func goldenReport() *Report {
 					"no cos-queue strict 3", "classofservice trust dot1p", "exit"},
 				Backup:     "backups/branch/edge4/20260314T150926Z.json",
 				DurationMS: 1500, Requests: 0, Retries: 0,
+			},
+			{
+				Site: "branch", Name: "edge5", Vendor: "cisco-ios", Address: "192.0.2.14:22",
+				Status:   StatusSkipped,
+				Findings: []Finding{},
+				Changes:  []vendors.MapChange{},
+				Reason:   "not started: run interrupted",
 			},
 		},
 	}

@@ -51,6 +51,8 @@ type Engine struct {
 	// and apply saves the switch.
 	Unsaved func(site, switchName string) string
 	Now     func() time.Time
+	// Journal keeps the write-ahead intents of apply and restore; nil: none.
+	Journal Journal
 	// AuditCommands makes audits list, for each switch apply would change,
 	// the exact commands it would send (apply and dry runs always do):
 	// for change tickets, at a cost in memory a fleet-wide audit need not pay.
@@ -167,11 +169,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	for i, sw := range sws {
 		if !started[i] {
 			rep.Interrupted = true
-			res := baseResult(sw)
-			res.Status = StatusError
-			res.Error = "not started: run interrupted"
-			res.ErrorClass = vendors.ClassInterrupted
-			keep(i, res)
+			keep(i, Skipped(sw, "not started: run interrupted"))
 			fails++
 		}
 	}
@@ -214,6 +212,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 		res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("%s: open: %v", sw.Name, err), vendors.Class(err)
 		return res
 	}
+	res.budgets = budgetsOf(sw, a)
 	if f, ok := a.(vendors.Focuser); ok {
 		f.Focus(e.Policy.focus())
 	}

@@ -5,14 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/qosagent/qosagent/vendors"
 )
-
-// rollbackTimeout bounds the restore after a failed write, on a context of its
-// own: the switch's deadline may be what made the write fail.
-const rollbackTimeout = 30 * time.Second
 
 // transact is the per-switch transaction of apply: read, compute the
 // wanted state, backup, write, read back, verify, save; a failed write or
@@ -45,24 +40,41 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 		res.Status = StatusPlanned
 		return nil
 	}
-	if !ch.Writes() {
-		// Only the saved rule is broken: nothing to back up or write.
-		saved, err := e.save(ctx, a, before)
-		if err != nil {
-			return err
-		}
-		res.setState(e.Policy, saved)
-		fs, _ := Check(e.Policy, saved)
-		res.setFindings(fs)
-		res.Status = StatusChanged
-		if len(fs) > 0 && policyDone {
-			res.Status = StatusDrift
-		}
-		return nil
-	}
-	if e.Backups == nil {
+	if ch.Writes() && e.Backups == nil {
 		return fmt.Errorf("no backup store configured; refusing to write")
 	}
+	id, err := e.begin(ctx, res, before, ch)
+	if err != nil {
+		return err
+	}
+	saveFailed := false
+	err = func() error {
+		if !ch.Writes() {
+			// Only the saved rule is broken: nothing to back up or write.
+			saved, err := e.save(ctx, a, res, before)
+			if err != nil {
+				saveFailed = true
+				return err
+			}
+			res.setState(e.Policy, saved)
+			fs, _ := Check(e.Policy, saved)
+			res.setFindings(fs)
+			res.Status = StatusChanged
+			if len(fs) > 0 && policyDone {
+				res.Status = StatusDrift
+			}
+			return nil
+		}
+		return e.write(ctx, a, res, before, ch, policyDone, &saveFailed)
+	}()
+	e.end(ctx, res, id, err, saveFailed)
+	return err
+}
+
+// write is the part of the transaction that touches the switch: backup,
+// write, read back, verify, save; a failed write or verify restores the
+// backup. saveFailed is set when the switch was left written but unsaved.
+func (e *Engine) write(ctx context.Context, a vendors.Adapter, res *SwitchResult, before vendors.State, ch vendors.Change, policyDone bool, saveFailed *bool) error {
 	where, err := e.Backups.Save(Backup{Site: res.Site, Switch: res.Name, Vendor: res.Vendor, Address: res.Address, TakenAt: e.now().UTC(), State: before})
 	if err != nil {
 		return fmt.Errorf("backup before write: %w; nothing written", err)
@@ -70,18 +82,23 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	res.Backup = where
 	e.logger().Info("writing", "site", res.Site, "switch", res.Name, "edits", ch.Len(), "backup", where)
 
+	var after vendors.State
 	if err := a.Write(ctx, ch); err != nil {
-		return e.rollback(ctx, a, before, vendors.Change{}, nil, fmt.Errorf("write: %w", err))
-	}
-	after, err := a.Read(ctx)
-	if err != nil {
-		return e.rollback(ctx, a, before, ch, nil, fmt.Errorf("read back: %w", err))
+		// Refused, or no answer: what the switch holds decides.
+		if after, err = e.settleWrite(ctx, a, res, before, ch, vendors.Change{}, fmt.Errorf("write: %w", err)); err != nil {
+			return err
+		}
+	} else if after, err = a.Read(ctx); err != nil {
+		if after, err = e.settleWrite(ctx, a, res, before, ch, ch, fmt.Errorf("read back: %w", err)); err != nil {
+			return err
+		}
 	}
 	if err := Verify(after, ch); err != nil {
-		return e.rollback(ctx, a, before, ch, &after, fmt.Errorf("verify: %w", err))
+		return e.rollback(ctx, a, res, before, ch, &after, fmt.Errorf("verify: %w", err))
 	}
-	saved, err := e.save(ctx, a, after)
+	saved, err := e.save(ctx, a, res, after)
 	if err != nil {
+		*saveFailed = true
 		return fmt.Errorf("change applied and verified in the running config, but %w", err)
 	}
 	res.setState(e.Policy, saved)
@@ -97,12 +114,40 @@ func (e *Engine) transact(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	return nil
 }
 
+// begin records the write-ahead intent; without a journal there is none.
+func (e *Engine) begin(ctx context.Context, res *SwitchResult, before vendors.State, ch vendors.Change) (int64, error) {
+	if e.Journal == nil {
+		return 0, nil
+	}
+	id, err := e.Journal.Begin(ctx, Intent{Site: res.Site, Switch: res.Name, Vendor: res.Vendor, Address: res.Address, Backup: before, Plan: ch})
+	if err != nil {
+		return 0, fmt.Errorf("record the intent before writing: %w; nothing written", err)
+	}
+	return id, nil
+}
+
+// end records the outcome of the intent id. A failure to record it is
+// logged: the switch's state stands, and the open intent makes the next
+// run check it.
+func (e *Engine) end(ctx context.Context, res *SwitchResult, id int64, err error, saveFailed bool) {
+	if e.Journal == nil {
+		return
+	}
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+	}
+	if jerr := e.Journal.End(context.WithoutCancel(ctx), id, outcomeOf(err, saveFailed), detail); jerr != nil {
+		e.logger().Error("history: record the outcome of a write", "site", res.Site, "switch", res.Name, "err", jerr)
+	}
+}
+
 // save saves the running config and returns the state the switch is in
 // after it. Where the adapter can read the boot config (st.BootRead) that
 // is read again, and the switch must now boot with what it runs; elsewhere
 // the save's own answer is what there is, and st stands, saved.
-func (e *Engine) save(ctx context.Context, a vendors.Adapter, st vendors.State) (vendors.State, error) {
-	if err := a.Save(ctx); err != nil {
+func (e *Engine) save(ctx context.Context, a vendors.Adapter, res *SwitchResult, st vendors.State) (vendors.State, error) {
+	if err := e.savePatiently(ctx, a, res); err != nil {
 		if vendors.Class(err) == vendors.ClassOther {
 			err = fmt.Errorf("%w: %w", vendors.ErrSave, err)
 		}
@@ -112,7 +157,7 @@ func (e *Engine) save(ctx context.Context, a vendors.Adapter, st vendors.State) 
 		st.Unsaved = ""
 		return st, nil
 	}
-	got, err := a.Read(ctx)
+	got, err := readPatiently(ctx, a, res.budgets.patience)
 	if err != nil {
 		return st, fmt.Errorf("saved, but reading the switch to verify the save failed: %w", err)
 	}
@@ -120,46 +165,6 @@ func (e *Engine) save(ctx context.Context, a vendors.Adapter, st vendors.State) 
 		return got, fmt.Errorf("saved, but %w: the switch would still boot with other settings: %s", vendors.ErrSave, got.Unsaved)
 	}
 	return got, nil
-}
-
-// rollback restores the backup after cause and reports both.
-// After a write the switch accepted (read-back or verify failed), every row
-// it touched is written back, not only the rows that read differently: a
-// read that is stale or lies must not leave a row written. After a refused
-// write, the read is what there is to go by; rewriting rows the switch just
-// refused would only fail again.
-// read is the state just read back, when there is one: it is not read again.
-func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, backup vendors.State, accepted vendors.Change, read *vendors.State, cause error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-	defer cancel()
-	var now vendors.State
-	if read != nil {
-		now = *read
-	} else {
-		var err error
-		if now, err = a.Read(rctx); err != nil {
-			return fmt.Errorf("%w; rollback: cannot read the switch: %v; it may be half-written, restore it from the backup", cause, err)
-		}
-	}
-	undo, err := Diff(now, backup)
-	if err != nil {
-		return fmt.Errorf("%w; rollback: %v", cause, err)
-	}
-	undo = withTouched(undo, accepted, now, backup)
-	if undo.Empty() {
-		return fmt.Errorf("%w; switch unchanged (still at its backup)", cause)
-	}
-	if err := a.Write(rctx, undo); err != nil {
-		return fmt.Errorf("%w; ROLLBACK FAILED: write: %v; the switch may be half-written, restore it from the backup", cause, err)
-	}
-	restored, err := a.Read(rctx)
-	if err != nil {
-		return fmt.Errorf("%w; rollback written but not verified: %v", cause, err)
-	}
-	if err := Verify(restored, undo); err != nil {
-		return fmt.Errorf("%w; ROLLBACK FAILED: %v", cause, err)
-	}
-	return fmt.Errorf("%w; %w (%d edits undone)", cause, errRolledBack, undo.Len())
 }
 
 // withTouched adds to undo every row that written touched and undo lacks,

@@ -39,7 +39,7 @@ type rawBlock struct {
 type rawSNMP struct {
 	version                                           *val[string] // normalised: "2c" or "3"
 	port, retries, maxRepetitions                     *val[int]
-	timeout                                           *val[time.Duration]
+	timeout, patience, saveTimeout                    *val[time.Duration]
 	username, authProtocol, privProtocol, contextName *val[string]
 	community, authPassphrase, privPassphrase         *secretRef
 }
@@ -47,7 +47,7 @@ type rawSNMP struct {
 type rawSSH struct {
 	port                                  *val[int]
 	username, keyFile, knownHosts         *val[string]
-	timeout                               *val[time.Duration]
+	timeout, patience, saveTimeout        *val[time.Duration]
 	legacyAlgorithms                      *val[bool]
 	keyPassphrase, password, enableSecret *secretRef
 }

@@ -18,6 +18,7 @@ func builtinSNMP() rawSNMP {
 		version:        builtin("3"), // v2c sends its community in clear; ask for it explicitly
 		port:           builtin(161),
 		timeout:        builtin(2 * time.Second),
+		patience:       builtin(DefaultPatience),
 		retries:        builtin(2),
 		maxRepetitions: builtin(64), // the whole 64-row DSCP table in one GETBULK
 	}
@@ -25,9 +26,11 @@ func builtinSNMP() rawSNMP {
 
 func builtinSSH() rawSSH {
 	return rawSSH{
-		port:       builtin(22),
-		timeout:    builtin(10 * time.Second),
-		knownHosts: builtin("~/.ssh/known_hosts"),
+		port:        builtin(22),
+		timeout:     builtin(10 * time.Second),
+		patience:    builtin(DefaultPatience),
+		saveTimeout: builtin(DefaultSaveTimeout),
+		knownHosts:  builtin("~/.ssh/known_hosts"),
 	}
 }
 
@@ -46,6 +49,8 @@ func mergeSNMP(layers ...rawSNMP) rawSNMP {
 		over(&m.version, l.version)
 		over(&m.port, l.port)
 		over(&m.timeout, l.timeout)
+		over(&m.patience, l.patience)
+		over(&m.saveTimeout, l.saveTimeout)
 		over(&m.retries, l.retries)
 		over(&m.maxRepetitions, l.maxRepetitions)
 		over(&m.username, l.username)
@@ -64,6 +69,8 @@ func mergeSSH(layers ...rawSSH) rawSSH {
 	for _, l := range layers {
 		over(&m.port, l.port)
 		over(&m.timeout, l.timeout)
+		over(&m.patience, l.patience)
+		over(&m.saveTimeout, l.saveTimeout)
 		over(&m.username, l.username)
 		over(&m.keyFile, l.keyFile)
 		over(&m.knownHosts, l.knownHosts)
@@ -203,6 +210,8 @@ func (d *decoder) resolveSNMP(m rawSNMP, at loc) SNMP {
 		Version:        get(m.version),
 		Port:           get(m.port),
 		Timeout:        get(m.timeout),
+		Patience:       get(m.patience),
+		SaveTimeout:    get(m.saveTimeout),
 		Retries:        get(m.retries),
 		MaxRepetitions: get(m.maxRepetitions),
 	}
@@ -261,6 +270,8 @@ func (d *decoder) resolveSSH(m rawSSH, at loc) SSH {
 		Port:             get(m.port),
 		Username:         get(m.username),
 		Timeout:          get(m.timeout),
+		Patience:         get(m.patience),
+		SaveTimeout:      get(m.saveTimeout),
 		LegacyAlgorithms: get(m.legacyAlgorithms),
 	}
 	if s.Username == "" {

@@ -72,6 +72,10 @@ var snmpFields = []field[rawSNMP, SNMP]{
 		r.maxRepetitions = d.integer(n, at, f, 1, 255)
 	},
 		view: func(s SNMP) (any, bool) { return always(s.MaxRepetitions) }},
+	{key: "patience", decode: func(d *decoder, n *yaml.Node, at loc, f string, r *rawSNMP) { r.patience = d.duration(n, at, f) },
+		view: func(s SNMP) (any, bool) { return s.Patience.String(), s.Patience > 0 }},
+	{key: "save_timeout", decode: func(d *decoder, n *yaml.Node, at loc, f string, r *rawSNMP) { r.saveTimeout = d.duration(n, at, f) },
+		view: func(s SNMP) (any, bool) { return s.SaveTimeout.String(), s.SaveTimeout > 0 }},
 }
 
 var sshFields = []field[rawSSH, SSH]{
@@ -92,6 +96,10 @@ var sshFields = []field[rawSSH, SSH]{
 		view: func(s SSH) (any, bool) { return durationView(s.Timeout) }},
 	{key: "legacy_algorithms", decode: func(d *decoder, n *yaml.Node, at loc, f string, r *rawSSH) { r.legacyAlgorithms = d.boolean(n, at, f) },
 		view: func(s SSH) (any, bool) { v := s.LegacyAlgorithms; return v, v }},
+	{key: "patience", decode: func(d *decoder, n *yaml.Node, at loc, f string, r *rawSSH) { r.patience = d.duration(n, at, f) },
+		view: func(s SSH) (any, bool) { return s.Patience.String(), s.Patience > 0 }},
+	{key: "save_timeout", decode: func(d *decoder, n *yaml.Node, at loc, f string, r *rawSSH) { r.saveTimeout = d.duration(n, at, f) },
+		view: func(s SSH) (any, bool) { return s.SaveTimeout.String(), s.SaveTimeout > 0 }},
 }
 
 // keysOf lists the keys a block accepts, a secret x as x_env, x_file and x.

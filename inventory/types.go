@@ -43,11 +43,44 @@ type Switch struct {
 	SSH     SSH
 }
 
+// Defaults of the settings that bound how long qosagent waits for a switch
+// that is slow rather than gone. DefaultSaveTimeout applies where neither
+// the inventory nor the platform (a dialect's save.timeout) sets one.
+const (
+	DefaultPatience    = 60 * time.Second
+	DefaultSaveTimeout = 120 * time.Second
+)
+
+// Patience is the switch's patience budget, from the block of its transport.
+func (s Switch) Patience() time.Duration { return max(s.SNMP.Patience, s.SSH.Patience) }
+
+// SaveTimeout is the switch's save timeout from the block of its
+// transport; 0 when the inventory leaves it to the platform.
+func (s Switch) SaveTimeout() time.Duration { return max(s.SNMP.SaveTimeout, s.SSH.SaveTimeout) }
+
+// Override replaces the switch's patience and save timeout where d is
+// positive (run-wide flags), whatever its transport.
+func (s *Switch) Override(patience, saveTimeout time.Duration) {
+	if patience > 0 {
+		s.SNMP.Patience, s.SSH.Patience = patience, patience
+	}
+	if saveTimeout > 0 {
+		s.SNMP.SaveTimeout, s.SSH.SaveTimeout = saveTimeout, saveTimeout
+	}
+}
+
 // SNMP holds the SNMP settings of one switch.
 type SNMP struct {
-	Version        string // "2c" or "3"
-	Port           int
-	Timeout        time.Duration
+	Version string // "2c" or "3"
+	Port    int
+	Timeout time.Duration
+	// Patience bounds the re-reads after a write, rollback or save whose
+	// outcome is unknown (a late or lost answer): the switch is read again,
+	// with backoff, until it answers or this is spent.
+	Patience time.Duration
+	// SaveTimeout bounds one save to the startup config; 0: the
+	// platform's default.
+	SaveTimeout    time.Duration
 	Retries        int
 	Community      Secret // v2c
 	Username       string // v3
@@ -81,7 +114,9 @@ type SSH struct {
 	EnableSecret     Secret
 	KnownHosts       string // expanded (~) and resolved against the inventory folder
 	Timeout          time.Duration
-	LegacyAlgorithms bool // opt-in to old key exchanges and ciphers for old firmware
+	Patience         time.Duration // as SNMP.Patience
+	SaveTimeout      time.Duration // as SNMP.SaveTimeout
+	LegacyAlgorithms bool          // opt-in to old key exchanges and ciphers for old firmware
 }
 
 // Secret is a credential value with the place it came from. It prints as a

@@ -162,6 +162,8 @@ type Store interface {
 	// called or the process exits; Close does not release it.
 	Lock(ctx context.Context, key string, wait time.Duration) (unlock func() error, err error)
 
+	IntentStore
+
 	Close() error
 }
 

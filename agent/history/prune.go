@@ -6,8 +6,11 @@ import (
 	"time"
 )
 
-// keptRuns are the runs holding the newest backup of some switch.
-const keptRuns = `SELECT b.run_id FROM backups b WHERE b.id IN (SELECT MAX(id) FROM backups GROUP BY site, switch)`
+// keptRuns are the runs holding the newest backup of some switch, and
+// those whose write-ahead intent still stands (a switch they left unsaved
+// or in doubt): pruning them would forget it.
+const keptRuns = `SELECT b.run_id FROM backups b WHERE b.id IN (SELECT MAX(id) FROM backups GROUP BY site, switch)` +
+	` UNION SELECT i.run_id FROM intents i WHERE ` + standingIntent
 
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) (Pruned, error) {
 	var p Pruned

@@ -48,6 +48,9 @@ type Recorder struct {
 	now     func() time.Time
 	// retention prunes runs older than this after the run; 0 keeps all.
 	retention time.Duration
+	// intents holds, per "site/switch", the intent an earlier run left
+	// standing there, loaded by LoadPending.
+	intents map[string]history.Intent
 
 	mu      sync.Mutex
 	pending []finished
@@ -93,6 +96,68 @@ func Start(ctx context.Context, store history.Store, run Run, log *slog.Logger) 
 	r.done = make(chan struct{})
 	go r.writeLoop()
 	return r, nil
+}
+
+// LoadPending reads the intents earlier runs left standing on the switches
+// in scope, for Unsaved. Without a store there are none.
+func (r *Recorder) LoadPending(ctx context.Context, sws []inventory.Switch) error {
+	if r.store == nil {
+		return nil
+	}
+	ins, err := r.store.PendingIntents(ctx, history.Filter{})
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	inScope := make(map[string]bool, len(sws))
+	for _, sw := range sws {
+		inScope[sw.Site+"/"+sw.Name] = true
+	}
+	r.intents = map[string]history.Intent{}
+	for _, in := range ins {
+		if k := in.Site + "/" + in.Switch; inScope[k] {
+			r.intents[k] = in
+		}
+	}
+	return nil
+}
+
+// Begin implements agent.Journal: the intent is stored before the write.
+func (r *Recorder) Begin(ctx context.Context, in agent.Intent) (int64, error) {
+	if r.store == nil {
+		return 0, errors.New("history: no store to record the intent in")
+	}
+	backup, err := json.Marshal(in.Backup)
+	if err != nil {
+		return 0, err
+	}
+	plan, err := json.Marshal(in.Plan)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return r.store.OpenIntent(ctx, history.Intent{RunID: r.id, Site: in.Site, Switch: in.Switch, Vendor: in.Vendor,
+		Address: in.Address, Started: r.now().UTC(), Backup: backup, Plan: plan})
+}
+
+// End implements agent.Journal.
+func (r *Recorder) End(ctx context.Context, id int64, out agent.Outcome, detail string) error {
+	if r.store == nil {
+		return errors.New("history: no store to record the outcome in")
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return r.store.CloseIntent(ctx, id, string(out), detail, r.now().UTC())
+}
+
+// Unsaved is agent.Engine.Unsaved: why an earlier run's intent, loaded by
+// LoadPending, says the switch may not boot with what it runs; "" if none.
+func (r *Recorder) Unsaved(site, name string) string {
+	in, ok := r.intents[site+"/"+name]
+	if !ok {
+		return ""
+	}
+	return agent.Pending{RunID: in.RunID, Started: in.Started, Outcome: agent.Outcome(in.Outcome), Detail: in.Detail}.Reason()
 }
 
 // ID is the run's id in the history; 0 without a store.

@@ -59,6 +59,7 @@ type app struct {
 	retention      time.Duration // --history-retention; 0 keeps every run
 	bar            *progress.Bar // on a terminal: logs go through it so they never overwrite it
 	exitCode       int
+	policy         *agent.Policy // the run's policy once loaded, for reports of runs stopped early
 }
 
 func newApp(stdout, stderr *os.File) *app {
@@ -429,13 +430,11 @@ func (a *app) names(key string) []string {
 }
 
 // fleet loads inventory and policy, selects the switches in scope and builds
-// the engine; every error is invalid input and nothing is contacted.
+// the engine; every error is invalid input and nothing is contacted. The
+// switches in scope come back with an error found after they were known,
+// so that the report can list them as skipped.
 func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, error) {
 	inv, err := a.loadInventory()
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := a.loadPolicy(inv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -446,15 +445,31 @@ func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, erro
 	if len(sws) == 0 {
 		return nil, nil, invalid(errors.New("no switch in scope"))
 	}
+	p, err := a.loadPolicy(inv)
+	if err != nil {
+		return sws, nil, err
+	}
+	a.policy = &p
 	eng, err := a.engine(cmd, p)
 	if err != nil {
-		return nil, nil, err
+		return sws, nil, err
+	}
+	// --patience and --save-timeout replace every switch's own.
+	var d [2]time.Duration
+	for i, name := range []string{"patience", "save-timeout"} {
+		d[i] = a.v.GetDuration(name)
+		if d[i] < 0 || d[i] > 30*time.Minute {
+			return sws, nil, invalid(fmt.Errorf("%s %s: expected 0 (the inventory's) up to 30m", a.source(cmd, name), d[i]))
+		}
+	}
+	for i := range sws {
+		sws[i].Override(d[0], d[1])
 	}
 	// Before any switch is contacted: a run that would run out of open
 	// files or local ports half-way fails now, naming the limit.
 	if lim, err := syslimit.Read(); err == nil {
 		if err := lim.Check(eng.Concurrency, len(sws)); err != nil {
-			return nil, nil, invalid(err)
+			return sws, nil, invalid(err)
 		}
 	}
 	return sws, eng, nil

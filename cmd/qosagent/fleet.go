@@ -10,6 +10,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/record"
+	"github.com/qosagent/qosagent/inventory"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -24,7 +25,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			sws, eng, err := a.fleet(cmd)
 			if err != nil {
-				return err
+				return a.skipAll("audit", false, sws, format, err)
 			}
 			ctx := cmd.Context()
 			store, err := a.openHistory(ctx, false)
@@ -41,9 +42,16 @@ func (a *app) auditCommand() *cobra.Command {
 				a.log.Error("audit runs without history", "err", err)
 				rec, _ = a.startRun(ctx, nil, "audit", false, "")
 			}
+			if err := rec.LoadPending(ctx, sws); err != nil {
+				// Without it an unsaved switch may look compliant: say so.
+				a.log.Error("audit cannot tell switches left unsaved by earlier runs", "err", err)
+			}
 			eng.Result = rec.Record
 			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
 			eng.LinesOnly = a.summaryOnly(format)
+			if store != nil {
+				eng.Unsaved = rec.Unsaved
+			}
 			rep := eng.Audit(ctx, sws)
 			return a.finishRun(rec, rep, format, true)
 		},
@@ -67,18 +75,18 @@ func (a *app) applyCommand() *cobra.Command {
 			if all == scoped {
 				return invalid(errors.New("apply needs --site, --switch or --all (and --all alone): it writes to switches"))
 			}
+			dry := a.v.GetBool("dry-run")
 			sws, eng, err := a.fleet(cmd)
 			if err != nil {
-				return err
+				return a.skipAll("apply", dry, sws, format, err)
 			}
 			ctx := cmd.Context()
-			dry := a.v.GetBool("dry-run")
 			store, err := a.openHistory(ctx, false)
 			if err != nil {
-				return failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err))
+				return a.skipAll("apply", dry, sws, format, failed(fmt.Errorf("%w; apply keeps its backups there and writes nothing without it", err)))
 			}
 			if store == nil && !dry {
-				return invalid(errors.New("--history none: apply keeps its backups in the history and writes nothing without it"))
+				return a.skipAll("apply", dry, sws, format, invalid(errors.New("--history none: apply keeps its backups in the history and writes nothing without it")))
 			}
 			if store != nil {
 				defer store.Close()
@@ -86,16 +94,24 @@ func (a *app) applyCommand() *cobra.Command {
 			if !dry {
 				release, err := a.lockSites(ctx, store, sws)
 				if err != nil {
-					return err
+					return a.skipAll("apply", dry, sws, format, err)
 				}
 				defer release()
 			}
 			rec, err := a.startRun(ctx, store, "apply", dry, a.scopeString())
 			if err != nil {
-				return failed(err)
+				return a.skipAll("apply", dry, sws, format, failed(err))
+			}
+			if err := rec.LoadPending(ctx, sws); err != nil {
+				// Intents cannot be read, so they cannot be written
+				// either: no write without its intent.
+				return a.skipAll("apply", dry, sws, format, failed(err))
 			}
 			eng.Backups, eng.Result = rec, rec.Record
 			eng.LinesOnly = a.summaryOnly(format)
+			if store != nil {
+				eng.Journal, eng.Unsaved = rec, rec.Unsaved
+			}
 			rep := eng.Apply(ctx, sws, dry)
 			if rep.Interrupted {
 				a.log.Warn("interrupted: switches in flight finished or rolled back, none other was started")
@@ -133,6 +149,25 @@ func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, 
 	return err
 }
 
+// skipAll prints the report of a run stopped before it contacted any
+// switch: every switch in scope skipped with the reason, so that a script
+// reading the report sees why. Without switches (the inventory did not
+// load) there is no report to print. The exit code is err's.
+func (a *app) skipAll(command string, dryRun bool, sws []inventory.Switch, format string, err error) error {
+	if len(sws) == 0 {
+		return err
+	}
+	p := agent.DefaultPolicy()
+	if a.policy != nil {
+		p = *a.policy
+	}
+	rep := agent.SkippedReport(command, dryRun, p, sws, err.Error(), time.Now())
+	if werr := a.writeReport(rep, format); werr != nil {
+		a.log.Error("write report", "err", werr)
+	}
+	return err
+}
+
 // fleetFlags are the scope and pacing flags shared by audit and apply.
 func fleetFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("site", nil, "only switches of this site (repeatable)")
@@ -140,6 +175,8 @@ func fleetFlags(fs *pflag.FlagSet) {
 	fs.Int("concurrency", agent.DefaultConcurrency, "switches contacted at once")
 	fs.Int("site-concurrency", 0, "switches contacted at once per site (0: no cap); keeps a site behind a slow link from taking every worker")
 	fs.Duration("timeout", 60*time.Second, "deadline per switch, covering every round trip and retry")
+	fs.Duration("patience", 0, "budget of the re-reads that settle a write, rollback or save whose answer was late or lost (0: the inventory's patience, default 1m)")
+	fs.Duration("save-timeout", 0, "bound of one save to the startup config (0: the inventory's save_timeout, else the platform's, default 2m)")
 	fs.Bool("summary", false, "print only the counts per site and overall (table and json), not every switch")
 	fs.String("prom-textfile", "", "write Prometheus metrics to this file (atomically), for node_exporter's textfile collector")
 }

@@ -20,7 +20,7 @@ import (
 func (a *app) historyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
-		Short: "Show recent runs, one switch's timeline (--switch), or switches that drifted (--drifted)",
+		Short: "Show recent runs, one switch's timeline (--switch), switches that drifted (--drifted), or writes left unsaved or in doubt (--pending)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			format, err := a.format()
@@ -50,6 +50,8 @@ func (a *app) historyCommand() *cobra.Command {
 			f := history.Filter{Switch: a.v.GetString("switch"), Since: since, Limit: limit}
 			var out any
 			switch {
+			case a.v.GetBool("pending"):
+				out, err = store.PendingIntents(ctx, history.Filter{Switch: f.Switch})
 			case a.v.GetBool("drifted"):
 				out, err = store.Drifted(ctx, f)
 			case f.Switch != "":
@@ -71,6 +73,7 @@ func (a *app) historyCommand() *cobra.Command {
 	cmd.Flags().String("switch", "", "the timeline of this switch")
 	cmd.Flags().String("since", "", "only since this long ago (24h, 7d) or this time (RFC 3339)")
 	cmd.Flags().Bool("drifted", false, "switches found drifted since --since, and whether and when they were fixed")
+	cmd.Flags().Bool("pending", false, "switches an earlier apply left unsaved or in doubt (its write-ahead intent still stands; the next apply settles it)")
 	cmd.Flags().Int("limit", history.DefaultLimit, "at most this many rows")
 	cmd.AddCommand(a.historyShowCommand(), a.historyPruneCommand())
 	return cmd
@@ -218,6 +221,15 @@ func (a *app) historyTable(out any) error {
 			}
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", ts(r.At), r.RunID, r.Site, r.Switch, r.Status, r.Findings, backup, r.Error)
 		}
+	case []history.Intent:
+		fmt.Fprintln(tw, "RUN\tSTARTED\tSITE\tSWITCH\tLEFT\tDETAIL")
+		for _, in := range rows {
+			left := in.Outcome
+			if left == "" {
+				left = "in-doubt (never closed: the run died or is still on it)"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", in.RunID, ts(in.Started), in.Site, in.Switch, left, in.Detail)
+		}
 	default:
 		return a.driftTable(tw, out)
 	}
@@ -279,18 +291,22 @@ func (a *app) restoreCommand() *cobra.Command {
 				return failed(err)
 			}
 			dry := a.v.GetBool("dry-run")
+			a.policy = &p
 			if !dry {
 				release, err := a.lockSites(ctx, store, sws)
 				if err != nil {
-					return err
+					return a.skipAll("restore", dry, sws, format, err)
 				}
 				defer release()
 			}
 			rec, err := a.startRun(ctx, store, "restore", dry, "switch="+name+" run="+strconv.FormatInt(runID, 10))
 			if err != nil {
-				return failed(err)
+				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
-			eng.Backups, eng.Result = rec, rec.Record
+			if err := rec.LoadPending(ctx, sws); err != nil {
+				return a.skipAll("restore", dry, sws, format, failed(err))
+			}
+			eng.Backups, eng.Result, eng.Journal, eng.Unsaved = rec, rec.Record, rec, rec.Unsaved
 			rep := eng.Restore(ctx, sws[0], state, dry)
 			return a.finishRun(rec, rep, format, false)
 		},

@@ -166,9 +166,24 @@ func TestApplyLockedSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db)
+	code, out, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
 	if code != agent.ExitError || !strings.Contains(errOut, "site lab is being written by another qosagent (pid "+fmt.Sprint(os.Getpid())) {
 		t.Fatalf("locked apply: exit %d %s", code, errOut)
+	}
+	// The report is on stdout all the same: every switch skipped, with why.
+	var rep struct {
+		Command  string
+		Summary  map[string]int
+		Switches []struct {
+			Name, Status, Reason string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report of a refused apply: %v\n%q", err, out)
+	}
+	if rep.Command != "apply" || len(rep.Switches) != 1 || rep.Switches[0].Name != "lab-sw1" || rep.Switches[0].Status != "skipped" ||
+		!strings.Contains(rep.Switches[0].Reason, "site lab is being written by another qosagent") || rep.Summary["skipped"] != 1 || rep.Summary["switches"] != 1 {
+		t.Fatalf("report of a refused apply: %+v\n%s", rep, out)
 	}
 	// An audit does not need the lock.
 	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--history", db, "--format", "json"); code != agent.ExitDrift {

@@ -52,7 +52,7 @@ func TestSignalStopsNewSwitches(t *testing.T) {
 				if s.Stats().Get+s.Stats().GetBulk+s.Stats().Set != 0 {
 					t.Errorf("switch %d was contacted after the signal", i+2)
 				}
-				if r := rep.Switches[i+1]; !strings.Contains(r.Error, "not started: run interrupted") {
+				if r := rep.Switches[i+1]; r.Status != agent.StatusSkipped || !strings.Contains(r.Reason, "not started: run interrupted") {
 					t.Errorf("switch %d: %+v", i+2, r)
 				}
 			}

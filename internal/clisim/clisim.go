@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options select a hardware variant of a dialect. The zero value is the
@@ -154,6 +155,18 @@ type Faults struct {
 	GarbageAfterConfigLines int
 	// Seed seeds the PRNG of GarbageBinary at SetFaults, so runs repeat.
 	Seed uint64
+
+	// DropLeavingConfig closes the session right after a line that leaves
+	// config mode ("end", "exit" at the top), before the prompt: every
+	// config line was applied and its answer is lost.
+	DropLeavingConfig bool
+	// SaveTakes makes the save command print nothing for this long before
+	// it saves and prints its success text; the save completes even when
+	// the session is gone by then, as on a real switch.
+	SaveTakes time.Duration
+	// Banner is printed before the session's own banner: a long MOTD with
+	// prompt-like lines, for instance.
+	Banner string
 }
 
 // GarbageKind says what junk Faults.Garbage injects.
@@ -425,6 +438,9 @@ func (s *Switch) update(f func(c *Config)) {
 
 // save copies running to startup.
 func (s *Switch) save() {
+	if d := s.Faults().SaveTakes; d > 0 {
+		time.Sleep(d)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.startup = s.running.clone()

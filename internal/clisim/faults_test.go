@@ -137,3 +137,60 @@ func TestSetLink(t *testing.T) {
 		t.Errorf("link %s %v", rtt, loss)
 	}
 }
+
+// TestDropLeavingConfig: the line that leaves config mode runs, then the
+// session closes before the prompt; every config line stays applied.
+func TestDropLeavingConfig(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.dialect, func(t *testing.T) {
+			sw := c.newSwitch(t)
+			q46 := sw.DSCPQueue(46)
+			sw.SetFaults(Faults{DropLeavingConfig: true})
+			tm, wait := pipeSession(t, sw, SessionOptions{})
+			c.login(tm)
+			tm.run(c.configEnter, c.conf)
+			tm.run(c.faultLines[0].line, c.faultLines[0].prompt)
+			tm.send(c.configExit + "\r")
+			if out := tm.waitClosed(); strings.Contains(out, c.priv) {
+				t.Errorf("a prompt after leaving config: %q", out)
+			}
+			if err := wait(); err == nil {
+				t.Error("Serve returned nil, want ErrDropped")
+			}
+			if sw.DSCPQueue(46) == q46 {
+				t.Error("the config line was not applied")
+			}
+		})
+	}
+}
+
+// TestSaveTakesAndBanner: the save prints its success text only after
+// SaveTakes, and Faults.Banner comes before the first prompt.
+func TestSaveTakesAndBanner(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.dialect, func(t *testing.T) {
+			sw := c.newSwitch(t)
+			sw.SetFaults(Faults{SaveTakes: 300 * time.Millisecond, Banner: "NOTICE\nSwitch#\nend of notice"})
+			tm, _ := pipeSession(t, sw, SessionOptions{})
+			if out := tm.expect(c.exec); !strings.Contains(out, "NOTICE\r\nSwitch#\r\nend of notice\r\n") {
+				t.Errorf("banner: %q", out)
+			}
+			tm.run("enable", c.priv)
+			tm.run(c.configEnter, c.conf)
+			tm.run(c.faultLines[0].line, c.faultLines[0].prompt)
+			tm.run(c.configExit, c.priv)
+			tm.send(c.save + "\r")
+			tm.expect(c.saveAsk)
+			tm.send(c.saveYes + "\r")
+			if sw.SaveCount() != 0 {
+				t.Error("saved at once")
+			}
+			if out := tm.expect(c.priv); !strings.Contains(out, c.saveOK) {
+				t.Errorf("save output %q lacks %q", out, c.saveOK)
+			}
+			if sw.SaveCount() != 1 || !sw.Saved() {
+				t.Errorf("after the slow save: %d saves, saved %v", sw.SaveCount(), sw.Saved())
+			}
+		})
+	}
+}

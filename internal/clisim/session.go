@@ -88,8 +88,11 @@ type session struct {
 }
 
 func (x *session) run() error {
-	if x.opts.Banner != "" {
-		for _, l := range strings.Split(strings.ReplaceAll(x.opts.Banner, "\r\n", "\n"), "\n") {
+	for _, b := range []string{x.sw.Faults().Banner, x.opts.Banner} {
+		if b == "" {
+			continue
+		}
+		for _, l := range strings.Split(strings.ReplaceAll(b, "\r\n", "\n"), "\n") {
 			x.writeLine(l)
 		}
 	}
@@ -145,6 +148,10 @@ func (x *session) handleLine(line string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if inConfig && x.mode&modeAnyConf == 0 && x.sw.Faults().DropLeavingConfig {
+		x.sw.dropped()
+		return ErrDropped
 	}
 	if inConfig {
 		x.configLines++

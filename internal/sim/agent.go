@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -18,6 +19,7 @@ type reply struct {
 	status gosnmp.SNMPError
 	index  int // 1-based varbind index of the error, 0 if none
 	vars   []gosnmp.SnmpPDU
+	delay  time.Duration // extra hold of the answer (SetAnswerDelay, SlowAfterSet)
 }
 
 // serve runs one request PDU against the switch. ok is false when the
@@ -33,6 +35,14 @@ func (s *GS110TP) serve(pduType gosnmp.PDUType, vars []gosnmp.SnmpPDU, nonRep, m
 	if s.faults.RebootAfter > 0 && s.served == s.faults.RebootAfter && !s.rebooted {
 		// Answer this request from the old state, then reboot.
 		defer func() { s.rebooted = true; s.reboot() }()
+	}
+	switch pduType {
+	case gosnmp.GetRequest, gosnmp.GetNextRequest, gosnmp.GetBulkRequest:
+		if s.setSeen {
+			r.delay = s.faults.SlowAfterSet
+		}
+	case gosnmp.SetRequest:
+		r.delay = s.faults.SetAnswerDelay
 	}
 	switch pduType {
 	case gosnmp.GetRequest:
@@ -210,6 +220,9 @@ func (s *GS110TP) set(vars []gosnmp.SnmpPDU) (gosnmp.SNMPError, int) {
 	for n, in := range ins {
 		if n+1 == s.faults.CommitFailAt || n+1 == reject {
 			return gosnmp.CommitFailed, n + 1
+		}
+		if n+1 == s.faults.DropSetRow && len(ins) > 1 {
+			continue // lost, and answered noError all the same
 		}
 		s.apply(in, vals[n])
 		s.setSeen = true

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
@@ -117,6 +118,7 @@ func (s *Server) serve() {
 			continue
 		}
 		out := s.h.safeHandle(buf[:n])
+		extra := time.Duration(s.h.extra.Swap(0))
 		if out == nil {
 			continue
 		}
@@ -127,7 +129,7 @@ func (s *Server) serve() {
 		// Best effort like any UDP agent: the manager retries. A response
 		// delayed past Close is lost like one on a link that went down.
 		send := func() { _, _ = s.conn.WriteTo(out, addr) }
-		if d := sw.delay(); d > 0 {
+		if d := sw.delay() + extra; d > 0 {
 			time.AfterFunc(d, func() { s.link.after(send) })
 			continue
 		}
@@ -142,6 +144,9 @@ type handler struct {
 	community string
 	maxMsg    int
 	usm       *usm // nil when v3 is off
+	// extra is the hold the last request served asked for on top of
+	// Faults.Delay; a Server's single goroutine reads it after each request.
+	extra atomic.Int64
 }
 
 func newHandler(sw *GS110TP, cfg ServerConfig) (*handler, error) {
@@ -247,7 +252,9 @@ func (h *handler) serve(pkt *gosnmp.SnmpPacket) (reply, bool) {
 	default:
 		return reply{}, false // responses, traps, reports: not for an agent
 	}
-	return h.sw.serve(pkt.PDUType, pkt.Variables, int(pkt.NonRepeaters), int(pkt.MaxRepetitions), h.maxMsg)
+	r, ok := h.sw.serve(pkt.PDUType, pkt.Variables, int(pkt.NonRepeaters), int(pkt.MaxRepetitions), h.maxMsg)
+	h.extra.Store(int64(r.delay))
+	return r, ok
 }
 
 // encode marshals resp carrying r, keeping it within maxMsg.

@@ -121,6 +121,25 @@ type Faults struct {
 	// Delay holds every answer back this long, on top of ServerConfig.RTT.
 	Delay time.Duration
 
+	// SetAnswerDelay applies every SET at once but holds its answer back
+	// this long: a busy agent whose write landed while the manager timed
+	// out. It adds to Delay.
+	SetAnswerDelay time.Duration
+	// DropSetRow leaves varbind DropSetRow (1-based) of every SET with more
+	// than one varbind unapplied while answering noError, as an agent that
+	// applies a PDU row by row and loses a late row does. 0 turns it off.
+	DropSetRow int
+	// SlowAfterSet holds back every answer to a read (GET, GETNEXT,
+	// GETBULK) this long once a SET was applied since SetFaults: an agent
+	// that is slow on every read after the write. It adds to Delay.
+	SlowAfterSet time.Duration
+	// SaveStartsAfter keeps agentSaveConfigStatus at what it read before
+	// (notInitiated after a boot, savingComplete after an earlier save) this
+	// long after a save was asked for, and SaveTakes then keeps it at
+	// savingInProcess this long before the startup config is written and
+	// the status reads savingComplete: a save that is slow to start and
+	// slow to finish. Both 0: the save is instantaneous.
+	SaveStartsAfter, SaveTakes time.Duration
 	// SaveLag makes a save (agentSaveConfig = enable) start late: the next
 	// SaveLag reads of agentSaveConfigStatus still show the status from
 	// before (notInitiated, or savingComplete of an earlier save), the read
@@ -167,6 +186,7 @@ type GS110TP struct {
 	setSeen    bool       // a SET was applied since SetFaults, for LieAfterSet
 	rng        *rand.Rand // for Faults.Loss; nil when it is 0
 	bootedAt   time.Time  // time of the last Reboot; zero if never
+	saveGen    int        // bumped by every save request and reboot: a slow save completes only if still current
 
 	stats counters
 }
@@ -289,7 +309,7 @@ func (s *GS110TP) SaveCount() int {
 // SilentAfter and RebootAfter. It panics on a Loss outside 0..1 or a
 // negative Delay: a bad fault is a bug in the test.
 func (s *GS110TP) SetFaults(f Faults) {
-	if !(f.Loss >= 0 && f.Loss <= 1) || f.Delay < 0 {
+	if !(f.Loss >= 0 && f.Loss <= 1) || f.Delay < 0 || f.SetAnswerDelay < 0 || f.SlowAfterSet < 0 || f.SaveStartsAfter < 0 || f.SaveTakes < 0 {
 		panic(fmt.Sprintf("sim: fault loss %v, delay %s out of range", f.Loss, f.Delay))
 	}
 	if f.LieOnRead != nil {
@@ -332,6 +352,7 @@ func (s *GS110TP) Reboot() {
 func (s *GS110TP) reboot() {
 	s.running = s.startup
 	s.saveStatus = mibs.SaveStatusNotInitiated
+	s.saveGen++ // a save in progress is lost
 	s.saving = false
 	s.bootedAt = time.Now()
 	s.stats.reboots.Add(1)
@@ -408,17 +429,44 @@ func (c *config) setTrust(ifIndex int, mode uint8) {
 	}
 }
 
-// save starts a save; the caller holds s.mu. Without Faults.SaveLag and
-// SaveFails it is instantaneous: the status goes straight to
-// savingComplete. Otherwise saveStatusRead moves it on.
+// save starts a save; the caller holds s.mu. Without Faults.SaveLag,
+// SaveFails, SaveStartsAfter and SaveTakes it is instantaneous: the status
+// goes straight to savingComplete. SaveLag and SaveFails count reads of
+// the status (saveStatusRead moves them on); SaveStartsAfter and SaveTakes
+// count time: the status stays as it was (notInitiated after a boot, the
+// savingComplete of an earlier save), then reads savingInProcess, then the
+// copy of the running config as it was when the save was asked for lands
+// and the status reads savingComplete.
 func (s *GS110TP) save() {
 	s.saves++
+	s.saveGen++
 	if s.faults.SaveLag > 0 || s.faults.SaveFails {
 		s.saving, s.saveWait = true, s.faults.SaveLag
 		return
 	}
-	s.startup = s.running
-	s.saveStatus = mibs.SaveStatusComplete
+	s.saving = false
+	start, take := s.faults.SaveStartsAfter, s.faults.SaveTakes
+	if start == 0 && take == 0 {
+		s.startup = s.running
+		s.saveStatus = mibs.SaveStatusComplete
+		return
+	}
+	gen, snap := s.saveGen, s.running
+	time.AfterFunc(start, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.saveGen == gen {
+			s.saveStatus = mibs.SaveStatusInProcess
+		}
+	})
+	time.AfterFunc(start+take, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.saveGen == gen {
+			s.startup = snap
+			s.saveStatus = mibs.SaveStatusComplete
+		}
+	})
 }
 
 // saveStatusRead is one read of agentSaveConfigStatus: it moves a lagging

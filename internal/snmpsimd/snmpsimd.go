@@ -60,6 +60,10 @@ const (
 	// 7 schedules queue 3 weighted. A SET on a global row does not fan out
 	// here (the data file is static).
 	VariantPortsDiffer = "gs110tp-ports-differ"
+	// VariantLateRow is VariantGS110TP except that a SET of the global EF
+	// row to queue 3 is answered after 2.5 s and not stored (the row keeps
+	// reading 2), while the rest of the PDU is applied.
+	VariantLateRow = "gs110tp-late-row"
 )
 
 // Default SNMPv3 credentials, used when Options leaves them empty. net-snmp

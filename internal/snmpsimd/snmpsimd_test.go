@@ -105,7 +105,7 @@ func TestFactoryDefaults(t *testing.T) {
 	for i, want := range []struct {
 		typ gosnmp.Asn1BER
 		val uint64
-	}{1: {gosnmp.Gauge32, 4}, 2: {gosnmp.Integer, 2}, 3: {gosnmp.Integer, 2}, 4: {gosnmp.Integer, 2}, 5: {gosnmp.Integer, 1}} {
+	}{1: {gosnmp.Gauge32, 4}, 2: {gosnmp.Integer, 2}, 3: {gosnmp.Integer, 2}, 4: {gosnmp.Integer, 2}, 5: {gosnmp.Integer, 3}} {
 		if i == 0 {
 			continue
 		}

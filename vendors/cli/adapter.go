@@ -91,6 +91,12 @@ func (a *Adapter) session(ctx context.Context) (*sshconn.Channel, error) {
 		a.Close()
 		return nil, fmt.Errorf("login: %w", err)
 	}
+	// A banner line such as "Switch#" at the end of a read chunk looks
+	// like the prompt: trust the prompt only once it answers a newline.
+	if err := ch.ConfirmPrompt(ctx, a.expect()); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("login: %w", err)
+	}
 	if a.d.exec.MatchString(ch.LastPrompt()) && a.d.Enable != "" {
 		e := a.expect()
 		if a.d.enablePrompt != nil {
@@ -123,9 +129,40 @@ func (a *Adapter) send(ctx context.Context, c *sshconn.Channel, line string, e s
 	out, err := c.Send(ctx, line, e)
 	if err != nil {
 		a.Close()
+		if !errors.Is(err, sshconn.ErrRefusedPrompt) {
+			// The line may have run: no prompt came back in time, or the
+			// connection was cut before it did.
+			err = noAnswer{err}
+		}
 	}
 	return out, err
 }
+
+// noAnswer marks a command whose outcome is unknown: the device may have
+// run it.
+type noAnswer struct{ error }
+
+func (e noAnswer) Unwrap() error        { return e.error }
+func (e noAnswer) OutcomeUnknown() bool { return true }
+
+// SaveTimeout is how long a save may take: the inventory's save_timeout,
+// else the dialect's save.timeout, else the default.
+func (a *Adapter) SaveTimeout() time.Duration {
+	switch {
+	case a.sw.SSH.SaveTimeout > 0:
+		return a.sw.SSH.SaveTimeout
+	case a.d.Save.Timeout > 0:
+		return a.d.Save.Timeout
+	}
+	return inventory.DefaultSaveTimeout
+}
+
+// RequestTimeout is the timeout of one command.
+func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SSH.Timeout }
+
+// SetRequestTimeout changes the timeout of every later command (and of
+// the connection), for the patient re-reads that settle an unknown outcome.
+func (a *Adapter) SetRequestTimeout(d time.Duration) { a.sw.SSH.Timeout = d }
 
 // errorMarker returns the line of out carrying one of the dialect's error
 // markers, or "".
@@ -269,8 +306,11 @@ func (a *Adapter) Save(ctx context.Context) error {
 		return err
 	}
 	e := a.expect()
-	if e.Timeout < time.Minute {
-		e.Timeout = time.Minute // saving to flash is slow on small switches
+	// Saving to flash is slow on small switches: the save has a timeout of
+	// its own, and ctx may bound it further.
+	e.Timeout = a.SaveTimeout()
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < e.Timeout {
+		e.Timeout = max(time.Until(dl), time.Millisecond)
 	}
 	for _, an := range a.d.saveAnswers {
 		e.Answers = append(e.Answers, sshconn.Answer{Pattern: an.pattern, Reply: an.reply})

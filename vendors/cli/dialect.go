@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -66,6 +67,9 @@ type SaveSpec struct {
 		Answer string `yaml:"answer"`
 	} `yaml:"confirm"`
 	Success string `yaml:"success"`
+	// Timeout is how long a save may take on this platform, unless the
+	// inventory's save_timeout says otherwise; 0: the default (2m).
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // QueueSpec says how the device's queues are numbered and ranked; how

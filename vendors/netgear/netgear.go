@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -47,7 +48,10 @@ type Adapter struct {
 	numQueues int            // learnt by Read; Write refuses to run before it
 	cur       vendors.State  // the state Read saw, which Write's fan-out reasoning needs
 	focus     []int          // DSCP values read per interface; nil = all
-	stats     counters
+	// saveSent is set once a save was asked for since the last write: a
+	// savingComplete read then may be that save's, answered late.
+	saveSent bool
+	stats    counters
 }
 
 // Open prepares an adapter; it does not touch the network.
@@ -438,6 +442,7 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	a.saveSent = false
 	vbs, what, err := a.varbinds(ch)
 	if err != nil {
 		return err
@@ -658,12 +663,27 @@ func (a *Adapter) Probe(ctx context.Context) (string, error) {
 }
 
 // Save copies the running config to NVRAM and waits for the agent to report
-// the outcome. Agents that never leave notInitiated (simulators, some
-// firmware) are taken at their word that the SET succeeded.
+// the outcome, up to the switch's save timeout (and ctx). notInitiated is
+// not success: it is what a first poll sees before the save has started.
+// Nor is a savingComplete that was already there before the save was asked
+// for (an earlier save's), until the save was seen in progress or that
+// status has stood for staleCompletePolls polls: a save that completes at
+// once looks the same. A retry of a save this adapter asked for since its
+// last write takes savingComplete as it comes: it may be the first try's,
+// answered late, of the same running config. An agent without
+// agentSaveConfigStatus is taken at its word that the SET succeeded.
 func (a *Adapter) Save(ctx context.Context) error {
+	limit := a.SaveTimeout()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	if err := a.connect(ctx); err != nil {
 		return err
 	}
+	before, known := a.saveStatus()
+	if a.saveSent {
+		known = false // a savingComplete may be our own earlier try's
+	}
+	a.saveSent = true
 	pkt, err := a.g.Set(saveVarbinds)
 	if err != nil {
 		return fmt.Errorf("save config: %w", explain(a.sw, err))
@@ -674,8 +694,13 @@ func (a *Adapter) Save(ctx context.Context) error {
 	if err := echoError(pkt, []string{"agentSaveConfig"}); err != nil {
 		return fmt.Errorf("save config: %w: %w", err, vendors.ErrSave)
 	}
+	last := "no status read yet"
+	progress, stale := false, 0
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
+		}
 		if err != nil {
 			return fmt.Errorf("save config status: %w", explain(a.sw, err))
 		}
@@ -687,15 +712,71 @@ func (a *Adapter) Save(ctx context.Context) error {
 			return nil // agent does not report save status; the SET was accepted
 		}
 		switch status {
-		case mibs.SaveStatusComplete, mibs.SaveStatusNotInitiated:
-			return nil
+		case mibs.SaveStatusComplete:
+			if progress || !known || before != mibs.SaveStatusComplete {
+				return nil
+			}
+			if stale++; stale >= staleCompletePolls {
+				return nil // completed at once, as far as the agent can tell
+			}
+			last = "savingComplete, as before the save was asked for"
 		case mibs.SaveStatusFailed:
 			return fmt.Errorf("save config: the switch reports savingFailed: %w", vendors.ErrSave)
+		case mibs.SaveStatusNotInitiated:
+			last, progress = "notInitiated: the save had not started", before != mibs.SaveStatusNotInitiated
+		case mibs.SaveStatusInProcess:
+			last, progress = "savingInProcess", true
+		default:
+			return fmt.Errorf("save config: agentSaveConfigStatus %d is none of notInitiated(1), savingInProcess(2), savingComplete(3), savingFailed(4)", status)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("save config: still saving at the switch deadline: %w", ctx.Err())
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
 		case <-afterSavePoll():
 		}
+	}
+}
+
+// staleCompletePolls is how many polls a savingComplete left by an earlier
+// save must stand before it is taken for this save's: a save slow to start
+// shows savingInProcess within them.
+const staleCompletePolls = 3
+
+// saveStatus reads agentSaveConfigStatus before a save, to tell an earlier
+// save's savingComplete from this one's; known is false when it cannot.
+func (a *Adapter) saveStatus() (status int, known bool) {
+	pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
+	if err != nil || len(pkt.Variables) != 1 {
+		return 0, false
+	}
+	status, err = integer(pkt.Variables[0])
+	return status, err == nil
+}
+
+// saveCut is a save the deadline cut off: it may still complete.
+type saveCut struct{ error }
+
+func (e saveCut) Unwrap() error        { return e.error }
+func (e saveCut) OutcomeUnknown() bool { return true }
+
+// SaveTimeout is how long a save may take: the inventory's save_timeout,
+// else the default.
+func (a *Adapter) SaveTimeout() time.Duration {
+	if a.sw.SNMP.SaveTimeout > 0 {
+		return a.sw.SNMP.SaveTimeout
+	}
+	return inventory.DefaultSaveTimeout
+}
+
+// RequestTimeout is the per-request timeout; each try of a request waits
+// this long.
+func (a *Adapter) RequestTimeout() time.Duration { return a.sw.SNMP.Timeout }
+
+// SetRequestTimeout changes the per-request timeout, for the patient
+// re-reads that settle an unknown outcome.
+func (a *Adapter) SetRequestTimeout(d time.Duration) {
+	a.sw.SNMP.Timeout = d
+	if a.g != nil {
+		a.g.Timeout = d
 	}
 }

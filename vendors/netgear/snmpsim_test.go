@@ -236,3 +236,40 @@ func TestSnmpsimProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestSnmpsimLateAnswerLostRowRollsBack: snmpsimd applies the SET row by
+// row, holds the EF row's answer 2.5 s (longer than 2 tries of 300 ms) and
+// does not store that row. qosagent reads the switch again with patience
+// while the agent is busy, finds it neither at its target nor at its
+// backup, and restores the backup; net-snmp then reads the backup's rows.
+func TestSnmpsimLateAnswerLostRowRollsBack(t *testing.T) {
+	a := snmpsimd.Start(t, snmpsimd.Options{})
+	sw := snmpsimSwitch(t, a, snmpsimd.VariantLateRow, "2c")
+	sw.SNMP.Timeout, sw.SNMP.Retries = 300*time.Millisecond, 1
+	sw.SNMP.Patience = 20 * time.Second
+	e := engine(t)
+	rep := e.Apply(context.Background(), []inventory.Switch{sw}, false)
+	r := rep.Switches[0]
+	t.Logf("%s: %s", r.Status, r.Error)
+	if r.Status != agent.StatusError {
+		t.Fatalf("status %s: %s", r.Status, r.Error)
+	}
+	for _, want := range []string{"write:", "no answer", "rolled back to backup"} {
+		if !strings.Contains(r.Error, want) {
+			t.Errorf("error %q lacks %q", r.Error, want)
+		}
+	}
+	if strings.Contains(r.Error, "half-written") {
+		t.Errorf("reported possibly half-written although the agent answered again: %s", r.Error)
+	}
+	for oid, want := range map[string]string{
+		efRow: "2",
+		mibs.AgentCosMapIpDscpTrafficClass + ".0.0": "1",
+		mibs.AgentCosQueueSchedulerType + ".0.3":    "2",
+		mibs.AgentCosMapIntfTrustMode + ".0":        "2",
+	} {
+		if got := snmpget(t, a, sw, oid); got != want {
+			t.Errorf("%s after the rollback = %q, want the backup's %s", oid, got, want)
+		}
+	}
+}

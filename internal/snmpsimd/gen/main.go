@@ -38,7 +38,16 @@ type variant struct {
 	// reads only the global rows (ifIndex 0, "the most recent global
 	// setting") calls it compliant; the interfaces say otherwise.
 	portsDiffer bool
+	// lateEF makes the global EF row (agentCosMapIpDscpTrafficClass.0.46)
+	// a delay record: a SET of queue 3 is answered only after lateEFWait
+	// and never stored (the row reads 2), while the varbinds around it in
+	// the same PDU are applied: an agent whose answer comes late and that
+	// lost the late row.
+	lateEF bool
 }
+
+// lateEFWait is how long the lateEF variant holds a SET of EF to queue 3.
+const lateEFWait = 2500
 
 var variants = []variant{
 	// A writable agent: every read-write object keeps SETs for the
@@ -52,6 +61,8 @@ var variants = []variant{
 	// The data file is static: a SET on a global row does not fan out to
 	// the interfaces here, as it does on the switch and in package sim.
 	{name: "gs110tp-ports-differ", portsDiffer: true},
+	// A SET of EF to the top queue answered late, with that row lost.
+	{name: "gs110tp-late-row", lateEF: true},
 }
 
 // The policy's rows, as portsDiffer sets them.
@@ -144,7 +155,14 @@ func Render(name string) []byte {
 					q = 1
 				}
 			}
-			addWritable(fmt.Sprintf("%s.%d.%d", mibs.AgentCosMapIpDscpTrafficClass, ifIndex, dscp), tagGauge32, q)
+			row := fmt.Sprintf("%s.%d.%d", mibs.AgentCosMapIpDscpTrafficClass, ifIndex, dscp)
+			if v.lateEF && ifIndex == 0 && dscp == 46 {
+				// snmpsim's delay module: reads answer at once (wait=0)
+				// with the factory value; a SET of 3 waits, then echoes.
+				add(row, tagGauge32+":delay", fmt.Sprintf("vlist=eq:3:%d,wait=0,value=%d", lateEFWait, q))
+				continue
+			}
+			addWritable(row, tagGauge32, q)
 		}
 		trust := fmt.Sprintf("%s.%d", mibs.AgentCosMapIntfTrustMode, ifIndex)
 		mode := mibs.TrustModeTrustDot1p
@@ -173,7 +191,10 @@ func Render(name string) []byte {
 	}
 	// agentSaveConfig reads disable(2) until someone sets enable(1).
 	addWritable(mibs.AgentSaveConfig, tagInteger, 2)
-	addWritable(mibs.AgentSaveConfigStatus, tagInteger, mibs.SaveStatusNotInitiated)
+	// snmpsim cannot run a save, so the status reads savingComplete, as on a
+	// switch whose last save completed: a manager that waits for a save
+	// to complete (notInitiated is the state before it starts) is done.
+	addWritable(mibs.AgentSaveConfigStatus, tagInteger, mibs.SaveStatusComplete)
 
 	// snmpsim binary-searches the file, so records must be in OID order
 	// (numeric per arc, so .10 after .9).

@@ -306,6 +306,120 @@ func (c *Channel) read(ctx context.Context, e Expect, echo string, deadline <-ch
 	}
 }
 
+// settleQuiet is how long the device must stay silent, with a prompt as its
+// last line, before ConfirmPrompt takes the login output as finished.
+const settleQuiet = 200 * time.Millisecond
+
+// maxConfirms bounds the empty lines ConfirmPrompt sends.
+const maxConfirms = 4
+
+// ConfirmPrompt makes sure that the prompt ending the last read is the
+// device's own and not a prompt-like line of a banner ("Switch#" at the
+// end of a read chunk looks exactly like one). It sends an empty line and
+// expects that same prompt back with nothing before it; otherwise it reads
+// on until the device has been quiet with a prompt as its last line and
+// tries again, a few times. Call it after the login output.
+func (c *Channel) ConfirmPrompt(ctx context.Context, e Expect) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return fmt.Errorf("confirming the prompt: ssh channel unusable after an earlier error: %w", c.broken)
+	}
+	if e.Prompt == nil {
+		return errors.New("confirming the prompt: no prompt pattern")
+	}
+	var out string
+	for i := range maxConfirms {
+		// The first try costs one round trip. Only when it fails (a
+		// banner went on after what looked like the prompt) does the
+		// next wait for the device to go quiet, which also swallows the
+		// answer to the newline already sent.
+		prompt := c.lastPrompt
+		if i > 0 {
+			var err error
+			if prompt, err = c.settle(ctx, e); err != nil {
+				return fmt.Errorf("confirming the prompt: %w", err)
+			}
+		}
+		timer := time.NewTimer(timeoutOf(e))
+		if err := c.writeBy(ctx, timer.C, "\n"); err != nil {
+			timer.Stop()
+			c.broken = err
+			return fmt.Errorf("confirming the prompt: %w", err)
+		}
+		var err error
+		out, err = c.read(ctx, e, "", timer.C)
+		timer.Stop()
+		if err != nil {
+			return fmt.Errorf("confirming the prompt: %w", err)
+		}
+		if strings.TrimSpace(out) == "" && c.lastPrompt == prompt {
+			return nil
+		}
+	}
+	c.broken = ErrTimeout
+	return fmt.Errorf("confirming the prompt: an empty line never got the same prompt back alone after %d tries (last prompt %q, output %q): %w",
+		maxConfirms, c.lastPrompt, tail(out, tailBytes), ErrTimeout)
+}
+
+// settle reads what the device still sends until it has been quiet for
+// settleQuiet with a prompt as its last line, and returns that prompt; the
+// prompt of the last read when nothing more comes. Runs under c.mu.
+func (c *Channel) settle(ctx context.Context, e Expect) (string, error) {
+	deadline := time.NewTimer(timeoutOf(e))
+	defer deadline.Stop()
+	quiet := time.NewTimer(settleQuiet)
+	defer quiet.Stop()
+	var cl cleaner
+	got := false
+	for {
+		select {
+		case <-ctx.Done():
+			c.broken = ctx.Err()
+			return "", fmt.Errorf("%w; last output: %q", ctx.Err(), cl.tail(tailBytes))
+		case <-deadline.C:
+			c.broken = ErrTimeout
+			return "", fmt.Errorf("no quiet prompt after %s (%w); last output: %q", timeoutOf(e), ErrTimeout, cl.tail(tailBytes))
+		case <-c.done:
+			return "", fmt.Errorf("%w; last output: %q", ErrClosed, cl.tail(tailBytes))
+		case <-quiet.C:
+			if !got {
+				return c.lastPrompt, nil
+			}
+			line := cl.current()
+			if loc := e.Prompt.FindStringIndex(line); loc != nil {
+				c.lastPrompt = line[loc[0]:]
+				return c.lastPrompt, nil
+			}
+			quiet.Reset(settleQuiet)
+		case chunk, ok := <-c.data:
+			if !ok {
+				c.broken = ErrClosed
+				return "", fmt.Errorf("connection closed by the device (%w: %w); last output: %q", ErrClosed, c.readErr, cl.tail(tailBytes))
+			}
+			got = true
+			cl.write(chunk)
+			if e.Pager != nil {
+				if loc := e.Pager.FindStringIndex(cl.current()); loc != nil && loc[1] > loc[0] {
+					cl.cut(loc[0], loc[1])
+					if err := c.writeBy(ctx, deadline.C, " "); err != nil {
+						c.broken = err
+						return "", fmt.Errorf("answering the pager: %w", err)
+					}
+				}
+			}
+			quiet.Reset(settleQuiet)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
 // isEchoPrefix reports whether the device is still echoing the command:
 // nothing committed yet and the line so far is a prefix of it. A command
 // ending in '#' or '>' would otherwise look like a prompt while it is

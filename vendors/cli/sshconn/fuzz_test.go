@@ -61,3 +61,48 @@ func FuzzChannel(f *testing.F) {
 		c.Close()
 	})
 }
+
+// FuzzConfirmPrompt feeds arbitrary login output, in arbitrary chunks:
+// ReadUntil and ConfirmPrompt must return (bounded by their timeouts) and
+// never panic, and a confirmed prompt must be one the pattern matches.
+func FuzzConfirmPrompt(f *testing.F) {
+	for _, s := range []string{
+		"banner\r\nSwitch#\r\nmore\r\nsw1#\r\nsw1#",
+		"sw1#\r\nsw1#",
+		"Switch#", "\r\nsw1#\r\nsw2#\r\nsw1#",
+	} {
+		f.Add([]byte(s), []byte{7, 1, 3})
+	}
+	e := Expect{Prompt: regexp.MustCompile(`[\w.\-@/:]{1,63}#\s?$`), Timeout: 50 * time.Millisecond, MaxOutput: 1 << 12}
+	f.Fuzz(func(t *testing.T, out []byte, splits []byte) {
+		c, p := newPipeChannel(t)
+		go func() {
+			rest := out
+			for i := 0; len(rest) > 0; i++ {
+				n := len(rest)
+				if len(splits) > 0 {
+					n = min(int(splits[i%len(splits)])+1, n)
+				}
+				p.send(string(rest[:n]))
+				rest = rest[n:]
+			}
+		}()
+		done := make(chan struct{})
+		var err error
+		go func() {
+			defer close(done)
+			if _, err = c.ReadUntil(context.Background(), e); err == nil {
+				err = c.ConfirmPrompt(context.Background(), e)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("ReadUntil and ConfirmPrompt did not return")
+		}
+		if err == nil && !e.Prompt.MatchString(c.LastPrompt()) {
+			t.Fatalf("confirmed prompt %q does not match the pattern", c.LastPrompt())
+		}
+		c.Close()
+	})
+}
