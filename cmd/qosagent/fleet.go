@@ -48,6 +48,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			eng.Result = rec.Record
 			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
+			eng.LinesOnly = a.summaryOnly(format)
 			if store != nil {
 				eng.Unsaved = rec.Unsaved
 			}
@@ -107,6 +108,7 @@ func (a *app) applyCommand() *cobra.Command {
 				return a.skipRun(rec, "apply", dry, sws, format, failed(err))
 			}
 			eng.Backups, eng.Result = rec, rec.Record
+			eng.LinesOnly = a.summaryOnly(format)
 			if store != nil {
 				eng.Journal, eng.Unsaved = rec, rec.Unsaved
 			}
@@ -131,6 +133,7 @@ func (a *app) applyCommand() *cobra.Command {
 // metrics with its own, even when prom-textfile comes from the environment
 // or the config file.
 func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
+	defer rep.Close()
 	a.exitCode = rep.ExitCode()
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
