@@ -20,6 +20,7 @@ import (
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/agent/record"
+	"github.com/qosagent/qosagent/internal/syslimit"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
 )
@@ -84,6 +85,12 @@ type Options struct {
 	Source func(setting string) string
 }
 
+// summaryOnly says whether the report is only counted (Summary with json
+// or table): then a fleet run keeps no switch's result at all.
+func (o Options) summaryOnly() bool {
+	return o.Summary && (o.Format == "json" || o.Format == "table")
+}
+
 func (o Options) source(setting string) string {
 	if o.Source == nil {
 		return "--" + setting
@@ -118,7 +125,7 @@ func OpenHistory(ctx context.Context, dsn string, existing bool, log *slog.Logge
 }
 
 // WriteReport writes the run report in format; with summary only the
-// counts per site and overall (table and json).
+// counts per site and overall (table and json; html and csv ignore it).
 func WriteReport(w io.Writer, rep *agent.Report, format string, summary bool) error {
 	var err error
 	switch {
@@ -210,6 +217,8 @@ func Engine(o Options, p agent.Policy, log *slog.Logger) (*agent.Engine, error) 
 		return nil, Invalid(fmt.Errorf("%s %d: expected 0..%d (the concurrency)", o.source("site-concurrency"), sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
+	// A fleet's results wait for the report on disk, not in memory.
+	eng.Spool = true
 	return eng, nil
 }
 
@@ -247,6 +256,13 @@ func (r *run) fleet() ([]inventory.Switch, *agent.Engine, error) {
 	}
 	for i := range sws {
 		sws[i].Override(d[0], d[1])
+	}
+	// Before any switch is contacted: a run that would run out of open
+	// files or local ports half-way fails now, naming the limit.
+	if lim, err := syslimit.Read(); err == nil {
+		if err := lim.Check(eng.Concurrency, len(sws)); err != nil {
+			return sws, nil, Invalid(err)
+		}
 	}
 	return sws, eng, nil
 }
@@ -287,6 +303,7 @@ func (r *run) lockSites(ctx context.Context, store history.Store, sws []inventor
 // same code, so the history says what the process returned. A restore of
 // one switch must not replace an audit's metrics with its own.
 func (r *run) finish(rec *record.Recorder, rep *agent.Report, withMetrics bool) (int, error) {
+	defer rep.Close()
 	code := rep.ExitCode()
 	if path := r.o.PromTextfile; withMetrics && path != "" {
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: code}); err != nil {
@@ -365,6 +382,7 @@ func Audit(ctx context.Context, o Options, w io.Writer, log *slog.Logger) (int, 
 	}
 	eng.Result = rec.Record
 	eng.AuditCommands = o.Format == "html" || o.Format == "csv" // change tickets and spreadsheets
+	eng.LinesOnly = o.summaryOnly()
 	if store != nil {
 		eng.Unsaved = rec.Unsaved
 	}
@@ -421,6 +439,7 @@ func Apply(ctx context.Context, o ApplyOptions, w io.Writer, log *slog.Logger) (
 		return r.skipRun(rec, "apply", dry, sws, Failed(err))
 	}
 	eng.Backups, eng.Result = rec, rec.Record
+	eng.LinesOnly = o.summaryOnly()
 	if store != nil {
 		eng.Journal, eng.Unsaved = rec, rec.Unsaved
 	}
