@@ -2,6 +2,7 @@ package netgear_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -225,5 +226,46 @@ func TestSaveRefusedByEcho(t *testing.T) {
 	err := open(t, v2cSwitch(t, "hostile", addr, "c")).Save(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "agentSaveConfig") {
 		t.Fatalf("Save = %v; want the refused agentSaveConfig named", err)
+	}
+}
+
+// TestSaveStatusUnreadable: a save whose status the agent answers with an
+// error-status, a value of another type or noSuchObject was never seen to
+// complete: Save fails with an outcome that is unknown, never success.
+func TestSaveStatusUnreadable(t *testing.T) {
+	status := "." + mibs.AgentSaveConfigStatus
+	for name, answer := range map[string]func(req *gosnmp.SnmpPacket) []byte{
+		"genErr": func(req *gosnmp.SnmpPacket) []byte {
+			resp := &gosnmp.SnmpPacket{Version: gosnmp.Version2c, Community: req.Community, PDUType: gosnmp.GetResponse, RequestID: req.RequestID,
+				Error: gosnmp.GenErr, ErrorIndex: 1, Variables: []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.Null}}}
+			out, err := resp.MarshalMsg()
+			if err != nil {
+				panic(err)
+			}
+			return out
+		},
+		"OctetString": func(req *gosnmp.SnmpPacket) []byte {
+			return response(req, []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.OctetString, Value: []byte("3")}})
+		},
+		"noSuchObject": func(req *gosnmp.SnmpPacket) []byte {
+			return response(req, []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.NoSuchObject}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr := hostileAgent(t, func(req *gosnmp.SnmpPacket) [][]byte {
+				if req.PDUType == gosnmp.SetRequest {
+					return [][]byte{response(req, req.Variables)}
+				}
+				return [][]byte{answer(req)}
+			})
+			err := open(t, v2cSwitch(t, "hostile", addr, "c")).Save(context.Background())
+			if err == nil {
+				t.Fatal("Save succeeded on a status it could not read")
+			}
+			var u interface{ OutcomeUnknown() bool }
+			if !errors.As(err, &u) || !u.OutcomeUnknown() || vendors.Class(err) != vendors.ClassSave {
+				t.Fatalf("Save = %v (class %s); want a save of unknown outcome", err, vendors.Class(err))
+			}
+		})
 	}
 }

@@ -751,8 +751,9 @@ func (a *Adapter) Probe(ctx context.Context) (string, error) {
 // status has stood for staleCompletePolls polls: a save that completes at
 // once looks the same. A retry of a save this adapter asked for since its
 // last write takes savingComplete as it comes: it may be the first try's,
-// answered late, of the same running config. An agent without
-// agentSaveConfigStatus is taken at its word that the SET succeeded.
+// answered late, of the same running config. A status that cannot be read
+// (an error-status, another type, no such object) proves nothing: the
+// outcome is unknown.
 func (a *Adapter) Save(ctx context.Context) error {
 	limit := a.SaveTimeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -785,12 +786,17 @@ func (a *Adapter) Save(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("save config status: %w", explain(a.sw, err))
 		}
+		// The SET was accepted; only a status read proves the save done.
+		// One that cannot be read leaves the outcome unknown, not success.
+		if pkt.Error != gosnmp.NoError {
+			return fmt.Errorf("save config status: the agent answered %s: %w", pkt.Error, saveCut{vendors.ErrSave})
+		}
 		if len(pkt.Variables) != 1 {
-			return fmt.Errorf("save config status: empty answer")
+			return fmt.Errorf("save config status: %d varbinds in the answer: %w", len(pkt.Variables), saveCut{vendors.ErrSave})
 		}
 		status, err := integer(pkt.Variables[0])
 		if err != nil {
-			return nil // agent does not report save status; the SET was accepted
+			return fmt.Errorf("save config status: %v (no agentSaveConfigStatus to prove the save): %w", err, saveCut{vendors.ErrSave})
 		}
 		switch status {
 		case mibs.SaveStatusComplete:
@@ -834,7 +840,8 @@ func (a *Adapter) saveStatus() (status int, known bool) {
 	return status, err == nil
 }
 
-// saveCut is a save the deadline cut off: it may still complete.
+// saveCut is a save whose outcome is unknown (the deadline cut it off, or
+// its status could not be read): it may still complete.
 type saveCut struct{ error }
 
 func (e saveCut) Unwrap() error        { return e.error }
