@@ -157,6 +157,17 @@ func TestHostileAgents(t *testing.T) {
 			}
 			return [][]byte{response(req, vs)}
 		}, "3.3.1.2.1.3.1.3 maps to traffic class 9, outside 0..3"},
+		{"interface with some DSCP rows and not others", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if req.PDUType == gosnmp.GetRequest {
+				for i := range vs {
+					if strings.HasSuffix(vs[i].Name, "3.3.1.2.1.3.3.46") {
+						vs[i].Type, vs[i].Value = gosnmp.NoSuchInstance, nil
+					}
+				}
+			}
+			return [][]byte{response(req, vs)}
+		}, "interface 3 has DSCP rows for 63 of 64 values asked for"},
 		{"scheduler row of a queue the switch lacks", func(req *gosnmp.SnmpPacket) [][]byte {
 			vs := good(req)
 			if !isDSCPRead(req) {

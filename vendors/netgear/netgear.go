@@ -387,7 +387,8 @@ func (c *oidLists) get(ifaces []string, focus []int) []string {
 // MaxOids allows, and returns, by position in ifaces, the map of each
 // interface that differs from the global one (unread rows vendors.Unread),
 // nil for one that follows it. An interface without DSCP rows (a LAG, the
-// CPU) answers noSuchInstance and follows the global map.
+// CPU) answers noSuchInstance for all of them and follows the global map;
+// one without some of them is refused.
 func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) ([][]int, error) {
 	focus := a.focus
 	if focus == nil {
@@ -430,9 +431,17 @@ func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) ([][]int, erro
 	out := make([][]int, len(ifaces))
 	for i := range ifaces {
 		rows := got[i*nf : (i+1)*nf]
-		differs := false
+		differs, missing := false, 0
 		for f, q := range rows {
 			differs = differs || q != absent && q != global[focus[f]]
+			if q == absent {
+				missing++
+			}
+		}
+		// All rows or none: an interface lacking some is not one the
+		// model can place (it follows neither the global map nor its own).
+		if missing > 0 && missing < nf {
+			return nil, fmt.Errorf("interface %s has DSCP rows for %d of %d values asked for (noSuchInstance for the others): %w", ifaces[i], nf-missing, nf, vendors.ErrParse)
 		}
 		if !differs {
 			continue
