@@ -366,7 +366,7 @@ func TestWriteRefusesWhatItCannotDo(t *testing.T) {
 	on := true
 	for name, ch := range map[string]vendors.Change{
 		"unread interface rows": {Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 10, From: 0, To: 1}}},
-		"qos switch": {QoSEnable: &on, Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 3}}},
+		"qos switch":            {QoSEnable: &on, Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 3}}},
 	} {
 		if err := a.Write(context.Background(), ch); err == nil {
 			t.Errorf("%s: Write accepted %+v", name, ch)
