@@ -422,6 +422,21 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 	}
 	g.Trust = r.globalTrust
 	st.Scopes = append(st.Scopes, g)
+	// Where ports are listed by one show and scheduled by another, both
+	// must list the same ports: one missing from either is judged by
+	// nobody.
+	if len(r.portPQ) > 0 {
+		for _, p := range r.ports {
+			if _, ok := r.portPQ[p]; !ok && (d.Queues.noQueues == nil || !d.Queues.noQueues.MatchString(p)) {
+				return st, fmt.Errorf("%s has no egress queue block (output cut short?): %w", p, vendors.ErrParse)
+			}
+		}
+		for p := range r.portPQ {
+			if _, ok := r.portTrust[p]; !ok {
+				return st, fmt.Errorf("%s has egress queues but no trust block: %w", p, vendors.ErrParse)
+			}
+		}
+	}
 	for _, p := range r.ports {
 		sc := vendors.Scope{Name: p, Trust: r.portTrust[p]}
 		if pq, ok := r.portPQ[p]; ok {

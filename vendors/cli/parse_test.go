@@ -376,3 +376,34 @@ func TestTrustWordsMustBeWritable(t *testing.T) {
 		t.Fatalf("ParseDialect = %v; want the unwritable trust word refused", err)
 	}
 }
+
+// TestIOSPortsOfBothShows: a port with egress queues but no trust block,
+// or one with a trust block but no queues (output cut short), would have
+// its scheduling or trust judged by nobody: that is a parse error. A VLAN
+// interface has no egress queues of its own.
+func TestIOSPortsOfBothShows(t *testing.T) {
+	d := dialect(t, "cisco-ios")
+	qos := "QoS is enabled\n"
+	trust, queueing := transcript(t, "ios-mls-qos-interface.txt"), transcript(t, "ios-mls-qos-interface-queueing.txt")
+	block := "GigabitEthernet0/9\ntrust state: trust dscp\ntrust mode: trust dscp\n\n"
+	qblock := "GigabitEthernet0/9\nEgress Priority Queue : disabled\nShared queue weights  :  25 25 25 25\n\n"
+	for name, tt := range map[string]struct {
+		trust, queueing, want string
+	}{
+		"queues, no trust":  {trust, queueing + "\n" + qblock, "GigabitEthernet0/9 has egress queues but no trust block"},
+		"trust, no queues":  {trust + "\n" + block, queueing, "GigabitEthernet0/9 has no egress queue block"},
+		"a vlan, no queues": {trust + "\nVlan1\ntrust state: not trusted\ntrust mode: not trusted\n", queueing, ""},
+	} {
+		_, err := readStateErr(t, d, map[string]string{"show mls qos maps dscp-output-q": "ios-dscp-output-q.txt"},
+			map[string]string{"show mls qos": qos, "show mls qos interface": tt.trust, "show mls qos interface queueing": tt.queueing})
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v; want %q", name, err, tt.want)
+		}
+	}
+}
