@@ -202,6 +202,17 @@ func parseIOSTrust(out string, r *reading) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		// Both rewrite what a trusted port classifies by, which the
+		// model does not hold: "mls qos cos override" gives every packet
+		// the port's default CoS whatever the port trusts, and a DSCP
+		// mutation map rewrites trusted DSCP before the queue map (Catalyst
+		// 3750 QoS configuration guide). Such a port is not judged.
+		if o := kv[p]["cos override"]; o != "" && o != "dis" {
+			return fmt.Errorf("%s: COS override %q: every packet gets the port's default CoS, whatever it trusts (no mls qos cos override): %w", p, o, vendors.ErrUnsupported)
+		}
+		if m, ok := kv[p]["dscp mutation map"]; ok && m != "Default DSCP Mutation Map" {
+			return fmt.Errorf("%s: DSCP mutation map %q rewrites trusted DSCP before the queue map: %w", p, m, vendors.ErrUnsupported)
+		}
 		r.ports = append(r.ports, p)
 		r.portTrust[p] = t
 	}

@@ -407,3 +407,23 @@ func TestIOSPortsOfBothShows(t *testing.T) {
 		}
 	}
 }
+
+// TestIOSTrustRewritten: a port whose COS override or DSCP mutation map
+// rewrites what it trusts does not classify by the DSCP it trusts; it is
+// unsupported, never judged as trusting DSCP.
+func TestIOSTrustRewritten(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{"COS override: ena", "COS override \"ena\""},
+		{"DSCP Mutation Map: voice-to-zero", "DSCP mutation map \"voice-to-zero\""},
+	} {
+		out := "GigabitEthernet0/2\ntrust state: trust dscp\ntrust mode: trust dscp\n" + tt.line + "\n"
+		err := parsers["ios-interface-trust"](out, dialectReading(t, "ios-interface-trust"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || vendors.Class(err) != vendors.ClassUnsupported {
+			t.Errorf("%s: err = %v; want unsupported, %q", tt.line, err, tt.want)
+		}
+	}
+	ok := "GigabitEthernet0/2\ntrust mode: trust dscp\nCOS override: dis\nDSCP Mutation Map: Default DSCP Mutation Map\n"
+	if err := parsers["ios-interface-trust"](ok, dialectReading(t, "ios-interface-trust")); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
