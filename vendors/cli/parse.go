@@ -244,6 +244,16 @@ func parseIOSQueueing(out string, r *reading) error {
 			}
 			r.portWeights[p] = append(r.portWeights[p], n)
 		}
+		// A shaped queue is rate-limited and its share weight ignored
+		// ("the shaped mode overrides the shared mode", Catalyst 3750 QoS
+		// configuration guide): the share ranking of Q2-Q4 would claim an
+		// order the port does not keep. Q1's shaping is moot once it is
+		// the expedite queue, and not strict without it.
+		for i, w := range strings.Fields(kv[p]["shaped queue weights (absolute)"]) {
+			if i > 0 && w != "0" {
+				return fmt.Errorf("%s: queue %d is shaped (shaped queue weights %q): share weights do not rank it: %w", p, i+1, kv[p]["shaped queue weights (absolute)"], vendors.ErrUnsupported)
+			}
+		}
 		if r.numQueues != 0 && r.numQueues != len(ws) {
 			return fmt.Errorf("%s: %d share weights, other ports %d: %w", p, len(ws), r.numQueues, vendors.ErrParse)
 		}

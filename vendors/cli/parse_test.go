@@ -427,3 +427,19 @@ func TestIOSTrustRewritten(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 }
+
+// TestIOSShapedQueueUnsupported: a shaped Q2-Q4 ignores its share weight,
+// so the weighted order read from share weights would be a claim the port
+// does not keep; the factory "25 0 0 0" (Q1 only) is fine.
+func TestIOSShapedQueueUnsupported(t *testing.T) {
+	block := func(shaped string) string {
+		return "GigabitEthernet0/1\nEgress Priority Queue : enabled\nShaped queue weights (absolute) :  " + shaped + "\nShared queue weights  :  25 25 25 25\n"
+	}
+	err := parsers["ios-interface-queueing"](block("25 0 0 10"), dialectReading(t, "ios-interface-queueing"))
+	if err == nil || !strings.Contains(err.Error(), "queue 4 is shaped") || vendors.Class(err) != vendors.ClassUnsupported {
+		t.Errorf("shaped Q4: err = %v; want unsupported, queue 4 is shaped", err)
+	}
+	if err := parsers["ios-interface-queueing"](block("25 0 0 0"), dialectReading(t, "ios-interface-queueing")); err != nil {
+		t.Errorf("factory shaping: %v", err)
+	}
+}
