@@ -443,3 +443,19 @@ func TestIOSShapedQueueUnsupported(t *testing.T) {
 		t.Errorf("factory shaping: %v", err)
 	}
 }
+
+// TestFastpathPortOwnMapUnsupported: a port with a DSCP map of its own in
+// its Interface Config section would be judged by the global map; the
+// read fails as unsupported instead.
+func TestFastpathPortOwnMapUnsupported(t *testing.T) {
+	d := dialect(t, "netgear-fastpath")
+	run := "!\ninterface 0/5\nclassofservice ip-dscp-mapping 46 0\nexit\n"
+	_, err := readStateErr(t, d, fpFiles, map[string]string{"show running-config": run})
+	if err == nil || !strings.Contains(err.Error(), "interface 0/5") || vendors.Class(err) != vendors.ClassUnsupported {
+		t.Fatalf("err = %v; want unsupported, naming interface 0/5", err)
+	}
+	// The same line at top level is the global map, which is read.
+	if _, err := readStateErr(t, d, fpFiles, map[string]string{"show running-config": "classofservice ip-dscp-mapping 46 3\n"}); err != nil {
+		t.Fatal(err)
+	}
+}
