@@ -28,6 +28,7 @@ type reading struct {
 	portWeights map[string][]int // share weights per port, queue 1..n order
 	strict      map[int]bool     // queue ID -> strict, where the platform says so per queue
 	strictTop   *int             // number of top queues that are strict (count platforms)
+	shownStrict map[int]bool     // queue ID -> EF priority (strict) as a queue show prints it, where it does
 	threshold   map[int]int      // dscp -> drop threshold, where the map has them
 }
 
@@ -315,6 +316,10 @@ func parseSBQueuing(out string, r *reading) error {
 			break
 		}
 		seen[q] = true
+		if r.shownStrict == nil {
+			r.shownStrict = map[int]bool{}
+		}
+		r.shownStrict[q] = m[3] == "ena"
 	}
 	if len(seen) == 0 {
 		return fmt.Errorf("no queue rows (qid - weight  ena/dis- priority): %w", vendors.ErrParse)
@@ -439,6 +444,18 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 		g.Sched = make([]vendors.Sched, n)
 		for i := n - k; i < n; i++ {
 			g.Sched[i].Strict = true
+		}
+		// The queue show prints each queue's EF priority: where it
+		// disagrees with the config (or with the factory default assumed
+		// for a config without the line), the device is not what the
+		// model thinks it is.
+		if len(r.shownStrict) == n {
+			for i, id := range st.Queues {
+				if r.shownStrict[id] != g.Sched[i].Strict {
+					return st, fmt.Errorf("queue %d: the config gives %d strict queues of %d, but the queue show prints its EF priority %s: %w",
+						id, k, n, map[bool]string{true: "ena", false: "dis"}[r.shownStrict[id]], vendors.ErrParse)
+				}
+			}
 		}
 	}
 	g.Trust = r.globalTrust

@@ -72,11 +72,16 @@ func readStateErr(t *testing.T, d *Dialect, files map[string]string, extra map[s
 // sbQueuing is "show qos interface queuing" of one port in 4- or 8-queue
 // mode in the layout parseSBQueuing expects (qid - weight, EF priority);
 // written from memory of the Sx300 CLI reference, not from a capture.
-func sbQueuing(n int) string {
+// The top strict queues print EF priority ena, the others dis.
+func sbQueuing(n, strict int) string {
 	var b strings.Builder
 	b.WriteString("gi1/0/1\nwrr bandwidth weights and EF priority:\nqid-weights Ef - Priority\n")
 	for q := 1; q <= n; q++ {
-		fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+		if q > n-strict {
+			fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+		} else {
+			fmt.Fprintf(&b, "%d - %-5d  dis- %d\n", q, 1<<(q-1), q)
+		}
 	}
 	return b.String()
 }
@@ -159,7 +164,7 @@ func TestParseIOS(t *testing.T) {
 
 func TestParseSB(t *testing.T) {
 	d := dialect(t, "cisco-sb")
-	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4),
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4, 1),
 		"show running-config": "qos trust dscp\npriority-queue out num-of-queues 1\n"})
 	m := st.GlobalMap()
 	if m[46] != 4 || m[34] != 3 || m[24] != 3 || m[0] != 1 || m[48] != 3 {
@@ -179,7 +184,7 @@ func TestParseSB(t *testing.T) {
 func TestParseSBFactoryScheduler(t *testing.T) {
 	d := dialect(t, "cisco-sb")
 	run := "hostname sb1\nqos trust dscp\n!\ninterface GigabitEthernet1/0/3\n no qos trust\n!\ninterface GigabitEthernet1/0/4\n qos trust\n!\n"
-	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(8), "show running-config": run, "show startup-config": run})
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(8, 8), "show running-config": run, "show startup-config": run})
 	if !reflect.DeepEqual(st.Queues, []int{1, 2, 3, 4, 5, 6, 7, 8}) {
 		t.Fatalf("queues %v", st.Queues)
 	}
@@ -197,7 +202,7 @@ func TestParseSBFactoryScheduler(t *testing.T) {
 	}
 	// The plan for the default policy keeps the top queues strict with the
 	// count line only if something must change there: all strict is fine.
-	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
+	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5, 5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
 		t.Errorf("5 queues: %v; want unsupported", err)
 	}
 }
@@ -456,6 +461,24 @@ func TestFastpathPortOwnMapUnsupported(t *testing.T) {
 	}
 	// The same line at top level is the global map, which is read.
 	if _, err := readStateErr(t, d, fpFiles, map[string]string{"show running-config": "classofservice ip-dscp-mapping 46 3\n"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSBSchedulerShownAgainstConfig: the queue show prints which queues
+// have EF priority; a config (or the factory default assumed without a
+// priority-queue line) that says otherwise is not taken on trust.
+func TestSBSchedulerShownAgainstConfig(t *testing.T) {
+	d := dialect(t, "cisco-sb")
+	files := map[string]string{"show qos": "manual/sb-show-qos.txt", "show qos map dscp-queue": "sb-dscp-queue.txt",
+		"show qos interface queuing": "manual/sb-show-qos-interface-queuing.txt"} // queue 4 ena, 1-3 dis
+	// No priority-queue line: all strict by default, but the show says only queue 4.
+	_, err := readStateErr(t, d, files, map[string]string{"show running-config": "qos basic\n", "show startup-config": "qos basic\n"})
+	if err == nil || !strings.Contains(err.Error(), "EF priority dis") {
+		t.Fatalf("err = %v; want the disagreement named", err)
+	}
+	run := "priority-queue out num-of-queues 1\n"
+	if _, err := readStateErr(t, d, files, map[string]string{"show running-config": run, "show startup-config": run}); err != nil {
 		t.Fatal(err)
 	}
 }
