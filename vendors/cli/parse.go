@@ -272,7 +272,18 @@ func parseSBQoS(out string, r *reading) error {
 		v = strings.TrimSpace(v)
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "qos":
-			r.qosDisabled = ptr(strings.EqualFold(v, "disabled"))
+			// Basic mode is what the model holds; advanced mode classifies
+			// by policy maps and trusts by other settings.
+			switch w := strings.ToLower(v); {
+			case w == "disabled":
+				r.qosDisabled = ptr(true)
+			case w == "basic" || w == "basic mode":
+				r.qosDisabled = ptr(false)
+			case strings.HasPrefix(w, "advanced"):
+				return fmt.Errorf("QoS runs in %s: qosagent reads basic mode only: %w", v, vendors.ErrUnsupported)
+			default:
+				return fmt.Errorf("\"Qos: %s\" is neither disabled nor basic mode", v)
+			}
 		case "basic trust":
 			t, err := r.trust(v)
 			if err != nil {

@@ -303,6 +303,8 @@ func TestParserErrors(t *testing.T) {
 		{"sb-queuing", "nothing here\n", "no queue rows"},
 		{"running-config", "", "empty configuration"},
 		{"sb-qos", "Basic trust: dscp\n", "no \"Qos:\" line"},
+		{"sb-qos", "Qos: Advanced mode\nBasic trust: dscp\n", "reads basic mode only"},
+		{"sb-qos", "Qos: sometimes\nBasic trust: dscp\n", "neither disabled nor basic mode"},
 	}
 	for _, tt := range tests {
 		err := parsers[tt.parser](tt.out, dialectReading(t, tt.parser))
