@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
@@ -278,5 +279,44 @@ func TestSaveStatusUnreadable(t *testing.T) {
 				t.Fatalf("Save = %v (class %s); want a save of unknown outcome", err, vendors.Class(err))
 			}
 		})
+	}
+}
+
+// TestSetPDUsCapped: gosnmp sends a SET of any size; a change of more rows
+// than gosnmp.MaxOids goes in PDUs of at most that many, every row once.
+func TestSetPDUsCapped(t *testing.T) {
+	var mu sync.Mutex // the agent's goroutine writes, the test reads
+	var sizes []int
+	addr := hostileAgent(t, func(req *gosnmp.SnmpPacket) [][]byte {
+		if req.PDUType == gosnmp.SetRequest {
+			mu.Lock()
+			sizes = append(sizes, len(req.Variables))
+			mu.Unlock()
+			return [][]byte{response(req, req.Variables)}
+		}
+		return [][]byte{response(req, good(req))}
+	})
+	a := open(t, v2cSwitch(t, "hostile", addr, "c"))
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ch vendors.Change
+	for d := 0; d < vendors.NumDSCP; d++ {
+		ch.Map = append(ch.Map, vendors.MapChange{Scope: vendors.GlobalPort, DSCP: d, From: 1, To: 2})
+	}
+	if err := a.Write(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range sizes {
+		if n > gosnmp.MaxOids {
+			t.Errorf("a SET of %d varbinds; the cap is %d", n, gosnmp.MaxOids)
+		}
+		total += n
+	}
+	if total != vendors.NumDSCP || len(sizes) != 2 {
+		t.Errorf("SETs of %v varbinds; want 64 rows in 2 PDUs", sizes)
 	}
 }
