@@ -196,3 +196,33 @@ func TestUnsavedFromOutside(t *testing.T) {
 		t.Fatalf("re-audit: %s %+v", r.Status, r.Findings)
 	}
 }
+
+// TestRestoreSavesABackupTakenUnsaved: a backup taken while the switch was
+// unsaved carries that reason; restoring it onto a switch already at the
+// backup, and still unsaved, must save it, not stop at drift.
+func TestRestoreSavesABackupTakenUnsaved(t *testing.T) {
+	l, sws := startLab(t, 1)
+	e := newEngine(t)
+	ctx := context.Background()
+	plat, err := e.Registry.Lookup(sws[0].Vendor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := plat.Open(sws[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup, err := a.Read(ctx)
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsaved := "unsaved: run 3 wrote the running config but its save did not complete"
+	backup.Unsaved = unsaved
+	e.Unsaved = func(site, name string) string { return unsaved }
+	saves := l.Switches[0].SaveCount()
+	r := e.Restore(ctx, sws[0], backup, false).Switches[0]
+	if r.Status != agent.StatusChanged || l.Switches[0].SaveCount() != saves+1 {
+		t.Fatalf("restore: %s %s %+v; saves %d -> %d", r.Status, r.Error, r.Findings, saves, l.Switches[0].SaveCount())
+	}
+}

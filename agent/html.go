@@ -49,11 +49,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		title += " --dry-run"
 	}
 	d := reportHTMLData{Report: r, Title: title, Sites: r.Sites()}
-	for i := range r.Switches {
-		s := &r.Switches[i]
+	err := r.Each(func(s *SwitchResult) error {
 		before, after := queuePictures(r.Policy, s)
 		d.Switches = append(d.Switches, switchHTML{SwitchResult: s, Before: before, After: after,
 			Changed: fmt.Sprint(before) != fmt.Sprint(after), Details: detailLines(s)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return reportHTML.Execute(w, d)
 }

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -497,4 +499,22 @@ func TestEFTopNamesThePolicysClasses(t *testing.T) {
 		}
 	}
 	t.Fatalf("no ef-top sharing finding in %+v", fs)
+}
+
+// TestEFExclusiveNeedsEveryRowRead: under ef_exclusive every DSCP value is
+// judged, so a scope whose map has rows not read cannot be called
+// compliant: one of them may share the top queue with EF.
+func TestEFExclusiveNeedsEveryRowRead(t *testing.T) {
+	p := DefaultPolicy()
+	p.EFExclusive = true
+	st := noNetControlOnTop()
+	if fs, err := Check(p, st); err != nil || len(fs) != 0 {
+		t.Fatalf("fully read state: %v %+v", err, fs)
+	}
+	port := slices.Clone(gm(&st))
+	port[40] = vendors.Unread
+	st.Scope("1").DSCP = port
+	if fs, err := Check(p, st); !errors.Is(err, vendors.ErrParse) {
+		t.Fatalf("a map with dscp 40 unread was judged: %v %+v", err, fs)
+	}
 }

@@ -199,26 +199,38 @@ func contains(xs []int, x int) bool {
 	return false
 }
 
+// PHBName is the per-hop behaviour name of a well-known code point (RFC
+// 2474 class selectors, RFC 2597 AF, RFC 3246 EF, RFC 5865 VOICE-ADMIT),
+// "" for the others.
+func PHBName(d int) string {
+	switch {
+	case d == DSCPEF:
+		return "EF"
+	case d == 44:
+		return "VA"
+	case d == DSCPDefault:
+		return "BE"
+	case d < 0 || d > 63:
+		return ""
+	case d%8 == 0:
+		return "CS" + strconv.Itoa(d/8)
+	case d >= 10 && d <= 38 && d%2 == 0 && (d%8)/2 >= 1:
+		return fmt.Sprintf("AF%d%d", d/8, (d%8)/2)
+	}
+	return ""
+}
+
 // dscpName gives the PHB name of well-known code points, for messages.
 func dscpName(d int) string {
-	switch d {
-	case DSCPEF:
-		return "EF"
-	case DSCPDefault:
-		return "BE"
-	}
-	if d%8 == 0 {
-		return "CS" + strconv.Itoa(d/8)
-	}
-	if d >= 10 && d <= 38 && d%2 == 0 && (d/8) >= 1 && (d/8) <= 4 && (d%8)/2 >= 1 {
-		return fmt.Sprintf("AF%d%d", d/8, (d%8)/2)
+	if n := PHBName(d); n != "" {
+		return n
 	}
 	return "DSCP " + strconv.Itoa(d)
 }
 
 // dscpLabel is "CS6 (dscp 48)" for named code points, "dscp 49" otherwise.
 func dscpLabel(d int) string {
-	if n := dscpName(d); !strings.HasPrefix(n, "DSCP ") {
+	if n := PHBName(d); n != "" {
 		return fmt.Sprintf("%s (dscp %d)", n, d)
 	}
 	return fmt.Sprintf("dscp %d", d)

@@ -143,3 +143,60 @@ func TestLoadPolicyRefusesNonRegularFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestPHBName: the names of RFC 2474 (class selectors), RFC 2597 (AF),
+// RFC 3246 (EF) and RFC 5865 (VOICE-ADMIT), and no name for the rest.
+func TestPHBName(t *testing.T) {
+	want := map[int]string{0: "BE", 8: "CS1", 16: "CS2", 24: "CS3", 32: "CS4", 40: "CS5", 48: "CS6", 56: "CS7",
+		10: "AF11", 12: "AF12", 14: "AF13", 18: "AF21", 20: "AF22", 22: "AF23",
+		26: "AF31", 28: "AF32", 30: "AF33", 34: "AF41", 36: "AF42", 38: "AF43", 44: "VA", 46: "EF"}
+	for d := -1; d <= 64; d++ {
+		if got := PHBName(d); got != want[d] {
+			t.Errorf("PHBName(%d) = %q, want %q", d, got, want[d])
+		}
+	}
+	if dscpLabel(44) != "VA (dscp 44)" || dscpLabel(13) != "dscp 13" {
+		t.Errorf("labels %q %q", dscpLabel(44), dscpLabel(13))
+	}
+}
+
+// TestParsePolicyReportsAllAtOnce: the rules run on what decoded, so a file
+// with a typo and a broken rule gets both in one run; a rule about a field
+// that did not decode is left out (its value is a placeholder), and the
+// placeholder collides with no real value elsewhere.
+func TestParsePolicyReportsAllAtOnce(t *testing.T) {
+	src := `classes:
+  - { name: audio, dscp: [46, 4x] }
+  - { name: default, dscp: [0] }
+  - { name: extra, dscp: [34, 34] }
+trust: dot1p
+weighted_shares: [a, 5, 3]
+endpoints:
+  modalities:
+    - { name: audio, class: audio, protocol: udp, source_ports: 6024-6000, x: 1 }
+    - { name: video, class: audio, protocol: udp, source_ports: "1-" }
+`
+	_, err := ParsePolicy("policy.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	want := []string{
+		`policy.yaml:2: classes[0].dscp[1]: expected a DSCP value 0..63, got a string "4x"`,
+		`policy.yaml:4: classes[2] (extra): dscp 34 is already listed in class extra`,
+		`policy.yaml:5: trust: "dot1p"; only "dscp" is supported`,
+		`policy.yaml:6: weighted_shares[0]: expected an integer 1..255, got a string "a"`,
+		`policy.yaml:6: weighted_shares[2]: 3 is not above 5`,
+		`policy.yaml:9: endpoints.modalities[0].x: unknown key`,
+		`policy.yaml:9: endpoints.modalities[0] (audio): source_ports: 6024-6000: the first port is above the last`,
+		`policy.yaml:10: endpoints.modalities[1].source_ports: "1-" is not a port or a range`,
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("%d problems, want %d:\n%v", len(lines), len(want), err)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, w) }) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}

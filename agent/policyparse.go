@@ -48,6 +48,9 @@ type policyDecoder struct {
 	file  string
 	errs  []*PolicyError
 	lines map[string]int // field path ("classes[1].dscp[0]") -> line, for Validate's rules
+	// failed lists the fields that did not decode: Validate's rules on
+	// them or around them would judge a placeholder, not the file.
+	failed []string
 }
 
 func (d *policyDecoder) errorf(line int, field, format string, args ...any) {
@@ -56,6 +59,16 @@ func (d *policyDecoder) errorf(line int, field, format string, args ...any) {
 		msg = field + ": " + msg
 	}
 	d.errs = append(d.errs, &PolicyError{File: d.file, Line: line, Msg: yamlwalk.OneLine(msg)})
+	d.failed = append(d.failed, field)
+}
+
+// nested reports whether one field path is the other or lies inside it
+// ("" holds every field).
+func nested(a, b string) bool {
+	inside := func(outer, inner string) bool {
+		return outer == "" || inner == outer || strings.HasPrefix(inner, outer+".") || strings.HasPrefix(inner, outer+"[")
+	}
+	return inside(a, b) || inside(b, a)
 }
 
 func (d *policyDecoder) err() error {
@@ -226,11 +239,14 @@ func ParsePolicy(name string, data []byte) (Policy, error) {
 	}
 	d.lines[""] = root.Line
 	p := d.policy(root)
-	if err := d.err(); err != nil {
-		return Policy{}, err
-	}
+	// The rules are checked on what did decode, so that one run reports
+	// every problem; a rule about a field that failed, or about a field
+	// around it or inside it, is left out.
+	failed := d.failed
 	for _, is := range p.issues() {
-		d.errorf(d.lineOf(is.at), "", "%s", is.msg)
+		if !slices.ContainsFunc(failed, func(f string) bool { return nested(f, is.at) }) {
+			d.errorf(d.lineOf(is.at), "", "%s", is.msg)
+		}
 	}
 	if err := d.err(); err != nil {
 		return Policy{}, err
@@ -276,7 +292,13 @@ func (d *policyDecoder) class(n *yaml.Node, field string) Class {
 			f := join(field, key)
 			d.mark(f, v)
 			d.sequence(v, f, "DSCP values 0..63", func(i int, item *yaml.Node) {
-				x, _ := d.integer(item, fmt.Sprintf("%s[%d]", f, i), "a DSCP value 0..63")
+				// A value that failed stays in its place (the rules name
+				// fields by index) as -1, which no rule takes for a real
+				// DSCP that another class could repeat.
+				x, ok := d.integer(item, fmt.Sprintf("%s[%d]", f, i), "a DSCP value 0..63")
+				if !ok {
+					x = -1
+				}
 				c.DSCP = append(c.DSCP, x)
 			})
 		}

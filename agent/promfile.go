@@ -30,7 +30,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	help := func(name, typ, text string) {
 		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, typ)
 	}
-	sws := append([]SwitchResult(nil), rep.Switches...)
+	sws := append([]Line(nil), rep.Lines()...)
 	sort.Slice(sws, func(i, j int) bool {
 		if sws[i].Site != sws[j].Site {
 			return sws[i].Site < sws[j].Site
@@ -52,7 +52,7 @@ func WriteTextfile(path string, rep *Report, run RunInfo) error {
 	}
 	help("qosagent_switch_findings", "gauge", "Policy findings on the switch in the last run.")
 	for i, s := range sws {
-		fmt.Fprintf(&b, "qosagent_switch_findings{%s} %d\n", lbl[i], len(s.Findings))
+		fmt.Fprintf(&b, "qosagent_switch_findings{%s} %d\n", lbl[i], s.Findings)
 	}
 	help("qosagent_switch_last_success_timestamp_seconds", "gauge", "When the switch was last read (and written, for apply) without error.")
 	for i, s := range sws {

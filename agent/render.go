@@ -20,7 +20,7 @@ type SiteSummary struct {
 func (r *Report) Sites() []SiteSummary {
 	idx := map[string]int{}
 	var out []SiteSummary
-	for _, sw := range r.Switches {
+	for _, sw := range r.Lines() {
 		i, ok := idx[sw.Site]
 		if !ok {
 			i = len(out)
@@ -55,7 +55,7 @@ func (s *Summary) add(st Status) {
 func (r *Report) bySite() [][]int {
 	idx := map[string]int{}
 	var out [][]int
-	for i, sw := range r.Switches {
+	for i, sw := range r.Lines() {
 		g, ok := idx[sw.Site]
 		if !ok {
 			g = len(out)
@@ -78,13 +78,13 @@ func classColumn(c Class) string {
 
 // classQueue is the native queue of the class's first DSCP value on the
 // switch, "*" marking the switch's top queue; "-" when unread.
-func classQueue(s *SwitchResult, c Class) string {
-	if len(c.DSCP) == 0 || c.DSCP[0] >= len(s.DSCPMap) {
+func classQueue(s *Line, c Class) string {
+	if len(c.DSCP) == 0 || !s.Mapped || c.DSCP[0] < 0 || c.DSCP[0] >= len(s.DSCP) {
 		return "-"
 	}
-	q := s.DSCPMap[c.DSCP[0]]
-	out := strconv.Itoa(q)
-	if s.TopQueue != nil && *s.TopQueue == q {
+	q := s.DSCP[c.DSCP[0]]
+	out := strconv.Itoa(int(q))
+	if s.Top >= 0 && s.Top == q {
 		out += "*"
 	}
 	return out
@@ -103,6 +103,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	rows := [][]string{head}
 	groups := r.bySite()
 	sites := r.Sites()
+	lines := r.Lines()
 	type siteLine struct {
 		before int
 		text   string
@@ -113,7 +114,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			siteLines = append(siteLines, siteLine{len(rows), fmt.Sprintf("site %s: %s", sites[g].Site, sites[g].Summary)})
 		}
 		for _, i := range ids {
-			s := &r.Switches[i]
+			s := &lines[i]
 			order := string(s.Order)
 			if order == "" {
 				order = "-"
@@ -122,7 +123,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			for _, c := range r.Policy.Classes {
 				row = append(row, classQueue(s, c))
 			}
-			rows = append(rows, append(row, order, strconv.Itoa(len(s.Findings)), strconv.Itoa(s.ChangeCount())))
+			rows = append(rows, append(row, order, strconv.Itoa(int(s.Findings)), strconv.Itoa(int(s.Changes))))
 		}
 	}
 	widths := make([]int, len(head))
@@ -154,16 +155,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
-	for i := range r.Switches {
-		s := &r.Switches[i]
-		if s.Status == StatusCompliant && s.Error == "" {
-			continue
-		}
+	// Only the switches with details are read back from a spool.
+	err := r.each(func(l *Line) bool { return l.Detail }, func(s *SwitchResult) error {
 		lines := detailLines(s)
 		if len(lines) == 0 {
-			continue
+			return nil
 		}
-		fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+		_, err := fmt.Fprintf(w, "\n%s/%s (%s):\n  %s\n", s.Site, s.Name, s.Status, strings.Join(lines, "\n  "))
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Summary)
 	if r.Interrupted {
@@ -209,12 +211,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, c := range r.Policy.Classes {
 		head = append(head, classColumn(c)+"_queue")
 	}
-	head = append(head, "order", "findings", "changes", "commands", "error")
+	head = append(head, "order", "findings", "changes", "commands", "error", "error_class", "reason")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
-	for i := range r.Switches {
-		s := &r.Switches[i]
+	err := r.Each(func(s *SwitchResult) error {
 		top := ""
 		if s.TopQueue != nil {
 			top = strconv.Itoa(*s.TopQueue)
@@ -228,10 +229,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			row = append(row, q)
 		}
 		row = append(row, string(s.Order), strconv.Itoa(len(s.Findings)), strconv.Itoa(s.ChangeCount()),
-			strings.Join(s.Commands, "\n"), s.Error)
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+			strings.Join(s.Commands, "\n"), s.Error, s.ErrorClass, s.Reason)
+		return cw.Write(row)
+	})
+	if err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,7 +132,7 @@ func TestCSVOneRowPerSwitch(t *testing.T) {
 	if err != nil || len(rows) != 4 {
 		t.Fatalf("%d rows, %v", len(rows), err)
 	}
-	if rows[1][1] != "hq-sw1" || rows[3][len(rows[3])-1] == "" {
+	if rows[1][1] != "hq-sw1" || rows[3][slices.Index(rows[0], "error")] == "" {
 		t.Fatalf("rows %q", rows)
 	}
 }
@@ -176,5 +177,28 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	}
 	if st.Size() < 20000 {
 		t.Fatalf("screenshot is %d bytes: the page rendered next to nothing", st.Size())
+	}
+}
+
+// TestCSVSaysWhyASwitchFailedOrWasSkipped: a skipped switch's row carries
+// its reason, a failed one its error class, as the JSON report does.
+func TestCSVSaysWhyASwitchFailedOrWasSkipped(t *testing.T) {
+	rep := fixedReport()
+	rep.Switches[2].ErrorClass = vendors.ClassUnreachable
+	rep.Switches = append(rep.Switches, agent.SwitchResult{Site: "branch", Name: "br-sw2", Vendor: "cisco-sb",
+		Status: agent.StatusSkipped, Reason: "site branch is being written by another qosagent"})
+	var b bytes.Buffer
+	if err := rep.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	if !slices.Contains(rows[3], vendors.ClassUnreachable) {
+		t.Errorf("failed switch's row lacks its error class: %q", rows[3])
+	}
+	if !slices.Contains(rows[4], "site branch is being written by another qosagent") {
+		t.Errorf("skipped switch's row lacks its reason: %q", rows[4])
 	}
 }

@@ -98,7 +98,9 @@ func (s Summary) String() string {
 	return line
 }
 
-// Report is the result of one audit or apply run.
+// Report is the result of one audit or apply run. Switches are the results
+// in inventory order, unless the run spooled them (Engine.Spool): then
+// Switches is nil, and Len, Lines, Each and the writers read the spool.
 type Report struct {
 	GeneratedAt time.Time      `json:"generated_at"`
 	Command     string         `json:"command"`
@@ -107,25 +109,91 @@ type Report struct {
 	Policy      Policy         `json:"policy"`
 	Summary     Summary        `json:"summary"`
 	Switches    []SwitchResult `json:"switches"`
+
+	spool *spool
+}
+
+// Len is the number of switches in the report.
+func (r *Report) Len() int {
+	if r.spool != nil {
+		return len(r.spool.lines)
+	}
+	return len(r.Switches)
+}
+
+// Lines returns every switch's Line, in inventory order.
+func (r *Report) Lines() []Line {
+	if r.spool != nil {
+		return r.spool.lines
+	}
+	out := make([]Line, len(r.Switches))
+	for i := range r.Switches {
+		out[i] = lineOf(&r.Switches[i])
+	}
+	return out
+}
+
+// Each calls fn with every switch's result in inventory order, reading a
+// spooled report back one result at a time (each a value of its own).
+func (r *Report) Each(fn func(*SwitchResult) error) error {
+	return r.each(nil, fn)
+}
+
+// each is Each for the switches whose Line want accepts (nil: all).
+func (r *Report) each(want func(*Line) bool, fn func(*SwitchResult) error) error {
+	if r.spool == nil {
+		for i := range r.Switches {
+			if want != nil {
+				if l := lineOf(&r.Switches[i]); !want(&l) {
+					continue
+				}
+			}
+			if err := fn(&r.Switches[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := r.spool.flush(); err != nil {
+		return err
+	}
+	var buf []byte
+	for i := range r.spool.lines {
+		if want != nil && !want(&r.spool.lines[i]) {
+			continue
+		}
+		b, err := r.spool.raw(i, buf)
+		if err != nil {
+			return err
+		}
+		buf = b
+		res := new(SwitchResult)
+		if err := json.Unmarshal(b, res); err != nil {
+			return fmt.Errorf("report spool: switch %d: %w", i, err)
+		}
+		if err := fn(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases what a spooled report holds (its temporary file); the
+// report cannot be written afterwards. It is a no-op otherwise.
+func (r *Report) Close() error {
+	if r.spool == nil {
+		return nil
+	}
+	err := r.spool.close()
+	r.spool = nil
+	return err
 }
 
 func (r *Report) summarize() {
-	s := Summary{Switches: len(r.Switches)}
-	for _, sw := range r.Switches {
-		switch sw.Status {
-		case StatusCompliant:
-			s.Compliant++
-		case StatusDrift:
-			s.Drift++
-		case StatusError:
-			s.Error++
-		case StatusChanged:
-			s.Changed++
-		case StatusPlanned:
-			s.Planned++
-		case StatusSkipped:
-			s.Skipped++
-		}
+	lines := r.Lines()
+	var s Summary
+	for _, sw := range lines {
+		s.add(sw.Status)
 	}
 	r.Summary = s
 }
@@ -272,16 +340,27 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(hb[:len(hb)-len(tail)])
 	bw.WriteString(`"switches":[`)
-	for i := range r.Switches {
+	if r.spool != nil {
+		if err := r.spool.flush(); err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	for i := range r.Len() {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n  ")
-		sb, err := json.Marshal(&r.Switches[i])
+		var err error
+		if r.spool != nil {
+			buf, err = r.spool.raw(i, buf)
+		} else {
+			buf, err = json.Marshal(&r.Switches[i])
+		}
 		if err != nil {
 			return err
 		}
-		bw.Write(sb)
+		bw.Write(buf)
 	}
 	bw.WriteString("\n]}\n")
 	return bw.Flush()

@@ -174,7 +174,9 @@ func (e *Engine) rollback(ctx context.Context, a vendors.Adapter, res *SwitchRes
 	}
 	undo, err := Diff(now, backup)
 	if err != nil {
-		return fmt.Errorf("%w; rollback: %v", cause, err)
+		// What the switch holds cannot be compared with the backup, so
+		// nothing is written back: it may hold part of the change.
+		return fmt.Errorf("%w; rollback: %v; nothing written back; %w", cause, err, errMayBeHalf)
 	}
 	undo = withTouched(undo, accepted, now, backup)
 	if undo.Empty() {

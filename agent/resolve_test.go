@@ -192,3 +192,42 @@ func TestSettleUnknownOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// relayout is a scripted switch that, once written, reads back with
+// another queue layout: nothing can be compared with the backup.
+type relayout struct{ *scripted }
+
+func (r relayout) Read(ctx context.Context) (vendors.State, error) {
+	st, err := r.scripted.Read(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil && r.n.writes > 0 {
+		st.Queues = append([]int(nil), st.Queues[1:]...)
+	}
+	return st, err
+}
+
+// TestRollbackThatCannotCompareIsInDoubt: a write half-applied whose
+// read-back cannot be compared with the backup is not rolled back; the
+// journal must say in doubt, not restored (which settles the intent, and
+// the switch, half-written and unsaved, would later read as settled).
+func TestRollbackThatCannotCompareIsInDoubt(t *testing.T) {
+	sw := &scripted{writes: []writeStep{{1, nil}}}
+	sw.st = gs110tpFactory()
+	j := &journalRec{}
+	e := &Engine{Policy: DefaultPolicy(), Backups: memBackups{}, Journal: j, Timeout: 10 * time.Second,
+		Registry: vendors.NewRegistry(vendors.Platform{Name: "scripted", Transport: inventory.TransportSNMP,
+			Open: func(inventory.Switch) (vendors.Adapter, error) { return relayout{sw}, nil }})}
+	inv := inventory.Switch{Site: "lab", Name: "sw1", Vendor: "scripted",
+		SNMP: inventory.SNMP{Patience: 400 * time.Millisecond, SaveTimeout: 100 * time.Millisecond}}
+	r := e.Apply(context.Background(), []inventory.Switch{inv}, false).Switches[0]
+	if r.Status != StatusError || !strings.Contains(r.Error, "queue layout changed") {
+		t.Fatalf("status %s: %s", r.Status, r.Error)
+	}
+	if len(j.out) != 1 || j.out[0] != OutcomeInDoubt {
+		t.Errorf("journal %v, want one intent ending %q: %s", j.out, OutcomeInDoubt, r.Error)
+	}
+	if !strings.Contains(r.Error, "half-written") {
+		t.Errorf("a switch left half-written is not reported so: %s", r.Error)
+	}
+}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/qosagent/qosagent/vendors"
@@ -69,6 +70,12 @@ func fits(p Policy, st vendors.State) error {
 				if sc.DSCP != nil && sc.DSCP[d] == vendors.Unread {
 					return fmt.Errorf("scope %s: dscp %d of the policy was not read: %w", sc.Name, d, vendors.ErrParse)
 				}
+			}
+		}
+		// ef_exclusive judges every value: one not read may share the top queue.
+		if p.EFExclusive && sc.DSCP != nil {
+			if d := slices.Index(sc.DSCP, vendors.Unread); d >= 0 {
+				return fmt.Errorf("scope %s: dscp %d was not read, and ef_exclusive judges every value: %w", sc.Name, d, vendors.ErrParse)
 			}
 		}
 	}

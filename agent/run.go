@@ -34,6 +34,17 @@ type Engine struct {
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
 	Result func(SwitchResult)
+	// Spool keeps the results in an unlinked temporary file in SpoolDir
+	// ("" = the system's) rather than in memory, so a run's memory does not
+	// grow with the fleet; the report is then read back from it (Report.Each)
+	// and must be closed (Report.Close).
+	Spool    bool
+	SpoolDir string
+	// LinesOnly keeps of each result only its Line, for a report that only
+	// counts (the summaries, the metrics): nothing is encoded or spooled,
+	// and the report's per-switch writers (WriteJSON, WriteTable, Each...)
+	// fail. It overrides Spool.
+	LinesOnly bool
 	// Unsaved, when set, is asked after each read whether the switch has
 	// writes whose save did not complete (the history knows; the switch
 	// may not be able to tell): a non-empty reason breaks the saved rule,
@@ -83,7 +94,11 @@ func (e *Engine) Apply(ctx context.Context, sws []inventory.Switch, dryRun bool)
 // (backup of the current state, write, verify, rollback, save).
 func (e *Engine) Restore(ctx context.Context, sw inventory.Switch, backup vendors.State, dryRun bool) *Report {
 	return e.run(ctx, "restore", dryRun, []inventory.Switch{sw}, func(ctx context.Context, a vendors.Adapter, res *SwitchResult) error {
-		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return backup, nil }, false, dryRun)
+		// The backup's unsaved note says how the switch stood when it was
+		// taken; the restore's target is its settings, saved.
+		target := backup
+		target.Unsaved = ""
+		return e.transact(ctx, a, res, func(vendors.State) (vendors.State, error) { return target, nil }, false, dryRun)
 	})
 }
 
@@ -94,7 +109,30 @@ type switchFunc func(ctx context.Context, a vendors.Adapter, res *SwitchResult) 
 // never cut in half).
 func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inventory.Switch, do switchFunc) *Report {
 	rep := &Report{GeneratedAt: e.now().UTC(), Command: command, DryRun: dryRun, Policy: e.Policy}
-	rep.Switches = make([]SwitchResult, len(sws))
+	switch {
+	case e.LinesOnly:
+		rep.spool = linesOnly(len(sws))
+	case e.Spool:
+		sp, err := newSpool(e.SpoolDir, len(sws))
+		if err != nil {
+			e.logger().Warn("results kept in memory", "err", err)
+		}
+		rep.spool = sp
+	}
+	if rep.spool == nil {
+		rep.Switches = make([]SwitchResult, len(sws))
+	}
+	// keep files result i in the report and hands it to the history.
+	keep := func(i int, res SwitchResult) {
+		if rep.spool != nil {
+			rep.spool.put(i, &res)
+		} else {
+			rep.Switches[i] = res
+		}
+		if e.Result != nil {
+			e.Result(res)
+		}
+	}
 	workers := e.Concurrency
 	if workers <= 0 {
 		workers = DefaultConcurrency
@@ -114,19 +152,17 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				rep.Switches[i] = e.one(ctx, sws[i], do)
+				res := e.one(ctx, sws[i], do)
 				mu.Lock()
 				done++
-				if rep.Switches[i].Status == StatusError {
+				if res.Status == StatusError {
 					fails++
 				}
 				if e.Progress != nil {
 					e.Progress(done, len(sws), fails)
 				}
 				mu.Unlock()
-				if e.Result != nil {
-					e.Result(rep.Switches[i])
-				}
+				keep(i, res)
 				finished <- sws[i].Site
 			}
 		}()
@@ -137,10 +173,7 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	for i, sw := range sws {
 		if !started[i] {
 			rep.Interrupted = true
-			rep.Switches[i] = Skipped(sw, "not started: run interrupted")
-			if e.Result != nil {
-				e.Result(rep.Switches[i])
-			}
+			keep(i, Skipped(sw, "not started: run interrupted"))
 			fails++
 		}
 	}
@@ -161,13 +194,17 @@ func baseResult(sw inventory.Switch) SwitchResult {
 func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (res SwitchResult) {
 	res = baseResult(sw)
 	start := time.Now()
-	log := e.logger().With("site", sw.Site, "switch", sw.Name)
+	// The switch's logger is built only to log: With formats its attributes
+	// at once, a cost every switch of a fleet would pay for nothing.
+	log := func() *slog.Logger { return e.logger().With("site", sw.Site, "switch", sw.Name) }
 	defer func() {
 		res.DurationMS = time.Since(start).Milliseconds()
 		if p := recover(); p != nil {
 			res.Status, res.Error, res.ErrorClass = StatusError, fmt.Sprintf("internal error: %v", p), vendors.ClassOther
 		}
-		log.Debug("switch done", "status", res.Status, "ms", res.DurationMS)
+		if e.logger().Enabled(context.Background(), slog.LevelDebug) {
+			log().Debug("switch done", "status", res.Status, "ms", res.DurationMS)
+		}
 	}()
 	plat, err := e.Registry.Lookup(sw.Vendor)
 	if err != nil {
@@ -202,7 +239,7 @@ func (e *Engine) one(ctx context.Context, sw inventory.Switch, do switchFunc) (r
 		res.Status = StatusError
 		res.Error = fmt.Sprintf("%s: %v", sw.Name, err)
 		res.ErrorClass = vendors.Class(err)
-		log.Warn("switch failed", "err", err)
+		log().Warn("switch failed", "err", err)
 	}
 	return res
 }

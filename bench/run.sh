@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Fleet-scale benchmark harness. Builds qosagent and a lab server,
-# serves simulated fleets on loopback with a simulated RTT, audits them with
-# `qosagent audit --format json` under /usr/bin/time at several
-# concurrencies, runs the net-snmp baseline (snmpbulkget + snmpbulkwalk per
-# switch in `xargs -P 16`) on the same fleets, and writes bench/RESULTS.md.
+# Fleet-scale benchmark harness. Builds qosagent, a lab server and the bare
+# gosnmp floor (bench/floor), serves simulated fleets on loopback with a
+# simulated RTT, and writes bench/RESULTS.md. Two modes:
 #
-#   bash bench/run.sh                      # full run, a few minutes on 2 cores
-#   QUICK=1 bash bench/run.sh              # small fleets, to try the harness
+#   bash bench/run.sh                      # scale: 1k, 10k, 50k, 100k GS110TPs at one concurrency
+#   MODE=sweep bash bench/run.sh           # sweep: 1k and 10k at 32..512, SSH, net-snmp baseline
+#   QUICK=1 bash bench/run.sh              # small fleets, to try the harness (temporary OUT)
 #
-# Knobs (environment): RTT (20ms), LOSS (0), SNMP_SIZES ("1000 10000"),
-# SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
+# scale: for each size, the floor (bench/floor: the same three requests per
+# switch at the same concurrency, nothing else), then `qosagent audit
+# --format json` with its default SQLite history (created beforehand by a
+# one-switch audit, as an hourly run finds it), then the same audit with
+# --summary and with --history none, each under /usr/bin/time, with GODEBUG=gctrace=1
+# for its GC share. It writes its table between the "scale" markers of OUT
+# (after "<!-- analysis -->", appending them if absent) and keeps every
+# other part of the file.
+#
+# Knobs (environment): MODE (scale), RTT (20ms), LOSS (0),
+# SCALE_SIZES ("1000 10000 50000 100000"), SCALE_CONCURRENCY (256),
+# SCALE_NOHIST (1: also audit with --history none), SCALE_SUMMARY (1: also
+# audit with --summary, which keeps no per-switch result), LAB_CPUS (e.g. "1":
+# pin the lab's processes with taskset), and for the sweep SNMP_SIZES
+# ("1000 10000"), SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
 # SSH_CONCURRENCIES ("32 64 128"), BASELINE_SIZES (= SNMP_SIZES),
-# BASELINE_P (16), QOSAGENT_BIN (a prebuilt qosagent instead of building
-# ./cmd/qosagent), OUT (bench/RESULTS.md; a temporary file with QUICK). Everything after the line
-# "<!-- analysis -->" in an existing OUT is kept.
+# BASELINE_P (16); QOSAGENT_BIN (a prebuilt qosagent instead of building
+# ./cmd/qosagent), OUT (bench/RESULTS.md; a temporary file with QUICK).
+# The sweep rewrites OUT before the line "<!-- analysis -->" and keeps the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RTT=${RTT:-20ms}
 LOSS=${LOSS:-0}
+MODE=${MODE:-scale}
 if [[ -n ${QUICK:-} ]]; then
 	# A trial run must not replace the committed measurements.
 	OUT=${OUT:-$(mktemp -t qosagent-bench-XXXXXX.md)}
+	[[ -e $OUT && ! -s $OUT ]] && cp bench/RESULTS.md "$OUT"
+	SCALE_SIZES=${SCALE_SIZES:-"200 1000"}
 	SNMP_SIZES=${SNMP_SIZES:-"200"}
 	SSH_SIZES=${SSH_SIZES:-"30"}
 	CONCURRENCIES=${CONCURRENCIES:-"32 64"}
@@ -33,7 +48,13 @@ CONCURRENCIES=${CONCURRENCIES:-"32 64 128 256 512"}
 SSH_CONCURRENCIES=${SSH_CONCURRENCIES:-"32 64 128"}
 BASELINE_SIZES=${BASELINE_SIZES:-$SNMP_SIZES}
 BASELINE_P=${BASELINE_P:-16}
+SCALE_SIZES=${SCALE_SIZES:-"1000 10000 50000 100000"}
+SCALE_CONCURRENCY=${SCALE_CONCURRENCY:-256}
+SCALE_NOHIST=${SCALE_NOHIST:-1}
+SCALE_SUMMARY=${SCALE_SUMMARY:-1}
 OUT=${OUT:-bench/RESULTS.md}
+LAB_PIN=()
+if [[ -n ${LAB_CPUS:-} ]]; then LAB_PIN=(taskset -c "$LAB_CPUS"); fi
 
 for tool in python3 snmpbulkget snmpbulkwalk /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install python3 snmp time)" >&2; exit 3; }
@@ -59,17 +80,18 @@ else
 	go build -o "$WORK/qosagent" ./cmd/qosagent
 fi
 go build -o "$WORK/labserver" ./bench/labserver
+go build -o "$WORK/floor" ./bench/floor
 RES=$WORK/results.jsonl
 
 # start_lab ARGS...: serves a fleet until stop_lab; its inventory is $WORK/lab.yaml.
 start_lab() {
 	rm -f "$WORK/lab.yaml" "$WORK/stats.json" "$WORK/ctl"
 	mkfifo "$WORK/ctl"
-	"$WORK/labserver" --rtt "$RTT" --loss "$LOSS" --inventory-out "$WORK/lab.yaml" --stats-out "$WORK/stats.json" "$@" \
+	"${LAB_PIN[@]}" "$WORK/labserver" --rtt "$RTT" --loss "$LOSS" --inventory-out "$WORK/lab.yaml" --stats-out "$WORK/stats.json" "$@" \
 		<"$WORK/ctl" >"$WORK/lab.out" 2>&1 &
 	LAB_PID=$!
 	exec 3>"$WORK/ctl"
-	for _ in $(seq 600); do
+	for _ in $(seq 1800); do
 		grep -q '^ready' "$WORK/lab.out" 2>/dev/null && { cat "$WORK/lab.out" >&2; return; }
 		kill -0 "$LAB_PID" 2>/dev/null || break
 		sleep 0.1
@@ -143,6 +165,115 @@ print(json.dumps({"kind": "netsnmp", "n": int(n), "conc": int(p), "wall": float(
 PY
 	tail -1 "$RES" >&2
 }
+
+# timed KIND N CONC CMD...: one timed run of CMD against the running lab,
+# one JSON line of results (the lab's CPU and PDUs over the run, the load
+# average before it). For qosagent, the report's summary and the GC share.
+timed() {
+	local kind=$1 n=$2 conc=$3 before after cpu0 cpu1 load rc=0
+	shift 3
+	read -r before cpu0 <<<"$(sim_requests)"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	GODEBUG=gctrace=1 /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" >"$WORK/out.json" 2>"$WORK/err.txt" || rc=$?
+	read -r after cpu1 <<<"$(sim_requests)"
+	python3 - "$kind" "$n" "$conc" "$RTT" "$rc" "$((after - before))" "$WORK/time" "$WORK/out.json" "$WORK/err.txt" "$cpu0" "$cpu1" "$load" >>"$RES" <<'PY'
+import json, math, re, sys
+kind, n, conc, rtt, rc, simreq, timef, outf, errf, cpu0, cpu1, load = sys.argv[1:]
+n, conc, rc, simreq = int(n), int(conc), int(rc), int(simreq)
+rtt_s = float(rtt.rstrip("ms")) / 1000 if rtt.endswith("ms") else float(rtt.rstrip("s"))
+wall, user, sys_, rss = open(timef).read().split()[-4:]
+rt = simreq / n
+bound = math.ceil(n / conc) * rtt_s * max(round(rt), 1)
+r = {"kind": kind, "n": n, "conc": conc, "rc": rc, "wall": float(wall), "cpu": float(user) + float(sys_),
+     "user": float(user), "sys": float(sys_), "rss_mib": int(rss) / 1024, "sim_requests_per_switch": rt,
+     "bound": bound, "ratio": float(wall) / bound, "sim_cpu": float(cpu1) - float(cpu0), "load1": float(load)}
+gc = [m for m in re.finditer(r"^gc \d+ @[\d.]+s (\d+)%", open(errf, errors="replace").read(), re.M)]
+r["gc_share"] = int(gc[-1].group(1)) / 100 if gc else 0.0
+r["gc_cycles"] = len(gc)
+if kind == "floor":
+    out = json.loads(open(outf).read() or "{}")
+    r["errors"] = out.get("failed", -1)
+else:
+    # The report can be hundreds of MB: its summary comes first.
+    head = open(outf, errors="replace").read(1 << 16)
+    m = re.search(r'"summary":(\{[^}]*\})', head)
+    s = json.loads(m.group(1)) if m else {}
+    r["errors"] = s.get("error", -1)
+    r["switches"] = s.get("switches", 0)
+print(json.dumps(r))
+PY
+	tail -1 "$RES" >&2
+}
+
+if [[ $MODE == scale ]]; then
+	for n in $SCALE_SIZES; do
+		c=$SCALE_CONCURRENCY
+		start_lab --snmp "$n"
+		timed floor "$n" "$c" "$WORK/floor" -i "$WORK/lab.yaml" --concurrency "$c"
+		# A fresh history, created and migrated by a one-switch audit first:
+		# the measured audit then costs what an hourly one does.
+		rm -rf "$XDG_STATE_HOME"
+		"$WORK/qosagent" audit -i "$WORK/lab.yaml" --switch lab-sw1 --log-level error >/dev/null || true
+		timed audit "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn
+		if [[ $SCALE_SUMMARY == 1 ]]; then
+			timed audit-summary "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --summary --concurrency "$c" --log-level warn
+		fi
+		if [[ $SCALE_NOHIST == 1 ]]; then
+			timed audit-nohistory "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn --history none
+		fi
+		stop_lab
+	done
+	python3 - "$RES" "$OUT" "$RTT" "$LOSS" "${LAB_CPUS:-}" <<'PY'
+import datetime, json, os, platform, subprocess, sys
+res, out, rtt, loss, labcpus = sys.argv[1:]
+rows = [json.loads(l) for l in open(res)]
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+src = (f"qosagent from QOSAGENT_BIN={os.environ['QOSAGENT_BIN']}" if os.environ.get("QOSAGENT_BIN")
+       else f"qosagent built from the working tree at commit {sh('git rev-parse --short HEAD')}{' (with uncommitted changes)' if sh('git status --porcelain') else ''}")
+L = ["<!-- scale:begin -->", "## Fleet scale: 1,000 to 100,000 GS110TPs (generated by `bench/run.sh`)\n"]
+L.append(f"Generated on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {src}. "
+         f"Machine: {sh('nproc')} cores, {model}, Linux {platform.release()}, {sh('go version')}, RLIMIT_NOFILE {sh('ulimit -Hn')}. "
+         f"Simulated RTT {rtt}, loss {loss}; the lab (bench/labserver, one process per {int(sh('ulimit -Hn') or 20000) - 256} switches) runs on the same cores"
+         f"{' pinned to CPU ' + labcpus if labcpus else ''}.\n")
+L.append("Per size, three runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
+         "same concurrency, nothing else); **audit** = `qosagent audit --format json` with its default SQLite history; "
+         "**audit --summary** = the same printing only the counts (no result is encoded or spooled; the history still records every switch); "
+         "**no history** = the default audit with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
+         "lab CPU is the lab's over the same run. RTT bound = ceil(N / concurrency) x RTT x round trips (counted by the lab); "
+         "GC share = the runtime's own estimate at exit (GODEBUG=gctrace=1); floor ratio = CPU per switch / the floor's at the same size; "
+         "load = 1-minute load average just before the run (the machine is shared).\n")
+L.append("| switches | run | conc | wall s | wall/switch ms | CPU s | CPU/switch ms | floor ratio | peak RSS MiB | RSS/switch KiB | GC share | round trips | RTT bound s | ratio | lab CPU s | errors | load |")
+L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+floor = {r["n"]: r for r in rows if r["kind"] == "floor"}
+for r in rows:
+    f = floor.get(r["n"])
+    cps = r["cpu"] / r["n"] * 1000
+    fr = f"{cps / (f['cpu'] / f['n'] * 1000):.2f}x" if f and f["cpu"] > 0 and r["kind"] != "floor" else "-"
+    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history').replace('audit-summary', 'audit --summary')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
+             f"{r['rss_mib']:.0f} | {r['rss_mib'] * 1024 / r['n']:.2f} | {r['gc_share']*100:.0f}% | {r['sim_requests_per_switch']:.2f} | {r['bound']:.2f} | {r['ratio']:.2f} | "
+             f"{r['sim_cpu']:.2f} | {r['errors']} | {r['load1']:.2f} |")
+L.append("\nRaw measurements (JSON lines):\n\n```")
+L += [json.dumps(r) for r in rows]
+L.append("```")
+L.append("<!-- scale:end -->")
+block = "\n".join(L)
+old = open(out).read() if os.path.exists(out) else "# Fleet benchmark results\n"
+i, j = old.find("<!-- scale:begin -->"), old.find("<!-- scale:end -->")
+if i >= 0 and j > i:
+    new = old[:i] + block + old[j + len("<!-- scale:end -->"):]
+else:
+    if "<!-- analysis -->" not in old:
+        old += "\n<!-- analysis -->\n"
+    k = old.index("<!-- analysis -->") + len("<!-- analysis -->")
+    new = old[:k] + "\n" + block + "\n" + old[k:]
+open(out, "w").write(new)
+print(f"wrote {out}", file=sys.stderr)
+PY
+	exit 0
+fi
 
 for n in $SNMP_SIZES; do
 	start_lab --snmp "$n"

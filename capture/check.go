@@ -22,7 +22,15 @@ type Options struct {
 	// Modalities, when set, limits the report to flows of these modalities
 	// (and to media outside every range, which belongs to none).
 	Modalities []string
+	// MaxFlows bounds the flow table; 0 means DefaultMaxFlows.
+	MaxFlows int
 }
+
+// DefaultMaxFlows bounds the flow table (about 700 bytes a flow, and as
+// much again in the report): a call's capture has tens of flows, a busy
+// link's or a scan's can have millions, one for every packet. Packets of
+// flows beyond the bound are counted, not checked, and the report says so.
+const DefaultMaxFlows = 1 << 18
 
 // ErrPermission says a live capture lacks the privilege it needs.
 var ErrPermission = errors.New("permission denied")
@@ -40,6 +48,9 @@ type analyzer struct {
 	packets  int
 	skipped  [4]int // by skipKind
 	cutFinal bool   // the file's truncated last packet is among skipped[cutShort]
+	maxFlows int
+	// untracked counts the packets of flows beyond maxFlows.
+	untracked int
 }
 
 func newAnalyzer(p agent.Policy, opt Options) (*analyzer, error) {
@@ -56,7 +67,11 @@ func newAnalyzer(p agent.Policy, opt Options) (*analyzer, error) {
 			return nil, fmt.Errorf("--modality %q: not a modality of the policy; expected one of %s", name, strings.Join(names, ", "))
 		}
 	}
-	return &analyzer{m: m, dec: newDecoder(), flows: map[flowKey]*flow{}}, nil
+	maxFlows := opt.MaxFlows
+	if maxFlows <= 0 {
+		maxFlows = DefaultMaxFlows
+	}
+	return &analyzer{m: m, dec: newDecoder(), flows: map[flowKey]*flow{}, maxFlows: maxFlows}, nil
 }
 
 func (a *analyzer) add(fr frame) {
@@ -71,6 +86,10 @@ func (a *analyzer) add(fr frame) {
 		return
 	}
 	f := a.flows[a.pkt.key]
+	if f == nil && len(a.flows) >= a.maxFlows {
+		a.untracked++
+		return
+	}
 	if f == nil {
 		f = &flow{key: a.pkt.key, first: fr.ts, last: fr.ts}
 		f.mod, f.byDest = a.m.match(a.pkt.key.protocol(), int(a.pkt.key.sport), int(a.pkt.key.dport))
@@ -153,7 +172,7 @@ func CheckFile(ctx context.Context, path string, p agent.Policy, opt Options) (*
 func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 	rep := &Report{Command: "capture check", Policy: p, Flows: []Flow{}, Fixes: []string{}, Warnings: []string{}}
 	rep.Summary.Packets = a.packets
-	rep.Skipped = Skipped{NotIP: a.skipped[notIP], NotUDPOrTCP: a.skipped[notUDPorTCP], CutShort: a.skipped[cutShort]}
+	rep.Skipped = Skipped{NotIP: a.skipped[notIP], NotUDPOrTCP: a.skipped[notUDPorTCP], CutShort: a.skipped[cutShort], Untracked: a.untracked}
 	want := func(mod int) bool {
 		if len(opt.Modalities) == 0 {
 			return true
@@ -226,8 +245,14 @@ func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 			rep.Modalities = append(rep.Modalities, ms)
 		}
 	}
-	if matched == 0 {
+	switch {
+	case a.packets == 0:
+		rep.Warnings = append(rep.Warnings, "the capture holds no packets: it says nothing about how endpoints mark (capture during a call, on an interface the media crosses)")
+	case matched == 0:
 		rep.Warnings = append(rep.Warnings, "no flow matches a modality of the policy: this capture says nothing about how endpoints mark (capture during a call, on an interface the media crosses)")
+	}
+	if a.untracked > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the capture has more than %d flows (a busy link or a scan?): the %d packets of the flows beyond them were counted but not checked, so this check is incomplete (exit 2); capture only the endpoints' traffic, or cut this capture down with tcpdump -r FILE -w SMALLER 'FILTER'", a.maxFlows, a.untracked))
 	}
 	n := rep.Skipped.CutShort
 	if a.cutFinal {

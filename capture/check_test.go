@@ -6,12 +6,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/qosagent/qosagent/agent"
 )
@@ -405,5 +408,71 @@ func TestFixes(t *testing.T) {
 	}
 	if f, fl := mk(protoUDP, 6001, 40000, map[int]int{46: 3}); a.fix(f, Flow{Status: StatusOK, Src: fl.Src}) != "" {
 		t.Error("an ok flow has a fix")
+	}
+}
+
+// TestFlowTableBound: a capture with more flows than the table holds (a
+// scan: one flow a packet) keeps the flows it has, counts the packets of
+// the others as unchecked, and exits 2 (incomplete), whatever it found.
+func TestFlowTableBound(t *testing.T) {
+	var ps []pkt
+	for i := range 8 {
+		ps = append(ps, pkt{src: "10.0.0.5", dst: "10.0.0.9", sport: 6000, dport: 6016, dscp: 46})
+		ps = append(ps, pkt{src: "10.0.0.66", dst: "10.0.0.9", sport: 40000 + i, dport: 80 + i, tcp: true})
+	}
+	path := writeCapture(t, t.TempDir(), "scan.pcap", layers.LinkTypeEthernet, false, ps)
+	rep := checkFile(t, path, testPolicy(), Options{MaxFlows: 3})
+	if rep.Summary.Packets != 16 || rep.Summary.Flows != 3 || rep.Skipped.Untracked != 6 {
+		t.Fatalf("summary %+v, skipped %+v", rep.Summary, rep.Skipped)
+	}
+	if f := rep.Flows[0]; f.Modality != "audio" || f.Packets != 8 || f.Status != StatusOK {
+		t.Errorf("the audio flow, tracked first, lost packets: %+v", f)
+	}
+	if rep.ExitCode() != ExitIncomplete {
+		t.Errorf("exit %d, want %d", rep.ExitCode(), ExitIncomplete)
+	}
+	table := string(render(t, rep, true))
+	for _, want := range []string{"6 packets NOT CHECKED", "more than 3 flows", "this check is incomplete (exit 2)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if !strings.Contains(string(render(t, rep, false)), `"untracked":6`) {
+		t.Error("JSON lacks skipped.untracked")
+	}
+	// Within the bound nothing is left out, and the field is absent.
+	rep = checkFile(t, path, testPolicy(), Options{})
+	if rep.Skipped.Untracked != 0 || rep.Summary.Flows != 9 || rep.ExitCode() != ExitOK || strings.Contains(string(render(t, rep, false)), "untracked") {
+		t.Errorf("default bound: %+v %+v exit %d", rep.Summary, rep.Skipped, rep.ExitCode())
+	}
+}
+
+// TestTunnelsNotOpened: an IPv6 packet carried in IPv4 (6in4, protocol 41)
+// is not taken for the inner flow: the switches on the path queue it by the
+// outer header's DSCP, which the inner flow's verdict would not show.
+func TestTunnelsNotOpened(t *testing.T) {
+	_, inner := ipLayers(t, pkt{v6: true, src: "2001:db8::5", dst: "2001:db8::9", sport: 6000, dport: 6016, dscp: 46, payload: 20})
+	buf := gopacket.NewSerializeBuffer()
+	outer := &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolIPv6, SrcIP: net.IPv4(192, 0, 2, 1), DstIP: net.IPv4(192, 0, 2, 2)}
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, outer, gopacket.Payload(inner)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "6in4.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: goldenStart, CaptureLength: len(data), Length: len(data)}, data); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	rep := checkFile(t, path, testPolicy(), Options{})
+	if len(rep.Flows) != 0 || rep.Skipped.NotUDPOrTCP != 1 {
+		t.Errorf("flows %+v, skipped %+v", rep.Flows, rep.Skipped)
 	}
 }

@@ -104,6 +104,13 @@ func (d *decoder) decode(link layers.LinkType, data []byte, p *packet) {
 	d.lastErr = dlp.DecodeLayers(data, &d.decoded)
 	var haveIP, haveL4 bool
 	for _, t := range d.decoded {
+		if haveIP && (t == layers.LayerTypeIPv4 || t == layers.LayerTypeIPv6) {
+			// IP in IP (6in4, 4in6, IPIP): the switches queue the
+			// packet by the outer header, so the inner flow's marks
+			// would say nothing about it. Tunnels are not opened.
+			p.kind = notUDPorTCP
+			return
+		}
 		switch t {
 		case layers.LayerTypeIPv4:
 			haveIP, haveL4 = true, false

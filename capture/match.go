@@ -68,10 +68,7 @@ func ports(r *agent.PortRange) string {
 	if r == nil {
 		return ""
 	}
-	if r.First == r.Last {
-		return fmt.Sprint(r.First)
-	}
-	return fmt.Sprintf("%d-%d", r.First, r.Last)
+	return r.String()
 }
 
 // rangesOf lists every modality's ports, for the out-of-range advice.

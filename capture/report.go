@@ -22,10 +22,12 @@ const (
 	StatusOther      = "other"        // neither matched nor media
 )
 
-// Exit codes of capture check (the project's: 0 ok, 1 problems, 3 bad input).
+// Exit codes of capture check (the project's: 0 ok, 1 problems, 2 not
+// every packet checked, 3 bad input).
 const (
-	ExitOK       = agent.ExitOK
-	ExitProblems = agent.ExitDrift
+	ExitOK         = agent.ExitOK
+	ExitProblems   = agent.ExitDrift
+	ExitIncomplete = agent.ExitError
 )
 
 // Report is the result of one capture check; its JSON form is a contract.
@@ -59,6 +61,9 @@ type Skipped struct {
 	NotIP       int `json:"not_ip"`      // ARP, LLDP, spanning tree, ...
 	NotUDPOrTCP int `json:"not_udp_tcp"` // ICMP, IGMP, IP fragments, ...
 	CutShort    int `json:"cut_short"`   // captured too short for the IP and port headers
+	// Untracked are the packets of flows beyond the flow table's bound
+	// (Options.MaxFlows): read, not checked.
+	Untracked int `json:"untracked,omitempty"`
 }
 
 // ModalitySummary sums up the flows of one modality.
@@ -97,9 +102,14 @@ type Flow struct {
 }
 
 // ExitCode is 0 when every matched flow is ok and no media runs outside
-// the policy's ranges, else 1.
+// the policy's ranges, else 1; 2 when packets of flows beyond the flow
+// table's bound went unchecked, as an audit that could not read every
+// switch exits 2.
 func (r *Report) ExitCode() int {
-	if r.Summary.Mismarked > 0 || r.Summary.OutOfRange > 0 {
+	switch {
+	case r.Skipped.Untracked > 0:
+		return ExitIncomplete
+	case r.Summary.Mismarked > 0 || r.Summary.OutOfRange > 0:
 		return ExitProblems
 	}
 	return ExitOK
@@ -156,6 +166,9 @@ func (r *Report) WriteTable(out io.Writer) error {
 		what, s.Packets, s.Flows, s.OK, s.Mismarked, s.OutOfRange, s.Other)
 	if n := r.Skipped.NotIP + r.Skipped.NotUDPOrTCP + r.Skipped.CutShort; n > 0 {
 		fmt.Fprintf(w, "%d packets in no flow: %d not IP, %d not UDP or TCP, %d cut short\n", n, r.Skipped.NotIP, r.Skipped.NotUDPOrTCP, r.Skipped.CutShort)
+	}
+	if r.Skipped.Untracked > 0 {
+		fmt.Fprintf(w, "%d packets NOT CHECKED: their flows are beyond the flow table's bound\n", r.Skipped.Untracked)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -258,27 +271,9 @@ func seen(c *dscpCounts) string {
 	return strings.Join(parts, ", ")
 }
 
-// dscpName gives the per-hop behaviour name of well-known code points
-// (RFC 2474, 2597, 3246, 5865).
-func dscpName(d int) string {
-	switch {
-	case d == 46:
-		return "EF"
-	case d == 44:
-		return "VA"
-	case d == 0:
-		return "BE"
-	case d%8 == 0:
-		return "CS" + strconv.Itoa(d/8)
-	case d >= 10 && d <= 38 && d%2 == 0 && (d%8)/2 >= 1:
-		return fmt.Sprintf("AF%d%d", d/8, (d%8)/2)
-	}
-	return ""
-}
-
 // dscpLabel is "46 EF", or "13" for unnamed code points.
 func dscpLabel(d int) string {
-	if n := dscpName(d); n != "" {
+	if n := agent.PHBName(d); n != "" {
 		return strconv.Itoa(d) + " " + n
 	}
 	return strconv.Itoa(d)

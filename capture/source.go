@@ -186,6 +186,13 @@ func (s *fileSource) open() error {
 		if errors.Is(err, pcapgo.ErrNgLinkTypeMismatch) {
 			return errMixedLinks
 		}
+		if err == io.EOF {
+			// pcapgo says io.EOF only at a block boundary: the section has
+			// no interface, which pcapng allows for a section without
+			// packets (a capture stopped before its first packet).
+			s.done = true
+			return nil
+		}
 		if err != nil {
 			return s.walkError(0, err)
 		}

@@ -238,3 +238,36 @@ func TestMixedLinkTypes(t *testing.T) {
 		t.Errorf("summary %+v", rep.Summary)
 	}
 }
+
+// TestEmptyCaptures: a capture without packets (tcpdump stopped before the
+// first one; a pcapng section whose writer never got to describe an
+// interface) is read as zero packets, and the report says it proves nothing.
+func TestEmptyCaptures(t *testing.T) {
+	dir := t.TempDir()
+	// A pcapng section header block alone: type, length 28, byte-order
+	// magic, version 1.0, section length -1 (unknown), length again.
+	shb := make([]byte, 28)
+	binary.LittleEndian.PutUint32(shb[0:], pcapngBlockSHB)
+	binary.LittleEndian.PutUint32(shb[4:], 28)
+	binary.LittleEndian.PutUint32(shb[8:], pcapngByteOrder)
+	binary.LittleEndian.PutUint16(shb[12:], 1)
+	binary.LittleEndian.PutUint64(shb[16:], ^uint64(0))
+	binary.LittleEndian.PutUint32(shb[24:], 28)
+	shbOnly := filepath.Join(dir, "shb.pcapng")
+	if err := os.WriteFile(shbOnly, shb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		writeCapture(t, dir, "empty.pcap", layers.LinkTypeEthernet, false, nil),
+		writeCapture(t, dir, "empty.pcapng", layers.LinkTypeEthernet, true, nil),
+		shbOnly,
+	} {
+		rep := checkFile(t, path, testPolicy(), Options{})
+		if rep.Summary.Packets != 0 || len(rep.Flows) != 0 || rep.ExitCode() != ExitOK {
+			t.Errorf("%s: %+v, exit %d", path, rep.Summary, rep.ExitCode())
+		}
+		if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "the capture holds no packets") {
+			t.Errorf("%s: warnings %q", path, rep.Warnings)
+		}
+	}
+}

@@ -71,15 +71,8 @@ func media(m agent.Modality) bool { return m.Name != agent.ModalitySignaling }
 
 // dscpName names well-known code points: "EF 46", "AF41 34", "CS3 24", "BE 0".
 func dscpName(d int) string {
-	switch {
-	case d == 46:
-		return "EF 46"
-	case d == 0:
-		return "BE 0"
-	case d%8 == 0:
-		return fmt.Sprintf("CS%d %d", d/8, d)
-	case d >= 10 && d <= 38 && d%2 == 0 && (d%8)/2 >= 1 && (d%8)/2 <= 3:
-		return fmt.Sprintf("AF%d%d %d", d/8, (d%8)/2, d)
+	if n := agent.PHBName(d); n != "" {
+		return fmt.Sprintf("%s %d", n, d)
 	}
 	return fmt.Sprintf("DSCP %d", d)
 }

@@ -54,9 +54,11 @@ type Explanation struct {
 }
 
 // Explain follows each modality's mark, in both directions, to the queue it
-// lands on for every platform given. Only the top class has a queue known
-// without the device (the top one); for the others a platform without an
-// offline factory description gets the class's rank, and says so.
+// lands on for every platform given. A platform that describes its factory
+// state offline (vendors.Platform.Factory) gets the native queue the
+// planner would use on a factory-default switch; any other gets the class's
+// rank among the policy's classes, and a note that the native queue number
+// comes from the device.
 func Explain(in Input, platforms []PlatformUse) (*Explanation, error) {
 	e, err := in.endpoints()
 	if err != nil {

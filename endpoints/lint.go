@@ -198,9 +198,12 @@ func Check(in Input, targets ...string) (*Report, error) {
 	if polycomRules(e, targets) {
 		checkPolycom(e, add, field)
 	}
+	// The modalities whose client port ranges each server target sets.
+	skypeSets := []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer}
+	teamsSets := skypeSets[:3]
 	if slices.Contains(targets, TargetSkype) || slices.Contains(targets, TargetTeams) {
 		for i, m := range e.Modalities {
-			if !media(m) {
+			if !(slices.Contains(targets, TargetSkype) && slices.Contains(skypeSets, m.Name)) && !slices.Contains(teamsSets, m.Name) {
 				continue
 			}
 			if m.SourcePorts == nil {
@@ -228,11 +231,11 @@ func Check(in Input, targets ...string) (*Report, error) {
 		}
 	}
 	if slices.Contains(targets, TargetSkype) {
-		serverRanges("Set-CsConferencingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing, agent.ModalityFileTransfer},
+		serverRanges("Set-CsConferencingConfiguration", skypeSets,
 			" (5350, 40 ports), which overlaps the default of every other modality left unset")
 	}
 	if slices.Contains(targets, TargetTeams) {
-		serverRanges("Set-CsTeamsMeetingConfiguration", []string{agent.ModalityAudio, agent.ModalityVideo, agent.ModalityAppSharing}, "")
+		serverRanges("Set-CsTeamsMeetingConfiguration", teamsSets, "")
 		for _, d := range []int{46, 34} {
 			if _, ok := placed[d]; !ok {
 				add(SevWarning, RuleTeamsMacFixed, "", "Teams on macOS marks %s whatever the policy says, and no class of the switch policy (%s) lists it", dscpName(d), swFrom)
@@ -279,8 +282,15 @@ func checkOverlaps(e *agent.Endpoints, add addFunc, field func(int) string) {
 		for j := i + 1; j < len(e.Modalities); j++ {
 			b := e.Modalities[j]
 			rb, srcB := b.Ports()
-			if srcA == srcB && protocolsMeet(a, b) && ra.Overlaps(rb) {
+			if !protocolsMeet(a, b) || !ra.Overlaps(rb) {
+				continue
+			}
+			switch {
+			case srcA == srcB:
 				add(SevError, RuleOverlap, field(j), "%s %s overlaps %s's %s (%s): a packet there would get either mark", dirWord(srcB), rb, a.Name, ra, protoLabel(b.Protocol))
+			case media(a) && media(b):
+				// Signaling is the signaling-port rule's.
+				add(SevWarning, RuleOverlap, field(j), "%s %s overlaps %s's %s %s (%s): a packet from one of these ports to another would match both, and traffic sent to the one's ports is taken for the other", dirWord(srcB), rb, a.Name, dirWord(srcA), ra, protoLabel(b.Protocol))
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/yamlwalk"
@@ -182,7 +183,12 @@ const (
 	nlaValue     = "Do not use NLA"
 )
 
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// psQuotes are the characters PowerShell takes for a single quote: the
+// apostrophe and the typographic single quotes U+2018..U+201B. Inside a
+// single-quoted string each is written twice.
+var psQuotes = strings.NewReplacer("'", "''", "\u2018", "\u2018\u2018", "\u2019", "\u2019\u2019", "\u201a", "\u201a\u201a", "\u201b", "\u201b\u201b")
+
+func psQuote(s string) string { return "'" + psQuotes.Replace(s) + "'" }
 
 func renderPowerShell(in Input, opts RenderOptions) []byte {
 	var b strings.Builder
@@ -233,7 +239,16 @@ New-Item -Path 'HKLM:\` + nlaKey + `' -Force | Out-Null
 New-ItemProperty -Path 'HKLM:\` + nlaKey + `' -Name '` + nlaValue + `' -PropertyType String -Value '1' -Force | Out-Null
 `)
 	}
-	return []byte(strings.ReplaceAll(b.String(), "\n", "\r\n"))
+	script := strings.ReplaceAll(b.String(), "\n", "\r\n")
+	for _, r := range script {
+		if r >= utf8.RuneSelf {
+			// Windows PowerShell 5.1 reads a script without a byte order
+			// mark in the ANSI code page: a non-ASCII application path
+			// would no longer match the executable.
+			return append([]byte{0xEF, 0xBB, 0xBF}, script...)
+		}
+	}
+	return []byte(script)
 }
 
 // gpoRecords are the Registry.pol records: every policy's values, and the
@@ -355,13 +370,23 @@ func renderTeams(in Input) []byte {
 	return []byte(b.String())
 }
 
+// xmlComment is l as an XML comment, which must hold neither "--" nor
+// invalid UTF-8: the policy's file name is in the provenance line.
+func xmlComment(l string) string {
+	l = strings.ToValidUTF8(l, "\uFFFD")
+	for strings.Contains(l, "--") {
+		l = strings.ReplaceAll(l, "--", "- -")
+	}
+	return "<!-- " + l + " -->"
+}
+
 // renderPolycom writes a UCS provisioning file: parameters as attributes,
 // as Polycom's own .cfg files hold them.
 func renderPolycom(in Input) []byte {
 	e := in.Policy.Endpoints
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
-	b.WriteString(header(in, TargetPolycom, func(l string) string { return "<!-- " + strings.ReplaceAll(l, "--", "- -") + " -->" }))
+	b.WriteString(header(in, TargetPolycom, xmlComment))
 	b.WriteString("<!-- Polycom UCS (VVX, SoundPoint IP): QoS marks and RTP port ranges. -->\n")
 	b.WriteString("<polycomConfig>\n")
 	attr := func(name string, v int) string {

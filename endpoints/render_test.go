@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/qosagent/qosagent/agent"
 )
@@ -53,7 +54,7 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 }
 
-// TestRenderGolden pins every target's output for the seed's policy and
+// TestRenderGolden pins every target's output for the lync-2014 preset and
 // the Teams preset. A render the linter refuses pins its refusal instead.
 func TestRenderGolden(t *testing.T) {
 	for _, preset := range []string{"lync-2014", "teams"} {
@@ -368,6 +369,66 @@ func TestRegEscapes(t *testing.T) {
 	}
 }
 
+// psStrings reads the single-quoted string literals of a PowerShell line as
+// the language defines them: a quote is ' or one of U+2018..U+201B, and two
+// of them in a row stand for one.
+func psStrings(line string) []string {
+	isQuote := func(r rune) bool { return r == '\'' || (r >= '\u2018' && r <= '\u201b') }
+	var out []string
+	rs := []rune(line)
+	for i := 0; i < len(rs); i++ {
+		if !isQuote(rs[i]) {
+			continue
+		}
+		var s []rune
+		for i++; i < len(rs); i++ {
+			if isQuote(rs[i]) {
+				if i+1 < len(rs) && isQuote(rs[i+1]) {
+					s = append(s, rs[i])
+					i++
+					continue
+				}
+				break
+			}
+			s = append(s, rs[i])
+		}
+		out = append(out, string(s))
+	}
+	return out
+}
+
+// TestPowerShellQuotes: an application path with an apostrophe or a
+// typographic quote stays one string argument, and a script with non-ASCII
+// text carries a UTF-8 byte order mark for Windows PowerShell 5.1.
+func TestPowerShellQuotes(t *testing.T) {
+	app := "C:\\Users\\O'Brien\\Büro \u2019x\u2018\\lync.exe"
+	in := policy(t, "  applications: ['"+strings.ReplaceAll(app, "'", "''")+"']\n  modalities:\n"+audio)
+	out, _, err := Render(in, TargetPowerShell, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out, []byte{0xEF, 0xBB, 0xBF}) {
+		t.Errorf("no UTF-8 byte order mark: % x", out[:3])
+	}
+	var found bool
+	for _, line := range strings.Split(string(out), "\r\n") {
+		if !strings.HasPrefix(line, "New-NetQosPolicy") {
+			continue
+		}
+		found = true
+		if got := psStrings(line); len(got) != 2 || got[1] != app {
+			t.Errorf("string arguments %q; want the name and %q", got, app)
+		}
+	}
+	if !found {
+		t.Fatalf("no New-NetQosPolicy line:\n%s", out)
+	}
+	// ASCII only: no byte order mark, as the golden files show.
+	if out, _, _ := Render(presetInput(t, "lync-2014"), TargetPowerShell, RenderOptions{}); !bytes.HasPrefix(out, []byte("# ")) {
+		t.Errorf("ASCII script starts % x", out[:3])
+	}
+}
+
 // --- Polycom: parsed with encoding/xml.
 
 type polycomFile struct {
@@ -413,6 +474,20 @@ func TestPolycomParsesAsXML(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(out), `<?xml version="1.0" encoding="UTF-8"`) {
 		t.Errorf("no UTF-8 XML declaration: %.60s", out)
+	}
+	// A policy file name with dashes and bytes that are not UTF-8 goes
+	// into the comment without breaking the XML.
+	in := presetInput(t, "lync-2014")
+	in.Source.Name = "lab---policy\xff-.yaml"
+	out, _, err = Render(in, TargetPolycom, RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readPolycom(t, out); !reflect.DeepEqual(got, want) {
+		t.Fatalf("polycom file holds %v\nwant %v", got, want)
+	}
+	if !utf8.Valid(out) {
+		t.Error("not UTF-8")
 	}
 	// Audio only: no video or signaling parameters.
 	out, _, err = Render(policy(t, mods(audio)), TargetPolycom, RenderOptions{})

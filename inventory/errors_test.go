@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qosagent/qosagent/internal/fsutil"
 )
 
 // A switch reached over SNMP v2c, the smallest valid one.
@@ -440,11 +442,12 @@ func TestLoadRefusesLargeFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "inventory.yaml")
 	writeFile(t, path, "# "+strings.Repeat("x", maxInventorySize), 0o600)
 	_, err := Load(path, Options{Vendors: testVendors, Getenv: getenv(testEnv)})
-	if err == nil || !strings.Contains(err.Error(), "is larger than 4 MiB") {
+	var tl *fsutil.TooLargeError
+	if err == nil || !strings.Contains(err.Error(), "larger than the inventory limit of 64 MiB") || !errors.As(err, &tl) {
 		t.Fatalf("Load = %v; want a size error", err)
 	}
 	_, err = Parse(path, make([]byte, maxInventorySize+1), Options{})
-	if err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+	if err == nil || !strings.Contains(err.Error(), "larger than the inventory limit of 64 MiB") {
 		t.Fatalf("Parse = %v; want a size error", err)
 	}
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,13 +28,18 @@ type Options struct {
 	NoSecrets bool
 }
 
-// maxInventorySize bounds the inventory file: thousands of switches fit in
-// well under a megabyte, so a larger file is the wrong file.
-const maxInventorySize = 4 << 20
+// maxInventorySize bounds the inventory file, so that a wrong file (a disk
+// image, a log) is refused before it is parsed into memory. A switch takes
+// 60-100 bytes in the usual style (three lines: name, vendor, address), so
+// 64 MiB holds 600,000 or more: a fleet far past what one agent audits.
+const maxInventorySize = 64 << 20
 
 // Load reads and validates the inventory at path. See Parse.
 func Load(path string, opts Options) (*Inventory, error) {
 	data, _, err := fsutil.ReadRegular(path, maxInventorySize)
+	if tl := (*fsutil.TooLargeError)(nil); errors.As(err, &tl) {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than the inventory limit of %s (about 600,000 switches); is this the inventory?", fsutil.SizeString(tl.Limit)), Err: err}
+	}
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error(), Err: err}
 	}
@@ -47,7 +53,7 @@ func Load(path string, opts Options) (*Inventory, error) {
 func Parse(path string, data []byte, opts Options) (*Inventory, error) {
 	d := newDecoder(path, opts)
 	if len(data) > maxInventorySize {
-		d.errorf(loc{}, "", "file is larger than %d MiB; is this the inventory?", maxInventorySize>>20)
+		d.errorf(loc{}, "", "file is larger than the inventory limit of %d MiB (about 600,000 switches); is this the inventory?", maxInventorySize>>20)
 		return nil, d.err()
 	}
 	root, line, err := parseYAML(data)

@@ -165,6 +165,7 @@ func (d *decoder) site(name string, n *yaml.Node, at loc) rawSite {
 	if len(switches.Content) == 0 {
 		d.errorf(loc{at.path, switches.Line}, "switches", "at least one switch is required")
 	}
+	s.switches = make([]rawSwitch, 0, len(switches.Content))
 	for i, v := range switches.Content {
 		s.switches = append(s.switches, d.switch_(v, fmt.Sprintf("%s.switches[%d]", at.path, i)))
 	}

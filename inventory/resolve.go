@@ -127,7 +127,7 @@ func (d *decoder) build(r rawInventory) *Inventory {
 	}
 	first := make(map[string]loc) // switch name -> where it was first defined
 	for _, rs := range r.sites {
-		site := Site{Name: rs.name}
+		site := Site{Name: rs.name, Switches: make([]Switch, 0, len(rs.switches))}
 		for _, rsw := range rs.switches {
 			site.Switches = append(site.Switches, d.buildSwitch(r.defaults, rs, rsw, first))
 		}

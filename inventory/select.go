@@ -41,7 +41,14 @@ func (inv *Inventory) Select(sites, switches []string) ([]Switch, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	var out []Switch
+	n := 0
+	for _, s := range inv.Sites {
+		n += len(s.Switches)
+	}
+	if len(sites)+len(switches) > 0 {
+		n = 0 // a scope: usually a small part
+	}
+	out := make([]Switch, 0, n)
 	for _, s := range inv.Sites {
 		for _, sw := range s.Switches {
 			if inScope(sites, switches, s.Name, sw.Name) {

@@ -47,6 +47,59 @@ func testBackend(t *testing.T, b backend) {
 	t.Run("ConcurrentOpen", func(t *testing.T) { testConcurrentOpen(t, b) })
 	t.Run("NewerSchemaRefused", func(t *testing.T) { testNewerSchema(t, b) })
 	t.Run("LockOtherProcess", func(t *testing.T) { testLockOtherProcess(t, b.newDSN(t)) })
+	t.Run("PruneWhileRecording", func(t *testing.T) { testPruneWhileRecording(t, b) })
+}
+
+// testPruneWhileRecording: a prune that runs while another process
+// records a switch whose result is stored already (by a run being pruned)
+// must not delete that result under the new record. The writer's
+// statements are RecordSwitch's, in a transaction held open by hand.
+func testPruneWhileRecording(t *testing.T, b backend) {
+	ctx := ctxT(t)
+	dsn := b.newDSN(t)
+	s := openDSN(t, dsn)
+	body := []byte(`{"name":"sw1","status":"compliant"}`)
+	old := mustStart(t, s, Run{Command: "audit", StartedAt: base.Add(-200 * 24 * time.Hour)})
+	mustRecord(t, s, SwitchRecord{RunID: old, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: base.Add(-200 * 24 * time.Hour), Result: body})
+	now := mustStart(t, s, Run{Command: "audit", StartedAt: base})
+
+	raw := b.raw(t, dsn)
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	h := resultHash(body)
+	if _, err := tx.ExecContext(ctx, b.d.q(`INSERT INTO results (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`), h, string(body)); err != nil {
+		t.Fatal(err)
+	}
+	pruned := make(chan error, 1)
+	go func() {
+		_, err := s.Prune(ctx, base.Add(-90*24*time.Hour))
+		pruned <- err
+	}()
+	select { // a prune that does not wait for the writer is done by now
+	case err := <-pruned:
+		pruned <- err
+	case <-time.After(500 * time.Millisecond):
+	}
+	if _, err := tx.ExecContext(ctx, b.d.q(`INSERT INTO switch_records (run_id, site, switch, vendor, address, status, at, error, findings, changes, result_hash)
+	VALUES (?, 'lab', 'sw1', '', '', ?, ?, '', 0, 0, ?)`), now, StatusCompliant, b.d.timeArg(base), h); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-pruned; err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Timeline(ctx, Filter{RunID: now})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("timeline: %d records, %v", len(recs), err)
+	}
+	if string(recs[0].Result) != string(body) {
+		t.Errorf("the new record's result is %q: the prune deleted it under the writer", recs[0].Result)
+	}
 }
 
 // testMigrateFromV1 opens a database left by the first release, rows

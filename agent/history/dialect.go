@@ -25,6 +25,12 @@ type dialect struct {
 	// isForeignKeyViolation tells an insert into a missing run apart
 	// from other failures.
 	isForeignKeyViolation func(error) bool
+	// lockResults, run first in a prune's transaction, keeps writers of
+	// results out until it commits: a writer that found a result stored
+	// already refers to it without writing it, and a prune that did not
+	// wait for it would delete the result under the new record. "" where
+	// transactions are serialized anyway.
+	lockResults string
 }
 
 // q rewrites the ? placeholders of query for d.

@@ -111,3 +111,37 @@ func testIntents(t *testing.T, s Store) {
 		t.Error("an intent with invalid JSON was accepted")
 	}
 }
+
+// testPruneKeepsSettlingIntent: a run kept for a backup holds an intent
+// that a later save settled; pruning the later run must not bring the
+// earlier intent back (the switch would report unsaved again).
+func testPruneKeepsSettlingIntent(t *testing.T, s Store) {
+	ctx := ctxT(t)
+	in := func(run int64, m int) Intent {
+		return Intent{RunID: run, Site: "lab", Switch: "sw1", Started: at(m),
+			Backup: []byte(`{"queues":[0]}`), Plan: []byte(`{"save":true}`)}
+	}
+	// Run 1 writes sw1 (backup) and its save fails; run 2 only saves it.
+	run1 := mustStart(t, s, Run{Command: "apply", StartedAt: at(0)})
+	if err := s.SaveBackup(ctx, Backup{RunID: run1, Site: "lab", Switch: "sw1", TakenAt: at(0), State: []byte(`{"queues":[0]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	u := mustOpenIntent(t, s, in(run1, 1))
+	if err := s.CloseIntent(ctx, u, OutcomeUnsaved, "save timed out", at(2)); err != nil {
+		t.Fatal(err)
+	}
+	run2 := mustStart(t, s, Run{Command: "apply", StartedAt: at(10)})
+	sv := mustOpenIntent(t, s, in(run2, 11))
+	if err := s.CloseIntent(ctx, sv, OutcomeSaved, "", at(12)); err != nil {
+		t.Fatal(err)
+	}
+	if p := pendingOf(t, s, Filter{}); len(p) != 0 {
+		t.Fatalf("pending before prune = %+v", p)
+	}
+	if _, err := s.Prune(ctx, at(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if p := pendingOf(t, s, Filter{}); len(p) != 0 {
+		t.Errorf("pending after prune = %+v: the save that settled run %d's intent was pruned", p, run1)
+	}
+}

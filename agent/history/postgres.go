@@ -26,6 +26,8 @@ var postgresDialect = &dialect{
 		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, pgLockNamespace+"schema")
 		return err
 	},
+	// EXCLUSIVE waits for the writers' ROW EXCLUSIVE and lets readers on.
+	lockResults: `LOCK TABLE results IN EXCLUSIVE MODE`,
 	isForeignKeyViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23503"

@@ -6,11 +6,14 @@ import (
 	"time"
 )
 
-// keptRuns are the runs holding the newest backup of some switch, and
-// those whose write-ahead intent still stands (a switch they left unsaved
-// or in doubt): pruning them would forget it.
+// keptRuns are the runs holding the newest backup of some switch, those
+// whose write-ahead intent still stands (a switch they left unsaved or in
+// doubt): pruning them would forget it, and those holding the newest saved
+// intent of a switch: it settles every earlier one, which would stand
+// again without it.
 const keptRuns = `SELECT b.run_id FROM backups b WHERE b.id IN (SELECT MAX(id) FROM backups GROUP BY site, switch)` +
-	` UNION SELECT i.run_id FROM intents i WHERE ` + standingIntent
+	` UNION SELECT i.run_id FROM intents i WHERE ` + standingIntent +
+	` UNION SELECT i.run_id FROM intents i WHERE i.id IN (SELECT MAX(id) FROM intents WHERE outcome = '` + OutcomeSaved + `' GROUP BY site, switch)`
 
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) (Pruned, error) {
 	var p Pruned
@@ -20,6 +23,11 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) (Pruned, error) 
 		return p, fmt.Errorf("history: prune: %w", err)
 	}
 	defer tx.Rollback()
+	if s.d.lockResults != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockResults); err != nil {
+			return p, fmt.Errorf("history: prune: lock results: %w", err)
+		}
+	}
 	old := `FROM runs WHERE started_at < ? AND id NOT IN (` + keptRuns + `)`
 	counts := []struct {
 		n     *int64

@@ -38,6 +38,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
 	t.Run("RunRecordsAndBackups", func(t *testing.T) { testRunRecords(t, open(t)) })
 	t.Run("Intents", func(t *testing.T) { testIntents(t, open(t)) })
+	t.Run("PruneKeepsSettlingIntent", func(t *testing.T) { testPruneKeepsSettlingIntent(t, open(t)) })
 	t.Run("SchemaCurrent", func(t *testing.T) {
 		s := open(t).(*sqlStore)
 		v, err := schemaVersion(ctxT(t), s.db)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -38,11 +39,16 @@ type Stats struct {
 	HeapMiB                  float64 `json:"heap_mib"` // after start, after GC
 	BytesPerSwitch           float64 `json:"bytes_per_switch"`
 	Goroutines               int     `json:"goroutines"`
-	// CPUSeconds is the lab process's user+system CPU time so far.
+	// CPUSeconds is the lab's user+system CPU time so far, over all its
+	// processes (Processes: more than one past RLIMIT_NOFILE).
 	CPUSeconds float64 `json:"cpu_seconds"`
+	Processes  int     `json:"processes"`
 }
 
 func main() {
+	if lab.IsShard() {
+		os.Exit(lab.ServeShard(os.Stdin, os.Stdout))
+	}
 	var (
 		cfg      lab.Config
 		out      = flag.String("inventory-out", "", "where to write the inventory (required)")
@@ -54,6 +60,7 @@ func main() {
 	flag.Float64Var(&cfg.Loss, "loss", 0, "fraction of requests (SNMP) or writes (SSH) lost")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "loss PRNG seed")
 	flag.IntVar(&cfg.Sites, "sites", 0, "spread the switches over this many sites")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (not of its other processes) here")
 	slow := flag.String("site-rtt", "", "per-site RTT overrides, comma-separated (e.g. 500ms,,, slows site 1 only)")
 	flag.Parse()
 	for f := range strings.SplitSeq(*slow, ",") {
@@ -71,8 +78,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "labserver: --inventory-out is required")
 		os.Exit(3)
 	}
+	cfg.Spawn = lab.Self()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "labserver:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var before runtime.MemStats
 	runtime.GC()
@@ -92,10 +111,10 @@ func main() {
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	n := cfg.SNMP + cfg.CLI
+	n := l.NumSNMP() + cfg.CLI
 	st := Stats{SNMPSwitches: cfg.SNMP, CLISwitches: cfg.CLI, StartSeconds: startSec,
 		HeapMiB:        float64(after.HeapInuse+after.StackInuse) / (1 << 20),
-		BytesPerSwitch: float64(after.HeapInuse+after.StackInuse-before.HeapInuse-before.StackInuse) / float64(n),
+		BytesPerSwitch: float64(after.HeapInuse+after.StackInuse-before.HeapInuse-before.StackInuse) / float64(len(l.Switches)+cfg.CLI), // this process's
 		Goroutines:     runtime.NumGoroutine()}
 	// Before "ready": the harness may send SIGUSR1 as soon as it reads it,
 	// and unhandled, SIGUSR1 ends the process.
@@ -130,27 +149,19 @@ func writeStats(path string, st Stats, l *lab.Lab) error {
 	if path == "" {
 		return nil
 	}
-	st.MinRequests = ^uint64(0)
-	for _, sw := range l.Switches {
-		s := sw.Stats()
-		st.Get += s.Get
-		st.GetNext += s.GetNext
-		st.GetBulk += s.GetBulk
-		st.Set += s.Set
-		st.Responses += s.Responses
-		st.Dropped += s.Dropped
-		st.Lost += s.Lost
-		r := s.Get + s.GetNext + s.GetBulk + s.Set
-		st.MinRequests = min(st.MinRequests, r)
-		st.MaxRequests = max(st.MaxRequests, r)
+	c, err := l.Counters()
+	if err != nil {
+		return err
 	}
-	if len(l.Switches) == 0 {
-		st.MinRequests = 0
-	}
+	st.Get, st.GetNext, st.GetBulk, st.Set = c.Get, c.GetNext, c.GetBulk, c.Set
+	st.Responses, st.Dropped, st.Lost = c.Responses, c.Dropped, c.Lost
+	st.MinRequests, st.MaxRequests = c.MinRequests, c.MaxRequests
+	st.Processes = l.Processes()
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		st.CPUSeconds = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 	}
+	st.CPUSeconds += c.CPUSeconds // the lab's other processes
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(path+".tmp", append(b, '\n'), 0o644); err != nil {
 		return err

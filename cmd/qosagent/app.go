@@ -19,6 +19,7 @@ import (
 
 	"github.com/qosagent/qosagent/agent"
 	"github.com/qosagent/qosagent/internal/progress"
+	"github.com/qosagent/qosagent/internal/syslimit"
 	"github.com/qosagent/qosagent/internal/yamlwalk"
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
@@ -343,11 +344,17 @@ func orList(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
 }
 
+// summaryOnly says whether the report is only counted (--summary with
+// json or table): then a fleet run keeps no switch's result at all.
+func (a *app) summaryOnly(format string) bool {
+	return a.v.GetBool("summary") && (format == "json" || format == "table")
+}
+
 // writeReport writes the run report in format; with --summary only the
 // counts per site and overall (table and json).
 func (a *app) writeReport(rep *agent.Report, format string) error {
 	var err error
-	summary := a.v.GetBool("summary")
+	summary := a.summaryOnly(format)
 	switch {
 	case format == "json" && summary:
 		err = rep.WriteSummaryJSON(a.stdout)
@@ -402,6 +409,8 @@ func (a *app) engine(cmd *cobra.Command, p agent.Policy) (*agent.Engine, error) 
 		return nil, invalid(fmt.Errorf("%s %d: expected 0..%d (the concurrency)", a.source(cmd, "site-concurrency"), sc, c))
 	}
 	eng.Concurrency, eng.SiteConcurrency = c, sc
+	// A fleet's results wait for the report on disk, not in memory.
+	eng.Spool = true
 	return eng, nil
 }
 
@@ -455,6 +464,13 @@ func (a *app) fleet(cmd *cobra.Command) ([]inventory.Switch, *agent.Engine, erro
 	}
 	for i := range sws {
 		sws[i].Override(d[0], d[1])
+	}
+	// Before any switch is contacted: a run that would run out of open
+	// files or local ports half-way fails now, naming the limit.
+	if lim, err := syslimit.Read(); err == nil {
+		if err := lim.Check(eng.Concurrency, len(sws)); err != nil {
+			return sws, nil, invalid(err)
+		}
 	}
 	return sws, eng, nil
 }

@@ -34,7 +34,7 @@ func TestBadInventories(t *testing.T) {
 		{"inline secret", edit("community_file: lab.community", "community: public"), "inline secrets are refused"},
 		{"unknown vendor", edit("vendor: netgear-gs110tp", "vendor: netgear-gs110tx"), `vendor "netgear-gs110tx" is unknown`},
 		{"bad address", edit("address: 127.0.0.1:", "address: 127.0.0.300:"), "address"},
-		{"huge file", string(good) + "#" + strings.Repeat("x", 5<<20) + "\n", "MiB"},
+		{"huge file", string(good) + "#" + strings.Repeat("x", 65<<20) + "\n", "larger than the inventory limit of 64 MiB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -48,6 +48,7 @@ func (a *app) auditCommand() *cobra.Command {
 			}
 			eng.Result = rec.Record
 			eng.AuditCommands = format == "html" || format == "csv" // change tickets and spreadsheets
+			eng.LinesOnly = a.summaryOnly(format)
 			if store != nil {
 				eng.Unsaved = rec.Unsaved
 			}
@@ -104,9 +105,10 @@ func (a *app) applyCommand() *cobra.Command {
 			if err := rec.LoadPending(ctx, sws); err != nil {
 				// Intents cannot be read, so they cannot be written
 				// either: no write without its intent.
-				return a.skipAll("apply", dry, sws, format, failed(err))
+				return a.skipRun(rec, "apply", dry, sws, format, failed(err))
 			}
 			eng.Backups, eng.Result = rec, rec.Record
+			eng.LinesOnly = a.summaryOnly(format)
 			if store != nil {
 				eng.Journal, eng.Unsaved = rec, rec.Unsaved
 			}
@@ -131,6 +133,7 @@ func (a *app) applyCommand() *cobra.Command {
 // metrics with its own, even when prom-textfile comes from the environment
 // or the config file.
 func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, withMetrics bool) error {
+	defer rep.Close()
 	a.exitCode = rep.ExitCode()
 	if path := a.v.GetString("prom-textfile"); withMetrics && path != "" {
 		if err := agent.WriteTextfile(path, rep, agent.RunInfo{Started: rec.Started(), Finished: time.Now(), ExitCode: a.exitCode}); err != nil {
@@ -151,6 +154,13 @@ func (a *app) finishRun(rec *record.Recorder, rep *agent.Report, format string, 
 // reading the report sees why. Without switches (the inventory did not
 // load) there is no report to print. The exit code is err's.
 func (a *app) skipAll(command string, dryRun bool, sws []inventory.Switch, format string, err error) error {
+	return a.skipRun(nil, command, dryRun, sws, format, err)
+}
+
+// skipRun is skipAll for a run already started in the history (rec): the
+// skipped switches are recorded and the run closed with err's exit code,
+// rather than left open as if the process had died.
+func (a *app) skipRun(rec *record.Recorder, command string, dryRun bool, sws []inventory.Switch, format string, err error) error {
 	if len(sws) == 0 {
 		return err
 	}
@@ -161,6 +171,17 @@ func (a *app) skipAll(command string, dryRun bool, sws []inventory.Switch, forma
 	rep := agent.SkippedReport(command, dryRun, p, sws, err.Error(), time.Now())
 	if werr := a.writeReport(rep, format); werr != nil {
 		a.log.Error("write report", "err", werr)
+	}
+	if rec != nil {
+		for _, sw := range rep.Switches {
+			rec.Record(sw)
+		}
+		code := exitFailed
+		var ex *exitError
+		if errors.As(err, &ex) {
+			code = ex.code
+		}
+		rec.Finish(rep, code)
 	}
 	return err
 }

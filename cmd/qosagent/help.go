@@ -46,7 +46,8 @@ const (
 	exitsCapture = `Exit codes:
   0  every matched flow carries its expected DSCP and no media is out of range
   1  a flow is mismarked, or media is sent outside every modality's ports
-  2  interrupted while reading a file (no report)
+  2  interrupted while reading a file (no report), or more flows than the
+     flow table holds: the packets of the others went unchecked
   3  invalid input (not a capture, cut inside a header, unknown link type,
      policy without endpoints, missing privilege for --live)`
 	exitsPlain = `Exit codes:

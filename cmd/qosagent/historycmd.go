@@ -266,32 +266,34 @@ func (a *app) restoreCommand() *cobra.Command {
 			if err != nil {
 				return invalid(err)
 			}
+			// From here on the switch is known: a run stopped before it
+			// contacted it still prints its report, the switch skipped.
+			dry := a.v.GetBool("dry-run")
 			p, err := a.loadPolicy(inv)
 			if err != nil {
-				return err
+				return a.skipAll("restore", dry, sws, format, err)
 			}
+			a.policy = &p
 			eng, err := a.switchEngine(p)
 			if err != nil {
-				return err
+				return a.skipAll("restore", dry, sws, format, err)
 			}
 			ctx := cmd.Context()
 			store, err := a.openHistory(ctx, true)
 			if err != nil {
-				return failed(err)
+				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
 			if store == nil {
-				return invalid(errors.New("--history none: restore reads its backup from the history"))
+				return a.skipAll("restore", dry, sws, format, invalid(errors.New("--history none: restore reads its backup from the history")))
 			}
 			defer store.Close()
 			state, err := record.LoadBackup(ctx, store, sws[0].Site, name, runID)
 			if errors.Is(err, record.ErrNoBackup) || errors.Is(err, record.ErrNoRun) {
-				return invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name))
+				return a.skipAll("restore", dry, sws, format, invalid(fmt.Errorf("%w (see `qosagent history --switch %s`)", err, name)))
 			}
 			if err != nil {
-				return failed(err)
+				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
-			dry := a.v.GetBool("dry-run")
-			a.policy = &p
 			if !dry {
 				release, err := a.lockSites(ctx, store, sws)
 				if err != nil {
@@ -304,7 +306,7 @@ func (a *app) restoreCommand() *cobra.Command {
 				return a.skipAll("restore", dry, sws, format, failed(err))
 			}
 			if err := rec.LoadPending(ctx, sws); err != nil {
-				return a.skipAll("restore", dry, sws, format, failed(err))
+				return a.skipRun(rec, "restore", dry, sws, format, failed(err))
 			}
 			eng.Backups, eng.Result, eng.Journal, eng.Unsaved = rec, rec.Record, rec, rec.Unsaved
 			rep := eng.Restore(ctx, sws[0], state, dry)

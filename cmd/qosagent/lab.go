@@ -22,10 +22,11 @@ func (a *app) labCommand() *cobra.Command {
 		Short: "Run simulated switches on loopback until interrupted, and write an inventory for them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.labConfig(20000)
+			cfg, err := a.labConfig(maxLabSwitches)
 			if err != nil {
 				return err
 			}
+			cfg.Spawn = lab.Self() // past one process's open files, more processes
 			out, err := a.labInventoryPath()
 			if err != nil {
 				return err
@@ -42,8 +43,8 @@ func (a *app) labCommand() *cobra.Command {
 			if cfg.SNMPVersion == "3" {
 				v = "v3 authPriv, user " + lab.V3User
 			}
-			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP %s) and %d CLI switches (SSH: %s) on 127.0.0.1, factory defaults; inventory in %s\n",
-				cfg.SNMP, v, cfg.CLI, strings.Join(lab.CLIDialects, ", "), out)
+			fmt.Fprintf(a.stdout, "lab: %d simulated GS110TP switches (SNMP %s) and %d CLI switches (SSH: %s) on loopback, factory defaults, in %d process(es); inventory in %s\n",
+				cfg.SNMP, v, cfg.CLI, strings.Join(lab.CLIDialects, ", "), l.Processes(), out)
 			fmt.Fprintf(a.stdout, "try:\n  qosagent audit -i %s\n  qosagent apply -i %s --site %s --dry-run\n  qosagent apply -i %s --site %s\n", out, out, l.SiteName(0), out, l.SiteName(0))
 			fmt.Fprintln(a.stdout, "press Ctrl-C to stop; state is lost when the lab stops")
 			<-cmd.Context().Done()
@@ -55,6 +56,10 @@ func (a *app) labCommand() *cobra.Command {
 	cmd.Flags().String("inventory-out", "", "write the lab's inventory to this file instead of DIR/lab.yaml (the secrets and known_hosts go to 0600 files beside it)")
 	return cmd
 }
+
+// maxLabSwitches bounds `qosagent lab`: a simulated GS110TP costs about
+// 15 KiB, so 200,000 of them take about 3 GiB over the lab's processes.
+const maxLabSwitches = 200000
 
 // labInventoryPath is --inventory-out, else lab.yaml in --dir, else in
 // the lab folder of the state directory: never the current folder, which

@@ -8,19 +8,57 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
+
+	"github.com/qosagent/qosagent/internal/lab"
 )
 
-// defaultMemoryLimit is a soft heap goal: at 10,000 switches it keeps the
-// peak near 150 MiB for a few percent of wall time (bench/RESULTS.md).
-// GOMEMLIMIT overrides it.
-const defaultMemoryLimit = 150 << 20
+// A run's live memory no longer grows with the fleet (its results wait on
+// disk, agent.Engine.Spool): about 40 MiB at 20,000 switches, most of it
+// the inventory. So the collector may let the heap grow to three times
+// that (gcPercent) rather than trace it twice as often, and the soft limit
+// is only a ceiling far above what a run needs (bench/RESULTS.md). GOGC
+// and GOMEMLIMIT override them.
+const (
+	gcPercent          = 200
+	defaultMemoryLimit = 512 << 20
+)
 
 func main() {
+	if lab.IsShard() {
+		// Started by `qosagent lab` to serve part of a large lab.
+		os.Exit(lab.ServeShard(os.Stdin, os.Stdout))
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) }))
+}
+
+// profiled runs f under a CPU profile written to $QOSAGENT_CPUPROFILE and
+// writes a heap profile to $QOSAGENT_MEMPROFILE at its end, when set: the
+// fleet benchmarks (bench/README.md) profile the real binary this way.
+func profiled(f func() int) int {
+	if path := os.Getenv("QOSAGENT_CPUPROFILE"); path != "" {
+		if out, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(out) == nil {
+				defer func() { pprof.StopCPUProfile(); out.Close() }()
+			}
+		}
+	}
+	if path := os.Getenv("QOSAGENT_MEMPROFILE"); path != "" {
+		defer func() {
+			if out, err := os.Create(path); err == nil {
+				pprof.Lookup("heap").WriteTo(out, 0)
+				out.Close()
+			}
+		}()
+	}
+	return f()
 }
 
 // run is main without the process exit, so tests can drive the whole CLI.

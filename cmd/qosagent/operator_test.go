@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qosagent/qosagent/agent"
+	"github.com/qosagent/qosagent/agent/history"
 	"github.com/qosagent/qosagent/internal/lab"
 	"github.com/qosagent/qosagent/internal/ptytest"
 	"github.com/qosagent/qosagent/mibs"
@@ -191,6 +193,17 @@ func TestHistoryShowPruneAndRestoreOfAMissingRun(t *testing.T) {
 	}
 	if code, _, errOut := qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", "999"); code != agent.ExitInvalid || !strings.Contains(errOut, "run 999 does not exist") {
 		t.Fatalf("restore --run 999: exit %d %s", code, errOut)
+	}
+	// Stopped after the inventory loaded: the report is on stdout all the
+	// same, the switch skipped with why.
+	code, out, errOut = qosagent(t, nil, "restore", "-i", inv, "--switch", "lab-sw1", "--run", "999", "--format", "json")
+	var skipped struct {
+		Command  string
+		Switches []struct{ Name, Status, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &skipped); err != nil || code != agent.ExitInvalid || skipped.Command != "restore" || len(skipped.Switches) != 1 ||
+		skipped.Switches[0].Status != "skipped" || !strings.Contains(skipped.Switches[0].Reason, "run 999 does not exist") {
+		t.Fatalf("restore --run 999 --format json: exit %d, %v\n%q\n%s", code, err, out, errOut)
 	}
 	if code, _, errOut := qosagent(t, nil, "history", "prune"); code != agent.ExitInvalid || !strings.Contains(errOut, "--older-than") {
 		t.Fatalf("prune without --older-than: exit %d %s", code, errOut)
@@ -498,5 +511,45 @@ func TestPreviewIsWhatApplySends(t *testing.T) {
 		if want := len(preview[name]) - 2; cs.ConfigLines() != want || want < 2 {
 			t.Errorf("%s (%s): %d config-mode lines sent, the preview lists %d: %q", name, cs.Dialect(), cs.ConfigLines(), want, preview[name])
 		}
+	}
+}
+
+// TestApplyStoppedByUnreadableIntentsClosesItsRun: an apply that cannot
+// read the earlier runs' intents writes nothing, prints the skipped report
+// and closes its run in the history with the exit code it returns (the
+// run was left open, as if the process had been killed).
+func TestApplyStoppedByUnreadableIntentsClosesItsRun(t *testing.T) {
+	_, inv := startLab(t, 1)
+	db := filepath.Join(t.TempDir(), "history.db")
+	store, err := history.Open(context.Background(), db, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DROP TABLE intents`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	code, out, errOut := qosagent(t, nil, "apply", "-i", inv, "--all", "--history", db, "--format", "json")
+	var rep struct {
+		Switches []struct{ Status, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != agent.ExitError || len(rep.Switches) != 1 || rep.Switches[0].Status != "skipped" {
+		t.Fatalf("apply: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	code, out, errOut = qosagent(t, nil, "history", "--history", db, "--format", "json")
+	var runs []struct {
+		ExitCode   *int       `json:"exit_code"`
+		FinishedAt *time.Time `json:"finished_at"`
+	}
+	if err := json.Unmarshal([]byte(out), &runs); err != nil || code != 0 || len(runs) != 1 {
+		t.Fatalf("history: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	if runs[0].FinishedAt == nil || runs[0].ExitCode == nil || *runs[0].ExitCode != agent.ExitError {
+		t.Fatalf("the refused apply's run is not closed with exit 2: %s", out)
 	}
 }

@@ -9,6 +9,16 @@ import (
 	"path/filepath"
 )
 
+// TooLargeError is ReadRegular's error for a file over its limit.
+type TooLargeError struct {
+	Path  string
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %s; is this the right file?", e.Path, SizeString(e.Limit))
+}
+
 // ReadRegular reads a regular file of at most limit bytes and returns its
 // mode too. Anything else (a FIFO, /dev/stdin, /dev/zero, a folder) is
 // refused before it is opened, since opening or reading it could block
@@ -21,7 +31,7 @@ func ReadRegular(path string, limit int64) ([]byte, fs.FileMode, error) {
 	if !info.Mode().IsRegular() {
 		return nil, 0, fmt.Errorf("%s is not a regular file", path)
 	}
-	tooLarge := fmt.Errorf("%s is larger than %s; is this the right file?", path, SizeString(limit))
+	tooLarge := &TooLargeError{Path: path, Limit: limit}
 	if info.Size() > limit {
 		return nil, 0, tooLarge
 	}

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
@@ -48,6 +50,14 @@ type Config struct {
 	// SiteRTT, when set, overrides RTT for the switches of site n (0-based)
 	// where SiteRTT[n] > 0: a site behind a slow WAN link.
 	SiteRTT []time.Duration
+	// Spawn starts another process of the lab when its GS110TPs need more
+	// sockets than one process may open (RLIMIT_NOFILE): the command it
+	// returns must call ServeShard (see Self). Nil keeps the lab in one
+	// process and refuses a fleet that does not fit.
+	Spawn func() (*exec.Cmd, error)
+	// PerProcess caps the GS110TPs of one process; 0 derives it from
+	// RLIMIT_NOFILE. Tests set it to spread a small lab over processes.
+	PerProcess int
 	// CLIVariants picks the hardware variant of each CLI dialect (7-queue
 	// FASTPATH, 8-queue small business, stacked Catalyst port names, ...);
 	// a dialect not named runs its default variant.
@@ -86,9 +96,13 @@ func (c Config) rttOf(j int) time.Duration {
 
 // Lab is a running set of simulated switches.
 type Lab struct {
+	// Switches are the GS110TPs served by this process: all of them unless
+	// the lab spans processes (Config.Spawn); Counters covers every one.
 	Switches    []*sim.GS110TP
 	CLISwitches []*clisim.Switch
 	snmp        []*sim.Server
+	addrs       []string // every GS110TP's address, this process's first
+	shards      []*shard
 	ssh         []*clisim.SSHServer
 	cfg         Config
 	community   string
@@ -106,8 +120,13 @@ func randomSecret(prefix string) (string, error) {
 	return prefix + hex.EncodeToString(buf), nil
 }
 
-// Start serves the switches on 127.0.0.1, each on its own port, with
-// factory defaults and fresh random credentials.
+// Start serves the switches on loopback, each on its own port, with
+// factory defaults and fresh random credentials. GS110TPs are spread over
+// 127.0.0.1, 127.0.0.2, ... on ports outside the kernel's ephemeral range
+// (ports), so that however many there are, the auditor still finds local
+// ports for its own sockets; CLI switches listen on 127.0.0.1. A lab with
+// more GS110TPs than one process may hold sockets for runs the rest in
+// processes started with cfg.Spawn.
 func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.SNMP < 0 || cfg.CLI < 0 || cfg.SNMP+cfg.CLI < 1 {
 		return nil, fmt.Errorf("lab needs at least one switch")
@@ -118,28 +137,46 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.RTT < 0 || !(cfg.Loss >= 0 && cfg.Loss <= 1) || cfg.Sites < 0 {
 		return nil, fmt.Errorf("lab: RTT %s, loss %v, sites %d: expected RTT >= 0, loss in 0..1, sites >= 0", cfg.RTT, cfg.Loss, cfg.Sites)
 	}
-	l := &Lab{cfg: cfg, Switches: make([]*sim.GS110TP, 0, cfg.SNMP), snmp: make([]*sim.Server, 0, cfg.SNMP)}
-	var err error
+	plan, err := cfg.split()
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{cfg: cfg, Switches: make([]*sim.GS110TP, 0, plan[0]), snmp: make([]*sim.Server, 0, plan[0])}
 	for _, s := range []*string{&l.community, &l.password, &l.enable, &l.authPass, &l.privPass} {
 		if *s, err = randomSecret("lab-"); err != nil {
 			return nil, err
 		}
 	}
-	for i := 1; i <= cfg.SNMP; i++ {
-		sw := sim.NewGS110TP(fmt.Sprintf("lab-sw%d", i))
-		sc := sim.ServerConfig{Community: l.community, RTT: cfg.rttOf(i - 1), Loss: cfg.Loss, Seed: cfg.Seed + uint64(i-1)}
-		if cfg.SNMPVersion == "3" {
-			sc.Community = ""
-			sc.V3 = &sim.V3User{UserName: V3User, AuthProtocol: gosnmp.SHA, AuthPassphrase: l.authPass,
-				PrivProtocol: gosnmp.AES, PrivPassphrase: l.privPass}
-		}
-		srv, err := sim.ListenSNMP(ctx, "127.0.0.1:0", sw, sc)
+	// The other processes start first: they bind in parallel with this one.
+	first := plan[0]
+	for k, n := range plan[1:] {
+		sh, err := startShard(cfg, shardSpec{Shard: k + 1, First: first, Count: n, Secrets: l.snmpSecrets(),
+			RTT: cfg.RTT, Loss: cfg.Loss, Seed: cfg.Seed, Sites: cfg.Sites, SiteRTT: cfg.SiteRTT})
 		if err != nil {
 			l.Close()
-			return nil, fmt.Errorf("start simulated switch %d: %w", i, err)
+			return nil, err
+		}
+		l.shards = append(l.shards, sh)
+		first += n
+	}
+	ports := newPorts(0)
+	for i := 1; i <= plan[0]; i++ {
+		sw, srv, err := serveOne(ctx, ports, i-1, cfg, l.snmpSecrets())
+		if err != nil {
+			l.Close()
+			return nil, err
 		}
 		l.Switches = append(l.Switches, sw)
 		l.snmp = append(l.snmp, srv)
+		l.addrs = append(l.addrs, srv.Addr())
+	}
+	for _, sh := range l.shards {
+		addrs, err := sh.ready()
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.addrs = append(l.addrs, addrs...)
 	}
 	for i := 1; i <= cfg.CLI; i++ {
 		dialect := CLIDialects[(i-1)%len(CLIDialects)]
@@ -163,8 +200,49 @@ func Start(ctx context.Context, cfg Config) (*Lab, error) {
 	return l, nil
 }
 
+// serveOne starts GS110TP j (0-based, over the whole lab) on the next free
+// address of ports.
+func serveOne(ctx context.Context, ports *ports, j int, cfg Config, sec snmpSecrets) (*sim.GS110TP, *sim.Server, error) {
+	sw := sim.NewGS110TP(fmt.Sprintf("lab-sw%d", j+1))
+	sc := sim.ServerConfig{Community: sec.Community, RTT: cfg.rttOf(j), Loss: cfg.Loss, Seed: cfg.Seed + uint64(j)} //nolint:gosec // j >= 0
+	if sec.Version == "3" {
+		sc.Community = ""
+		sc.V3 = &sim.V3User{UserName: V3User, AuthProtocol: gosnmp.SHA, AuthPassphrase: sec.AuthPass,
+			PrivProtocol: gosnmp.AES, PrivPassphrase: sec.PrivPass}
+	}
+	for {
+		addr, err := ports.next()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start simulated switch %d: %w", j+1, err)
+		}
+		srv, err := sim.ListenSNMP(ctx, addr, sw, sc)
+		if err == nil {
+			return sw, srv, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("start simulated switch %d: %w", j+1, err)
+		}
+		// Taken by another program, or another lab: try the next one.
+	}
+}
+
+// snmpSecrets are what a GS110TP of the lab answers to, in every process.
+type snmpSecrets struct {
+	Version, Community, AuthPass, PrivPass string
+}
+
+func (l *Lab) snmpSecrets() snmpSecrets {
+	return snmpSecrets{Version: l.cfg.SNMPVersion, Community: l.community, AuthPass: l.authPass, PrivPass: l.privPass}
+}
+
 // Addr returns the UDP address of GS110TP i (0-based).
-func (l *Lab) Addr(i int) string { return l.snmp[i].Addr() }
+func (l *Lab) Addr(i int) string { return l.addrs[i] }
+
+// NumSNMP is the number of GS110TPs over every process of the lab.
+func (l *Lab) NumSNMP() int { return len(l.addrs) }
+
+// Processes is the number of processes serving the lab, this one included.
+func (l *Lab) Processes() int { return 1 + len(l.shards) }
 
 // CLIAddr returns the SSH address of CLI switch i (0-based).
 func (l *Lab) CLIAddr(i int) string { return l.ssh[i].Addr() }
@@ -181,6 +259,9 @@ func (l *Lab) SiteName(n int) string {
 // Close stops every simulated switch.
 func (l *Lab) Close() error {
 	var errs []error
+	for _, sh := range l.shards {
+		errs = append(errs, sh.close())
+	}
 	for _, s := range l.snmp {
 		errs = append(errs, s.Close())
 	}
@@ -232,7 +313,7 @@ func (l *Lab) WriteInventory(path string) error {
 	}
 	name := filepath.Base(base)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by `qosagent lab`: %d simulated GS110TPs (SNMP) and %d CLI switches (SSH) on loopback.\n", len(l.snmp), len(l.ssh))
+	fmt.Fprintf(&b, "# Written by `qosagent lab`: %d simulated GS110TPs (SNMP) and %d CLI switches (SSH) on loopback.\n", len(l.addrs), len(l.ssh))
 	if l.cfg.SNMPVersion == "3" {
 		b.WriteString("defaults:\n  snmp:\n    version: \"3\"\n")
 		fmt.Fprintf(&b, "    username: %s\n    auth_protocol: SHA\n    auth_passphrase_file: %s.auth\n    priv_protocol: AES\n    priv_passphrase_file: %s.priv\n", V3User, name, name)
@@ -247,11 +328,11 @@ func (l *Lab) WriteInventory(path string) error {
 	fmt.Fprintf(&b, "    timeout: %s\n", sshTimeout)
 	b.WriteString("sites:\n")
 	sites := make([]strings.Builder, max(l.cfg.Sites, 1))
-	for i, sw := range l.Switches {
-		fmt.Fprintf(&sites[i%len(sites)], "      - name: %s\n        vendor: netgear-gs110tp\n        address: %s\n", sw.Name(), l.Addr(i))
+	for i, addr := range l.addrs {
+		fmt.Fprintf(&sites[i%len(sites)], "      - name: lab-sw%d\n        vendor: netgear-gs110tp\n        address: %s\n", i+1, addr)
 	}
 	for i, sw := range l.CLISwitches {
-		j := len(l.Switches) + i
+		j := len(l.addrs) + i
 		fmt.Fprintf(&sites[j%len(sites)], "      - name: lab-cli%d\n        vendor: %s\n        address: %s\n", i+1, sw.Dialect(), l.CLIAddr(i))
 	}
 	for n := range sites {

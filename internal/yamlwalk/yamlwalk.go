@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -100,7 +101,12 @@ func Clip(s string) string {
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "..."
+	// Cut at the start of a character, so that the message stays UTF-8.
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // OneLine escapes control characters, so that every problem stays one line

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSuggest(t *testing.T) {
@@ -32,6 +33,19 @@ func TestParseOne(t *testing.T) {
 	root, _, err := ParseOne([]byte("a: &x 1\nb: *x\n"))
 	if err != nil || Deref(root.Content[3]).Value != "1" {
 		t.Errorf("alias: %v", err)
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", 40) // 80 bytes
+	if got := Clip(long); !utf8.ValidString(got) || got != strings.Repeat("é", 32)+"..." {
+		t.Errorf("Clip = %q", got)
+	}
+	if got := Clip("a" + long); !utf8.ValidString(got) || got != "a"+strings.Repeat("é", 31)+"..." {
+		t.Errorf("Clip = %q", got)
+	}
+	if got := Clip("short"); got != "short" {
+		t.Errorf("Clip = %q", got)
 	}
 }
 

@@ -90,7 +90,6 @@ func (a *Adapter) connect(ctx context.Context) error {
 		}
 		g.Context = ctx
 		if err := redial(ctx, g); err != nil {
-			a.pool.put(g)
 			return fmt.Errorf("connect to %s: %w: %w", a.sw.Address, vendors.ErrUnreachable, err)
 		}
 		a.g = g
@@ -108,16 +107,19 @@ func (a *Adapter) connect(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the socket and lends the client to the next switch.
+// Close lends the client, socket included, to the next switch, or closes
+// the socket when it cannot be lent.
 func (a *Adapter) Close() error {
 	if a.g == nil {
 		return nil
 	}
 	g := a.g
 	a.g = nil
+	if a.pool.put(g) {
+		return nil
+	}
 	err := g.Conn.Close()
 	g.Conn = nil
-	a.pool.put(g)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/gosnmp/gosnmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/qosagent/qosagent/inventory"
 	"github.com/qosagent/qosagent/vendors"
@@ -70,34 +72,67 @@ func configure(g *gosnmp.GoSNMP, sw inventory.Switch, c *counters) error {
 	return nil
 }
 
-// clientPool lends SNMPv2c clients of finished switches to starting ones.
-// gosnmp allocates a 64 KiB receive buffer on every Connect; auditing 10,000
-// switches that was 40% of all memory allocated and most of the GC work
-// (bench/RESULTS.md). A v2c client keeps nothing of its last agent once
-// configure has replaced target, community and counters and redial its
-// socket, so reuse is safe; SNMPv3 clients carry an agent's engine ID, boots
-// and localized keys, and are never pooled. A nil pool lends nothing.
-type clientPool struct{ p sync.Pool }
+// clientPool lends SNMPv2c clients of finished switches to starting ones,
+// socket included. gosnmp allocates a 64 KiB receive buffer on every
+// Connect; auditing 10,000 switches that was 40% of all memory allocated
+// and most of the GC work (bench/RESULTS.md). And opening, registering with
+// the poller and closing a UDP socket per switch cost about a tenth of an
+// audit's CPU: a lent client keeps its connected socket, which the next
+// switch connects again to its own address (redial), one system call. A
+// v2c client keeps nothing of its last agent once configure has replaced
+// target, community and counters: a late answer of the last agent is
+// refused by gosnmp's request-id check, a late ICMP error cleared before
+// the socket is connected again. SNMPv3 clients carry an agent's engine
+// ID, boots and localized keys, and are never pooled. A nil pool lends
+// nothing. The pool holds at most as many clients (and sockets) as were
+// ever in use at once: the run's concurrency.
+type clientPool struct {
+	mu   sync.Mutex
+	free []*gosnmp.GoSNMP
+}
 
 func (p *clientPool) get(sw inventory.Switch) *gosnmp.GoSNMP {
 	if p == nil || sw.SNMP.Version != "2c" {
 		return nil
 	}
-	g, _ := p.p.Get().(*gosnmp.GoSNMP)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return nil
+	}
+	g := p.free[len(p.free)-1]
+	p.free = p.free[:len(p.free)-1]
 	return g
 }
 
-func (p *clientPool) put(g *gosnmp.GoSNMP) {
+// put takes g back, with its socket when that can be connected again.
+// It reports whether it did; if not, the caller closes g's socket.
+func (p *clientPool) put(g *gosnmp.GoSNMP) bool {
 	if p == nil || g.Version != gosnmp.Version2c {
-		return
+		return false
+	}
+	if _, ok := g.Conn.(*net.UDPConn); !ok {
+		return false
 	}
 	g.Community, g.Context, g.OnSent, g.OnRetry = "", nil, nil, nil
-	p.p.Put(g)
+	p.mu.Lock()
+	p.free = append(p.free, g)
+	p.mu.Unlock()
+	return true
 }
 
-// redial gives a pooled client a socket to its new target, as Connect
-// would, keeping the receive buffer Connect allocated the first time.
+// redial gives a pooled client its new target: its UDP socket connected
+// again to the target's address, or, for a host name or another address
+// family, a new socket as Connect would make, keeping the receive buffer
+// Connect allocated the first time.
 func redial(ctx context.Context, g *gosnmp.GoSNMP) error {
+	if c, ok := g.Conn.(*net.UDPConn); ok {
+		if ip, err := netip.ParseAddr(g.Target); err == nil && reconnect(c, ip.Unmap(), g.Port) == nil {
+			return nil
+		}
+		c.Close()
+		g.Conn = nil
+	}
 	d := net.Dialer{Timeout: g.Timeout}
 	conn, err := d.DialContext(ctx, g.Transport, net.JoinHostPort(g.Target, strconv.Itoa(int(g.Port))))
 	if err != nil {
@@ -105,6 +140,36 @@ func redial(ctx context.Context, g *gosnmp.GoSNMP) error {
 	}
 	g.Conn = conn
 	return nil
+}
+
+// reconnect connects c, a connected UDP socket, to ip:port instead: the
+// kernel then takes datagrams from that peer only, as for a new socket.
+// A pending error (an ICMP port unreachable the last peer sent late) is
+// read and so cleared first. It fails, and the caller opens a new socket,
+// when ip is of another family than c.
+func reconnect(c *net.UDPConn, ip netip.Addr, port uint16) error {
+	local, ok := c.LocalAddr().(*net.UDPAddr)
+	if !ok || (local.IP.To4() != nil) != ip.Is4() {
+		return errors.New("another address family")
+	}
+	var sa unix.Sockaddr
+	if ip.Is4() {
+		sa = &unix.SockaddrInet4{Port: int(port), Addr: ip.As4()}
+	} else {
+		sa = &unix.SockaddrInet6{Port: int(port), Addr: ip.As16()}
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var connErr error
+	if err := rc.Control(func(fd uintptr) {
+		_, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
+		connErr = unix.Connect(int(fd), sa)
+	}); err != nil {
+		return err
+	}
+	return connErr
 }
 
 func authProtocol(name string) (gosnmp.SnmpV3AuthProtocol, error) {
