@@ -184,8 +184,12 @@ func (a *Adapter) Read(ctx context.Context) (vendors.State, error) {
 		return vendors.State{}, err
 	}
 	r := a.d.newReading()
+	// Show commands leave the mode as it is: only the prompt they start
+	// from ends their output, not a prompt-like line inside it.
+	e := a.expect()
+	e.Same = ch.LastPrompt()
 	for _, rc := range a.d.Read {
-		out, err := a.send(ctx, ch, rc.Command, a.expect())
+		out, err := a.send(ctx, ch, rc.Command, e)
 		if err != nil {
 			return vendors.State{}, err
 		}

@@ -38,9 +38,13 @@ type ConfigSpec struct {
 	// interface section (first group: the queue IDs); without a
 	// PortStrict line the port's other queues are the global scheduler's.
 	PortNoStrict string `yaml:"port_no_strict"`
+	// PortUnsupported are lines that, inside an interface section, give
+	// the port a setting the model does not hold (its own DSCP map): such
+	// a port is not judged, and the read fails as unsupported.
+	PortUnsupported []string `yaml:"port_unsupported"`
 
 	iface, end, strict, portStrict, portNoStrict *regexp.Regexp
-	qos, portTrust                               []*regexp.Regexp
+	qos, portTrust, portUnsupported              []*regexp.Regexp
 }
 
 // trustFollows is a port whose trust follows the global mode.
@@ -66,6 +70,9 @@ func (c *ConfigSpec) compile() error {
 	for i, q := range c.QoS {
 		c.qos = append(c.qos, re(fmt.Sprintf("qos[%d]", i), q))
 	}
+	for i, p := range c.PortUnsupported {
+		c.portUnsupported = append(c.portUnsupported, re(fmt.Sprintf("port_unsupported[%d]", i), p))
+	}
 	for i, p := range c.PortTrust {
 		c.portTrust = append(c.portTrust, re(fmt.Sprintf("port_trust[%d]", i), p.Line))
 		if p.Trust == "" {
@@ -76,8 +83,8 @@ func (c *ConfigSpec) compile() error {
 			}
 		}
 	}
-	if (len(c.PortTrust) > 0 || c.PortStrict != "" || c.PortNoStrict != "") && c.iface == nil && err == nil {
-		err = fmt.Errorf("config.port_trust, config.port_strict and config.port_no_strict need config.interface")
+	if (len(c.PortTrust) > 0 || c.PortStrict != "" || c.PortNoStrict != "" || len(c.PortUnsupported) > 0) && c.iface == nil && err == nil {
+		err = fmt.Errorf("config.port_trust, config.port_strict, config.port_no_strict and config.port_unsupported need config.interface")
 	}
 	return err
 }
@@ -146,6 +153,11 @@ func parseConfig(d *Dialect, out string) (*config, error) {
 		}
 		if section == "" {
 			continue
+		}
+		for _, u := range spec.portUnsupported {
+			if u.MatchString(l) {
+				return nil, fmt.Errorf("interface %s: %q is a setting of its own that qosagent does not read: %w", section, l, vendors.ErrUnsupported)
+			}
 		}
 		for _, ps := range []struct {
 			re   *regexp.Regexp

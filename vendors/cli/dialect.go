@@ -84,6 +84,12 @@ type QueueSpec struct {
 	Top    string `yaml:"top"`    // "highest": the highest ID is the top queue; "first": the first ID is (the expedite queue), the rest ascend
 	Count  int    `yaml:"count"`  // fixed count, when no show command gives it
 	Counts []int  `yaml:"counts"` // the counts the platform can have; another read count is unsupported
+	// NoQueues matches the ports a per-port queue show leaves out because
+	// they have no egress queues of their own (VLAN interfaces); any other
+	// port it leaves out is output cut short.
+	NoQueues string `yaml:"no_queues"`
+
+	noQueues *regexp.Regexp
 }
 
 // ReadCommand is a show command and the parser for its output.
@@ -221,6 +227,7 @@ func (d *Dialect) compile() error {
 	if d.Save.Command == "" || d.ConfigEnter == "" || d.ConfigExit == "" {
 		errs = append(errs, errors.New("save.command, config_enter and config_exit are required"))
 	}
+	d.Queues.noQueues = re("queues.no_queues", d.Queues.NoQueues, false)
 	switch d.Queues.Top {
 	case "highest", "first":
 	default:

@@ -94,7 +94,7 @@ func TestConfigLinesFastpathAndSB(t *testing.T) {
 
 	sb := dialect(t, "cisco-sb")
 	run := "qos trust cos\npriority-queue out num-of-queues 0\ninterface gi1/0/2\n no qos trust\n!\n"
-	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4), "show running-config": run})
+	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4, 0), "show running-config": run})
 	got, err = sb.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestConfigLinesFastpathAndSB(t *testing.T) {
 
 	// The factory all-strict scheduler (no priority-queue line) already
 	// keeps the top queue strict: nothing to write there.
-	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4), "show running-config": "qos trust cos\n"})
+	st = readState(t, sb, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4, 4), "show running-config": "qos trust cos\n"})
 	got, err = sb.configLines(st, planFor(t, st), detail{})
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type reading struct {
 	portWeights map[string][]int // share weights per port, queue 1..n order
 	strict      map[int]bool     // queue ID -> strict, where the platform says so per queue
 	strictTop   *int             // number of top queues that are strict (count platforms)
+	shownStrict map[int]bool     // queue ID -> EF priority (strict) as a queue show prints it, where it does
 	threshold   map[int]int      // dscp -> drop threshold, where the map has them
 }
 
@@ -202,6 +203,17 @@ func parseIOSTrust(out string, r *reading) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		// Both rewrite what a trusted port classifies by, which the
+		// model does not hold: "mls qos cos override" gives every packet
+		// the port's default CoS whatever the port trusts, and a DSCP
+		// mutation map rewrites trusted DSCP before the queue map (Catalyst
+		// 3750 QoS configuration guide). Such a port is not judged.
+		if o := kv[p]["cos override"]; o != "" && o != "dis" {
+			return fmt.Errorf("%s: COS override %q: every packet gets the port's default CoS, whatever it trusts (no mls qos cos override): %w", p, o, vendors.ErrUnsupported)
+		}
+		if m, ok := kv[p]["dscp mutation map"]; ok && m != "Default DSCP Mutation Map" {
+			return fmt.Errorf("%s: DSCP mutation map %q rewrites trusted DSCP before the queue map: %w", p, m, vendors.ErrUnsupported)
+		}
 		r.ports = append(r.ports, p)
 		r.portTrust[p] = t
 	}
@@ -233,6 +245,16 @@ func parseIOSQueueing(out string, r *reading) error {
 			}
 			r.portWeights[p] = append(r.portWeights[p], n)
 		}
+		// A shaped queue is rate-limited and its share weight ignored
+		// ("the shaped mode overrides the shared mode", Catalyst 3750 QoS
+		// configuration guide): the share ranking of Q2-Q4 would claim an
+		// order the port does not keep. Q1's shaping is moot once it is
+		// the expedite queue, and not strict without it.
+		for i, w := range strings.Fields(kv[p]["shaped queue weights (absolute)"]) {
+			if i > 0 && w != "0" {
+				return fmt.Errorf("%s: queue %d is shaped (shaped queue weights %q): share weights do not rank it: %w", p, i+1, kv[p]["shaped queue weights (absolute)"], vendors.ErrUnsupported)
+			}
+		}
 		if r.numQueues != 0 && r.numQueues != len(ws) {
 			return fmt.Errorf("%s: %d share weights, other ports %d: %w", p, len(ws), r.numQueues, vendors.ErrParse)
 		}
@@ -250,7 +272,18 @@ func parseSBQoS(out string, r *reading) error {
 		v = strings.TrimSpace(v)
 		switch strings.ToLower(strings.TrimSpace(k)) {
 		case "qos":
-			r.qosDisabled = ptr(strings.EqualFold(v, "disabled"))
+			// Basic mode is what the model holds; advanced mode classifies
+			// by policy maps and trusts by other settings.
+			switch w := strings.ToLower(v); {
+			case w == "disabled":
+				r.qosDisabled = ptr(true)
+			case w == "basic" || w == "basic mode":
+				r.qosDisabled = ptr(false)
+			case strings.HasPrefix(w, "advanced"):
+				return fmt.Errorf("QoS runs in %s: qosagent reads basic mode only: %w", v, vendors.ErrUnsupported)
+			default:
+				return fmt.Errorf("\"Qos: %s\" is neither disabled nor basic mode", v)
+			}
 		case "basic trust":
 			t, err := r.trust(v)
 			if err != nil {
@@ -294,6 +327,10 @@ func parseSBQueuing(out string, r *reading) error {
 			break
 		}
 		seen[q] = true
+		if r.shownStrict == nil {
+			r.shownStrict = map[int]bool{}
+		}
+		r.shownStrict[q] = m[3] == "ena"
 	}
 	if len(seen) == 0 {
 		return fmt.Errorf("no queue rows (qid - weight  ena/dis- priority): %w", vendors.ErrParse)
@@ -419,9 +456,36 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 		for i := n - k; i < n; i++ {
 			g.Sched[i].Strict = true
 		}
+		// The queue show prints each queue's EF priority: where it
+		// disagrees with the config (or with the factory default assumed
+		// for a config without the line), the device is not what the
+		// model thinks it is.
+		if len(r.shownStrict) == n {
+			for i, id := range st.Queues {
+				if r.shownStrict[id] != g.Sched[i].Strict {
+					return st, fmt.Errorf("queue %d: the config gives %d strict queues of %d, but the queue show prints its EF priority %s: %w",
+						id, k, n, map[bool]string{true: "ena", false: "dis"}[r.shownStrict[id]], vendors.ErrParse)
+				}
+			}
+		}
 	}
 	g.Trust = r.globalTrust
 	st.Scopes = append(st.Scopes, g)
+	// Where ports are listed by one show and scheduled by another, both
+	// must list the same ports: one missing from either is judged by
+	// nobody.
+	if len(r.portPQ) > 0 {
+		for _, p := range r.ports {
+			if _, ok := r.portPQ[p]; !ok && (d.Queues.noQueues == nil || !d.Queues.noQueues.MatchString(p)) {
+				return st, fmt.Errorf("%s has no egress queue block (output cut short?): %w", p, vendors.ErrParse)
+			}
+		}
+		for p := range r.portPQ {
+			if _, ok := r.portTrust[p]; !ok {
+				return st, fmt.Errorf("%s has egress queues but no trust block: %w", p, vendors.ErrParse)
+			}
+		}
+	}
 	for _, p := range r.ports {
 		sc := vendors.Scope{Name: p, Trust: r.portTrust[p]}
 		if pq, ok := r.portPQ[p]; ok {

@@ -72,11 +72,16 @@ func readStateErr(t *testing.T, d *Dialect, files map[string]string, extra map[s
 // sbQueuing is "show qos interface queuing" of one port in 4- or 8-queue
 // mode in the layout parseSBQueuing expects (qid - weight, EF priority);
 // written from memory of the Sx300 CLI reference, not from a capture.
-func sbQueuing(n int) string {
+// The top strict queues print EF priority ena, the others dis.
+func sbQueuing(n, strict int) string {
 	var b strings.Builder
 	b.WriteString("gi1/0/1\nwrr bandwidth weights and EF priority:\nqid-weights Ef - Priority\n")
 	for q := 1; q <= n; q++ {
-		fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+		if q > n-strict {
+			fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+		} else {
+			fmt.Fprintf(&b, "%d - %-5d  dis- %d\n", q, 1<<(q-1), q)
+		}
 	}
 	return b.String()
 }
@@ -159,7 +164,7 @@ func TestParseIOS(t *testing.T) {
 
 func TestParseSB(t *testing.T) {
 	d := dialect(t, "cisco-sb")
-	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4),
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(4, 1),
 		"show running-config": "qos trust dscp\npriority-queue out num-of-queues 1\n"})
 	m := st.GlobalMap()
 	if m[46] != 4 || m[34] != 3 || m[24] != 3 || m[0] != 1 || m[48] != 3 {
@@ -179,7 +184,7 @@ func TestParseSB(t *testing.T) {
 func TestParseSBFactoryScheduler(t *testing.T) {
 	d := dialect(t, "cisco-sb")
 	run := "hostname sb1\nqos trust dscp\n!\ninterface GigabitEthernet1/0/3\n no qos trust\n!\ninterface GigabitEthernet1/0/4\n qos trust\n!\n"
-	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(8), "show running-config": run, "show startup-config": run})
+	st := readState(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(8, 8), "show running-config": run, "show startup-config": run})
 	if !reflect.DeepEqual(st.Queues, []int{1, 2, 3, 4, 5, 6, 7, 8}) {
 		t.Fatalf("queues %v", st.Queues)
 	}
@@ -197,7 +202,7 @@ func TestParseSBFactoryScheduler(t *testing.T) {
 	}
 	// The plan for the default policy keeps the top queues strict with the
 	// count line only if something must change there: all strict is fine.
-	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
+	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5, 5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
 		t.Errorf("5 queues: %v; want unsupported", err)
 	}
 }
@@ -298,6 +303,8 @@ func TestParserErrors(t *testing.T) {
 		{"sb-queuing", "nothing here\n", "no queue rows"},
 		{"running-config", "", "empty configuration"},
 		{"sb-qos", "Basic trust: dscp\n", "no \"Qos:\" line"},
+		{"sb-qos", "Qos: Advanced mode\nBasic trust: dscp\n", "reads basic mode only"},
+		{"sb-qos", "Qos: sometimes\nBasic trust: dscp\n", "neither disabled nor basic mode"},
 	}
 	for _, tt := range tests {
 		err := parsers[tt.parser](tt.out, dialectReading(t, tt.parser))
@@ -374,5 +381,106 @@ func TestTrustWordsMustBeWritable(t *testing.T) {
 	}
 	if _, err := ParseDialect("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "write.trust cannot set back") {
 		t.Fatalf("ParseDialect = %v; want the unwritable trust word refused", err)
+	}
+}
+
+// TestIOSPortsOfBothShows: a port with egress queues but no trust block,
+// or one with a trust block but no queues (output cut short), would have
+// its scheduling or trust judged by nobody: that is a parse error. A VLAN
+// interface has no egress queues of its own.
+func TestIOSPortsOfBothShows(t *testing.T) {
+	d := dialect(t, "cisco-ios")
+	qos := "QoS is enabled\n"
+	trust, queueing := transcript(t, "ios-mls-qos-interface.txt"), transcript(t, "ios-mls-qos-interface-queueing.txt")
+	block := "GigabitEthernet0/9\ntrust state: trust dscp\ntrust mode: trust dscp\n\n"
+	qblock := "GigabitEthernet0/9\nEgress Priority Queue : disabled\nShared queue weights  :  25 25 25 25\n\n"
+	for name, tt := range map[string]struct {
+		trust, queueing, want string
+	}{
+		"queues, no trust":  {trust, queueing + "\n" + qblock, "GigabitEthernet0/9 has egress queues but no trust block"},
+		"trust, no queues":  {trust + "\n" + block, queueing, "GigabitEthernet0/9 has no egress queue block"},
+		"a vlan, no queues": {trust + "\nVlan1\ntrust state: not trusted\ntrust mode: not trusted\n", queueing, ""},
+	} {
+		_, err := readStateErr(t, d, map[string]string{"show mls qos maps dscp-output-q": "ios-dscp-output-q.txt"},
+			map[string]string{"show mls qos": qos, "show mls qos interface": tt.trust, "show mls qos interface queueing": tt.queueing})
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v; want %q", name, err, tt.want)
+		}
+	}
+}
+
+// TestIOSTrustRewritten: a port whose COS override or DSCP mutation map
+// rewrites what it trusts does not classify by the DSCP it trusts; it is
+// unsupported, never judged as trusting DSCP.
+func TestIOSTrustRewritten(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{"COS override: ena", "COS override \"ena\""},
+		{"DSCP Mutation Map: voice-to-zero", "DSCP mutation map \"voice-to-zero\""},
+	} {
+		out := "GigabitEthernet0/2\ntrust state: trust dscp\ntrust mode: trust dscp\n" + tt.line + "\n"
+		err := parsers["ios-interface-trust"](out, dialectReading(t, "ios-interface-trust"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || vendors.Class(err) != vendors.ClassUnsupported {
+			t.Errorf("%s: err = %v; want unsupported, %q", tt.line, err, tt.want)
+		}
+	}
+	ok := "GigabitEthernet0/2\ntrust mode: trust dscp\nCOS override: dis\nDSCP Mutation Map: Default DSCP Mutation Map\n"
+	if err := parsers["ios-interface-trust"](ok, dialectReading(t, "ios-interface-trust")); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestIOSShapedQueueUnsupported: a shaped Q2-Q4 ignores its share weight,
+// so the weighted order read from share weights would be a claim the port
+// does not keep; the factory "25 0 0 0" (Q1 only) is fine.
+func TestIOSShapedQueueUnsupported(t *testing.T) {
+	block := func(shaped string) string {
+		return "GigabitEthernet0/1\nEgress Priority Queue : enabled\nShaped queue weights (absolute) :  " + shaped + "\nShared queue weights  :  25 25 25 25\n"
+	}
+	err := parsers["ios-interface-queueing"](block("25 0 0 10"), dialectReading(t, "ios-interface-queueing"))
+	if err == nil || !strings.Contains(err.Error(), "queue 4 is shaped") || vendors.Class(err) != vendors.ClassUnsupported {
+		t.Errorf("shaped Q4: err = %v; want unsupported, queue 4 is shaped", err)
+	}
+	if err := parsers["ios-interface-queueing"](block("25 0 0 0"), dialectReading(t, "ios-interface-queueing")); err != nil {
+		t.Errorf("factory shaping: %v", err)
+	}
+}
+
+// TestFastpathPortOwnMapUnsupported: a port with a DSCP map of its own in
+// its Interface Config section would be judged by the global map; the
+// read fails as unsupported instead.
+func TestFastpathPortOwnMapUnsupported(t *testing.T) {
+	d := dialect(t, "netgear-fastpath")
+	run := "!\ninterface 0/5\nclassofservice ip-dscp-mapping 46 0\nexit\n"
+	_, err := readStateErr(t, d, fpFiles, map[string]string{"show running-config": run})
+	if err == nil || !strings.Contains(err.Error(), "interface 0/5") || vendors.Class(err) != vendors.ClassUnsupported {
+		t.Fatalf("err = %v; want unsupported, naming interface 0/5", err)
+	}
+	// The same line at top level is the global map, which is read.
+	if _, err := readStateErr(t, d, fpFiles, map[string]string{"show running-config": "classofservice ip-dscp-mapping 46 3\n"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSBSchedulerShownAgainstConfig: the queue show prints which queues
+// have EF priority; a config (or the factory default assumed without a
+// priority-queue line) that says otherwise is not taken on trust.
+func TestSBSchedulerShownAgainstConfig(t *testing.T) {
+	d := dialect(t, "cisco-sb")
+	files := map[string]string{"show qos": "manual/sb-show-qos.txt", "show qos map dscp-queue": "sb-dscp-queue.txt",
+		"show qos interface queuing": "manual/sb-show-qos-interface-queuing.txt"} // queue 4 ena, 1-3 dis
+	// No priority-queue line: all strict by default, but the show says only queue 4.
+	_, err := readStateErr(t, d, files, map[string]string{"show running-config": "qos basic\n", "show startup-config": "qos basic\n"})
+	if err == nil || !strings.Contains(err.Error(), "EF priority dis") {
+		t.Fatalf("err = %v; want the disagreement named", err)
+	}
+	run := "priority-queue out num-of-queues 1\n"
+	if _, err := readStateErr(t, d, files, map[string]string{"show running-config": run, "show startup-config": run}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -86,9 +86,17 @@ func FuzzRead(f *testing.F) {
 	addr := hostileAgent(f, func(req *gosnmp.SnmpPacket) [][]byte { return mutate(req, *edits.Load()) })
 	sw := v2cSwitch(f, "fuzzed", addr, "c")
 	sw.SNMP.Timeout, sw.SNMP.Retries = 50*time.Millisecond, 0
+	// The sane agent must be readable: give it the patience of a loaded
+	// machine (two fuzz workers beside other builds miss 50 ms).
+	patient := sw
+	patient.SNMP.Timeout, patient.SNMP.Retries = 2*time.Second, 1
 	f.Fuzz(func(t *testing.T, in []byte) {
 		edits.Store(&in)
-		st, err := open(t, sw).Read(context.Background())
+		use := sw
+		if len(in) < 3 {
+			use = patient
+		}
+		st, err := open(t, use).Read(context.Background())
 		if err != nil {
 			if len(in) < 3 { // no edit: the sane agent must be readable
 				t.Fatalf("sane agent: %v", err)

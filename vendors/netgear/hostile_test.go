@@ -2,9 +2,11 @@ package netgear_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
@@ -156,6 +158,17 @@ func TestHostileAgents(t *testing.T) {
 			}
 			return [][]byte{response(req, vs)}
 		}, "3.3.1.2.1.3.1.3 maps to traffic class 9, outside 0..3"},
+		{"interface with some DSCP rows and not others", func(req *gosnmp.SnmpPacket) [][]byte {
+			vs := good(req)
+			if req.PDUType == gosnmp.GetRequest {
+				for i := range vs {
+					if strings.HasSuffix(vs[i].Name, "3.3.1.2.1.3.3.46") {
+						vs[i].Type, vs[i].Value = gosnmp.NoSuchInstance, nil
+					}
+				}
+			}
+			return [][]byte{response(req, vs)}
+		}, "interface 3 has DSCP rows for 63 of 64 values asked for"},
 		{"scheduler row of a queue the switch lacks", func(req *gosnmp.SnmpPacket) [][]byte {
 			vs := good(req)
 			if !isDSCPRead(req) {
@@ -225,5 +238,85 @@ func TestSaveRefusedByEcho(t *testing.T) {
 	err := open(t, v2cSwitch(t, "hostile", addr, "c")).Save(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "agentSaveConfig") {
 		t.Fatalf("Save = %v; want the refused agentSaveConfig named", err)
+	}
+}
+
+// TestSaveStatusUnreadable: a save whose status the agent answers with an
+// error-status, a value of another type or noSuchObject was never seen to
+// complete: Save fails with an outcome that is unknown, never success.
+func TestSaveStatusUnreadable(t *testing.T) {
+	status := "." + mibs.AgentSaveConfigStatus
+	for name, answer := range map[string]func(req *gosnmp.SnmpPacket) []byte{
+		"genErr": func(req *gosnmp.SnmpPacket) []byte {
+			resp := &gosnmp.SnmpPacket{Version: gosnmp.Version2c, Community: req.Community, PDUType: gosnmp.GetResponse, RequestID: req.RequestID,
+				Error: gosnmp.GenErr, ErrorIndex: 1, Variables: []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.Null}}}
+			out, err := resp.MarshalMsg()
+			if err != nil {
+				panic(err)
+			}
+			return out
+		},
+		"OctetString": func(req *gosnmp.SnmpPacket) []byte {
+			return response(req, []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.OctetString, Value: []byte("3")}})
+		},
+		"noSuchObject": func(req *gosnmp.SnmpPacket) []byte {
+			return response(req, []gosnmp.SnmpPDU{{Name: status, Type: gosnmp.NoSuchObject}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			addr := hostileAgent(t, func(req *gosnmp.SnmpPacket) [][]byte {
+				if req.PDUType == gosnmp.SetRequest {
+					return [][]byte{response(req, req.Variables)}
+				}
+				return [][]byte{answer(req)}
+			})
+			err := open(t, v2cSwitch(t, "hostile", addr, "c")).Save(context.Background())
+			if err == nil {
+				t.Fatal("Save succeeded on a status it could not read")
+			}
+			var u interface{ OutcomeUnknown() bool }
+			if !errors.As(err, &u) || !u.OutcomeUnknown() || vendors.Class(err) != vendors.ClassSave {
+				t.Fatalf("Save = %v (class %s); want a save of unknown outcome", err, vendors.Class(err))
+			}
+		})
+	}
+}
+
+// TestSetPDUsCapped: gosnmp sends a SET of any size; a change of more rows
+// than gosnmp.MaxOids goes in PDUs of at most that many, every row once.
+func TestSetPDUsCapped(t *testing.T) {
+	var mu sync.Mutex // the agent's goroutine writes, the test reads
+	var sizes []int
+	addr := hostileAgent(t, func(req *gosnmp.SnmpPacket) [][]byte {
+		if req.PDUType == gosnmp.SetRequest {
+			mu.Lock()
+			sizes = append(sizes, len(req.Variables))
+			mu.Unlock()
+			return [][]byte{response(req, req.Variables)}
+		}
+		return [][]byte{response(req, good(req))}
+	})
+	a := open(t, v2cSwitch(t, "hostile", addr, "c"))
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ch vendors.Change
+	for d := 0; d < vendors.NumDSCP; d++ {
+		ch.Map = append(ch.Map, vendors.MapChange{Scope: vendors.GlobalPort, DSCP: d, From: 1, To: 2})
+	}
+	if err := a.Write(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range sizes {
+		if n > gosnmp.MaxOids {
+			t.Errorf("a SET of %d varbinds; the cap is %d", n, gosnmp.MaxOids)
+		}
+		total += n
+	}
+	if total != vendors.NumDSCP || len(sizes) != 2 {
+		t.Errorf("SETs of %v varbinds; want 64 rows in 2 PDUs", sizes)
 	}
 }

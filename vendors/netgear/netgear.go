@@ -389,7 +389,8 @@ func (c *oidLists) get(ifaces []string, focus []int) []string {
 // MaxOids allows, and returns, by position in ifaces, the map of each
 // interface that differs from the global one (unread rows vendors.Unread),
 // nil for one that follows it. An interface without DSCP rows (a LAG, the
-// CPU) answers noSuchInstance and follows the global map.
+// CPU) answers noSuchInstance for all of them and follows the global map;
+// one without some of them is refused.
 func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) ([][]int, error) {
 	focus := a.focus
 	if focus == nil {
@@ -432,9 +433,17 @@ func (a *Adapter) ifaceMaps(ifaces []string, global []int, n int) ([][]int, erro
 	out := make([][]int, len(ifaces))
 	for i := range ifaces {
 		rows := got[i*nf : (i+1)*nf]
-		differs := false
+		differs, missing := false, 0
 		for f, q := range rows {
 			differs = differs || q != absent && q != global[focus[f]]
+			if q == absent {
+				missing++
+			}
+		}
+		// All rows or none: an interface lacking some is not one the
+		// model can place (it follows neither the global map nor its own).
+		if missing > 0 && missing < nf {
+			return nil, fmt.Errorf("interface %s has DSCP rows for %d of %d values asked for (noSuchInstance for the others): %w", ifaces[i], nf-missing, nf, vendors.ErrParse)
 		}
 		if !differs {
 			continue
@@ -574,6 +583,10 @@ func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error
 			return "", fmt.Errorf("scope %q is not an interface this switch listed", scope)
 		}
 		return scope, nil
+	}
+
+	if ch.QoSEnable != nil {
+		return nil, nil, fmt.Errorf("this platform has no global QoS switch to turn: %w", vendors.ErrUnsupported)
 	}
 
 	// DSCP rows.
@@ -753,8 +766,9 @@ func (a *Adapter) Probe(ctx context.Context) (string, error) {
 // status has stood for staleCompletePolls polls: a save that completes at
 // once looks the same. A retry of a save this adapter asked for since its
 // last write takes savingComplete as it comes: it may be the first try's,
-// answered late, of the same running config. An agent without
-// agentSaveConfigStatus is taken at its word that the SET succeeded.
+// answered late, of the same running config. A status that cannot be read
+// (an error-status, another type, no such object) proves nothing: the
+// outcome is unknown.
 func (a *Adapter) Save(ctx context.Context) error {
 	limit := a.SaveTimeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
@@ -787,12 +801,17 @@ func (a *Adapter) Save(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("save config status: %w", explain(a.sw, err))
 		}
+		// The SET was accepted; only a status read proves the save done.
+		// One that cannot be read leaves the outcome unknown, not success.
+		if pkt.Error != gosnmp.NoError {
+			return fmt.Errorf("save config status: the agent answered %s: %w", pkt.Error, saveCut{vendors.ErrSave})
+		}
 		if len(pkt.Variables) != 1 {
-			return fmt.Errorf("save config status: empty answer")
+			return fmt.Errorf("save config status: %d varbinds in the answer: %w", len(pkt.Variables), saveCut{vendors.ErrSave})
 		}
 		status, err := integer(pkt.Variables[0])
 		if err != nil {
-			return nil // agent does not report save status; the SET was accepted
+			return fmt.Errorf("save config status: %v (no agentSaveConfigStatus to prove the save): %w", err, saveCut{vendors.ErrSave})
 		}
 		switch status {
 		case mibs.SaveStatusComplete:
@@ -836,7 +855,8 @@ func (a *Adapter) saveStatus() (status int, known bool) {
 	return status, err == nil
 }
 
-// saveCut is a save the deadline cut off: it may still complete.
+// saveCut is a save whose outcome is unknown (the deadline cut it off, or
+// its status could not be read): it may still complete.
 type saveCut struct{ error }
 
 func (e saveCut) Unwrap() error        { return e.error }

@@ -349,3 +349,22 @@ func TestWriteKeepsInterfaceValuesTheFanOutWouldTake(t *testing.T) {
 		t.Errorf("trust 5=%d 4=%d", s.Trust(5), s.Trust(4))
 	}
 }
+
+// TestWriteRefusesQoSSwitch: a QoS on/off switch, which this platform
+// does not have, is refused before anything is sent, instead of the rest
+// of the change being sent and the switch called done.
+func TestWriteRefusesQoSSwitch(t *testing.T) {
+	s, sw := startSim(t)
+	a := open(t, sw)
+	if _, err := a.Read(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	ch := vendors.Change{QoSEnable: &on, Map: []vendors.MapChange{{Scope: vendors.GlobalPort, DSCP: 46, From: 2, To: 3}}}
+	if err := a.Write(context.Background(), ch); err == nil || vendors.Class(err) != vendors.ClassUnsupported {
+		t.Errorf("Write = %v; want unsupported", err)
+	}
+	if s.Stats().Set != 0 {
+		t.Fatalf("%d SETs reached the switch", s.Stats().Set)
+	}
+}

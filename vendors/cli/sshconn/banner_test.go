@@ -118,3 +118,33 @@ func TestConfirmPromptNeverConfirmed(t *testing.T) {
 		t.Fatalf("ConfirmPrompt = %v, want a timeout naming the unconfirmed prompt", err)
 	}
 }
+
+// TestSendPromptLikeLineInOutput: a show command whose output holds a
+// prompt-like line (a banner in the running config) where a read chunk
+// ends would stop there, its output cut short and the rest read as the
+// next command's. With Same set, only the confirmed prompt ends it.
+func TestSendPromptLikeLineInOutput(t *testing.T) {
+	c, p := newPipeChannel(t)
+	var b strings.Builder
+	b.WriteString("show running-config\r\n")
+	for b.Len() < 16<<10-300 {
+		b.WriteString("! a config line that fills the buffer up to the chunk boundary\r\n")
+	}
+	b.WriteString(strings.Repeat("=", 16<<10-b.Len()-len("Switch#")))
+	b.WriteString("Switch#")
+	body := "\r\ninterface GigabitEthernet1/0/5\r\n no mls qos trust\r\n!\r\nend\r\nlab-sw1#"
+	go p.send("lab-sw1#")
+	go p.answerLines(map[string]string{"show running-config": b.String() + body})
+	e := iosExpect()
+	if _, err := c.ReadUntil(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	e.Same = c.LastPrompt()
+	out, err := c.Send(context.Background(), "show running-config", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out, "no mls qos trust\n!\nend") {
+		t.Fatalf("output cut short at the prompt-like line: ends %q", out[max(0, len(out)-80):])
+	}
+}

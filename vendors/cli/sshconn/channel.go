@@ -35,6 +35,11 @@ type Expect struct {
 	// unterminated line only, so the dialects' "...#\s?$" patterns
 	// cannot match inside earlier output.
 	Prompt *regexp.Regexp
+	// Same, when set, is the only prompt that ends the output (the one
+	// confirmed at login, for commands that do not change the mode): a
+	// prompt-like line of the output ("...access only#" in a banner of the
+	// running config) where a read chunk ends does not cut it short.
+	Same string
 	// Pager (e.g. --More--) is answered with a space and cut out of the
 	// output. Matched against the last line.
 	Pager *regexp.Regexp
@@ -272,7 +277,7 @@ func (c *Channel) read(ctx context.Context, e Expect, echo string, deadline <-ch
 				quiet.Reset(quietPeriod)
 			}
 			line := cl.current()
-			if loc := e.Prompt.FindStringIndex(line); loc != nil && !isEchoPrefix(&cl, echo) {
+			if loc := e.Prompt.FindStringIndex(line); loc != nil && !isEchoPrefix(&cl, echo) && (e.Same == "" || strings.TrimSpace(line[loc[0]:]) == strings.TrimSpace(e.Same)) {
 				c.lastPrompt = line[loc[0]:]
 				return output(&cl, loc[0], echo), nil
 			}
