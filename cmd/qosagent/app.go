@@ -269,7 +269,6 @@ func settingNames(root *cobra.Command) []string {
 	return slices.Compact(names)
 }
 
-// loadInventory loads and validates the inventory; any error is invalid input.
 // loadInventory loads the inventory with the secrets of the switches in
 // scope (--site, --switch): a job for one site needs no other site's
 // credentials. loadWholeInventory fetches every secret.
