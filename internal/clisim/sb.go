@@ -197,18 +197,19 @@ func sbShowQoS(x *session, _ []string) error {
 
 // showQueuing is "show qos interface queuing" for every interface: per
 // queue its WRR weight (N/A when strict) and whether it is an expedite
-// (strict) queue, in the layout the cisco-sb dialect parses (recalled
-// from the Sx300 CLI reference, not checked against a device); the
-// default WRR weights are 1, 2, 4, 8, ... by queue.
+// (strict) queue, in the layout the cisco-sb dialect parses: the rows as
+// this CLI family's public examples print them (a WRR queue's priority
+// is N/A), the interface heading and the "wrr bandwidth weights" line
+// unsourced; the default WRR weights are 1, 2, 4, 8, ... by queue.
 func (v sbVariant) showQueuing(x *session, _ []string) error {
 	c := x.sw.Running()
 	for _, f := range c.Ifaces {
 		x.println(strings.ToLower(strings.Replace(f.Name, "GigabitEthernet", "gi", 1)), "", "wrr bandwidth weights and EF priority:", "qid-weights Ef - Priority")
 		for q := 1; q <= v.queues; q++ {
 			if q > v.queues-c.StrictN {
-				x.println(fmt.Sprintf("%d - N/A    ena- %d", q, q))
+				x.println(fmt.Sprintf("%d - N/A        ena- %d", q, q))
 			} else {
-				x.println(fmt.Sprintf("%d - %-5d  dis- %d", q, 1<<(q-1), q))
+				x.println(fmt.Sprintf("%d - %3d        dis- N/A", q, 1<<(q-1)))
 			}
 		}
 		x.println("")

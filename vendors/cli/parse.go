@@ -304,14 +304,17 @@ func parseSBQoS(out string, r *reading) error {
 	return nil
 }
 
-var sbQueuingRow = regexp.MustCompile(`^\s*(\d{1,2})\s*-\s*(\S+)\s+(ena|dis)\s*-\s*(\d+)\s*$`)
+var sbQueuingRow = regexp.MustCompile(`^\s*(\d{1,2})\.?\s*-\s*(\S+)\s+(ena|dis)\s*-\s*(\d+|N/A)\s*$`)
 
 // parseSBQueuing reads the queue rows of "show qos interface queuing"
 // (qid - weight, EF priority ena/dis - priority) of the first interface
 // listed: every interface has the same queues, as many as the switch's
-// queue mode gives (4 or 8). The row layout is recalled from the Sx300 CLI
-// reference and not yet checked against a capture: output without such
-// rows is a parse error, never a guessed count.
+// queue mode gives (4 or 8). The rows follow the one public layout found
+// for this CLI family, "qid - weight dis- N/A" for a WRR queue and
+// "qid - N/A ena- qid" for a strict one (the "show qos queueing" example of
+// the AQ NOS Lite traffic management guide, which also writes "1." for the
+// qid); no Cisco capture was found, so output without such rows is a
+// parse error, never a guessed count.
 func parseSBQueuing(out string, r *reading) error {
 	seen := map[int]bool{}
 	for _, l := range lines(out) {

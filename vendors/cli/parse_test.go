@@ -70,17 +70,17 @@ func readStateErr(t *testing.T, d *Dialect, files map[string]string, extra map[s
 }
 
 // sbQueuing is "show qos interface queuing" of one port in 4- or 8-queue
-// mode in the layout parseSBQueuing expects (qid - weight, EF priority);
-// written from memory of the Sx300 CLI reference, not from a capture.
+// mode in the layout parseSBQueuing expects (qid - weight, EF priority),
+// the rows as manual/sb-show-qos-interface-queuing.txt prints them.
 // The top strict queues print EF priority ena, the others dis.
 func sbQueuing(n, strict int) string {
 	var b strings.Builder
 	b.WriteString("gi1/0/1\nwrr bandwidth weights and EF priority:\nqid-weights Ef - Priority\n")
 	for q := 1; q <= n; q++ {
 		if q > n-strict {
-			fmt.Fprintf(&b, "%d - N/A    ena- %d\n", q, q)
+			fmt.Fprintf(&b, "%d - N/A        ena- %d\n", q, q)
 		} else {
-			fmt.Fprintf(&b, "%d - %-5d  dis- %d\n", q, 1<<(q-1), q)
+			fmt.Fprintf(&b, "%d - %3d        dis- N/A\n", q, 1<<(q-1))
 		}
 	}
 	return b.String()
@@ -204,6 +204,24 @@ func TestParseSBFactoryScheduler(t *testing.T) {
 	// count line only if something must change there: all strict is fine.
 	if _, err := readStateErr(t, d, sbFiles, map[string]string{"show qos interface queuing": sbQueuing(5, 5), "show running-config": run}); vendors.Class(err) != vendors.ClassUnsupported {
 		t.Errorf("5 queues: %v; want unsupported", err)
+	}
+}
+
+// TestParseSBQueuingRowForms: the rows as the AQ NOS Lite guide's "show
+// qos queueing" example prints them ("1.  -   5 dis- N/A") read the same
+// as the spacing of manual/sb-show-qos-interface-queuing.txt; a WRR row
+// whose priority is neither a number nor N/A is not a row.
+func TestParseSBQueuingRowForms(t *testing.T) {
+	r := dialectReading(t, "sb-queuing")
+	out := "qid-weights Ef - Priority\n1.  -   5 dis- N/A\n2.  -   10 dis- N/A\n3.  -   N/A ena- 3\n4.  -   N/A ena- 4\n"
+	if err := parseSBQueuing(out, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.numQueues != 4 || r.shownStrict[2] || !r.shownStrict[3] || !r.shownStrict[4] {
+		t.Errorf("queues %d, strict %v; want 4, queues 3-4 strict", r.numQueues, r.shownStrict)
+	}
+	if err := parseSBQueuing("qid-weights Ef - Priority\n1 -   1        dis- x\n", dialectReading(t, "sb-queuing")); err == nil {
+		t.Error("a row with priority x parsed")
 	}
 }
 
