@@ -94,9 +94,9 @@ func TestSpecFormats(t *testing.T) {
 				"   0(be/cs0)           1", "   1                   1", "   46(ef)              2"},
 			"show classofservice trust": {"", "Class of Service Trust Mode: Dot1P"},
 			"show interfaces cos-queue": {"", "Global Configuration", "",
-				"Queue Id  Min. Bandwidth  Max. Bandwidth  Scheduler Type  Queue Management Type",
-				"--------  --------------  --------------  --------------  ---------------------",
-				"0         0               0               Weighted        Tail Drop"},
+				"Queue Id   Min. Bandwidth   Max. Bandwidth   Scheduler Type   Queue Management Type",
+				"--------   --------------   --------------   --------------   ---------------------",
+				"0          0                0                Weighted         Tail Drop"},
 		},
 	}
 	for _, c := range cases {

@@ -282,31 +282,34 @@ func fastpathShowTrust(x *session, a []string) error {
 
 // showCosQueue is "show interfaces cos-queue"; the Min./Max. Bandwidth
 // columns print only on platforms with those features (M4300 CLI manual).
+// Column widths and rules as commandShowInterfacesCosQueue prints them
+// (FASTPATH CLI source, src/mgmt/cli/qos/cos/cli_show_cos.c): each title
+// and rule followed by three blanks, rows "%-11u", "%-17d", "%-17s".
 func (v fastpathVariant) showCosQueue(x *session, _ []string) error {
 	c := x.sw.Running()
-	head, dash := "Queue Id  ", "--------  "
+	head, dash := "Queue Id   ", "--------   "
 	if !v.noMin {
-		head, dash = head+"Min. Bandwidth  ", dash+"--------------  "
+		head, dash = head+"Min. Bandwidth   ", dash+"--------------   "
 	}
 	if !v.noMax {
-		head, dash = head+"Max. Bandwidth  ", dash+"--------------  "
+		head, dash = head+"Max. Bandwidth   ", dash+"--------------   "
 	}
 	x.println("", "Global Configuration", "",
-		head+"Scheduler Type  Queue Management Type",
-		dash+"--------------  ---------------------")
+		head+"Scheduler Type   Queue Management Type",
+		dash+"--------------   ---------------------")
 	for q, strict := range c.Strict {
 		sched := "Weighted"
 		if strict {
 			sched = "Strict"
 		}
-		row := fmt.Sprintf("%-8d  ", q)
+		row := fmt.Sprintf("%-11d", q)
 		if !v.noMin {
-			row += fmt.Sprintf("%-14d  ", 0)
+			row += fmt.Sprintf("%-17d", 0)
 		}
 		if !v.noMax {
-			row += fmt.Sprintf("%-14d  ", 0)
+			row += fmt.Sprintf("%-17d", 0)
 		}
-		x.println(row + fmt.Sprintf("%-14s  %s", sched, "Tail Drop"))
+		x.println(row + fmt.Sprintf("%-17s%s", sched, "Tail Drop"))
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func TestNetmikoDrivesSimulator(t *testing.T) {
 			wantShow: map[string]string{"show classofservice ip-dscp-mapping": "46(ef)"}},
 		{name: "netgear-fastpath-7-queue", dialect: "netgear-fastpath", opts: clisim.Options{Queues: 7}, device: "ubiquiti_edgeswitch", saveCmd: "write memory confirm",
 			config: "classofservice ip-dscp-mapping 46 6", dscp: 46, queue: 6,
-			wantShow: map[string]string{"show interfaces cos-queue": "6         0               0               Weighted"}},
+			wantShow: map[string]string{"show interfaces cos-queue": "6          0                0                Weighted"}},
 	} {
 		// One at a time: netmiko gives a switch about a second to answer
 		// its first RETURN with a prompt (find_prompt), and six Python

@@ -374,7 +374,10 @@ func parseFastpathTrust(out string, r *reading) error {
 
 // cosQueueRow is a row of "show interfaces cos-queue": the queue id, the
 // min and max bandwidth columns where the platform has them, the scheduler.
-var cosQueueRow = regexp.MustCompile(`^\s*(\d{1,2})\s+(?:\d+\s+){0,2}(Strict|Weighted)\b`)
+// The scheduler word is matched in any case: the FASTPATH source prints a
+// string constant whose text was not found, and the M4300 CLI manual writes
+// strict/weighted in lower case.
+var cosQueueRow = regexp.MustCompile(`^\s*(\d{1,2})\s+(?:\d+\s+){0,2}((?i:strict|weighted))\b`)
 
 func parseFastpathCosQueue(out string, r *reading) error {
 	for _, l := range lines(out) {
@@ -386,7 +389,7 @@ func parseFastpathCosQueue(out string, r *reading) error {
 			if _, dup := r.strict[q]; dup {
 				break
 			}
-			r.strict[q] = m[2] == "Strict"
+			r.strict[q] = strings.EqualFold(m[2], "strict")
 		}
 	}
 	if len(r.strict) == 0 {

@@ -225,6 +225,18 @@ func TestParseSBQueuingRowForms(t *testing.T) {
 	}
 }
 
+// TestParseFastpathCosQueueCase: the scheduler word reads in either case
+// (the M4300 CLI manual writes strict/weighted).
+func TestParseFastpathCosQueueCase(t *testing.T) {
+	r := dialectReading(t, "fastpath-cos-queue")
+	if err := parseFastpathCosQueue("0          0                weighted         Tail Drop\n1          0                strict           Tail Drop\n", r); err != nil {
+		t.Fatal(err)
+	}
+	if r.numQueues != 2 || r.strict[0] || !r.strict[1] {
+		t.Errorf("queues %d, strict %v; want 2, queue 1 strict", r.numQueues, r.strict)
+	}
+}
+
 func TestParseFastpath(t *testing.T) {
 	d := dialect(t, "netgear-fastpath")
 	st := readState(t, d, fpFiles, nil)
