@@ -269,13 +269,13 @@ func fastpathShowTrust(x *session, a []string) error {
 		}
 	}
 	x.println("", "Class of Service Trust Mode: "+fastpathTrustNames[trust])
-	// The FASTPATH source adds the class for traffic the mode cannot
-	// classify.
+	// The FASTPATH source (commandShowClassofServiceTrust) adds, after a
+	// blank line, the class for traffic the mode cannot classify.
 	switch trust {
 	case "ip-dscp", "ip-precedence":
-		x.println("Non-IP Traffic Class: 0")
+		x.println("", "Non-IP Traffic Class: 0")
 	case "untrusted":
-		x.println("Untrusted Traffic Class: 0")
+		x.println("", "Untrusted Traffic Class: 0")
 	}
 	return nil
 }
