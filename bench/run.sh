@@ -238,7 +238,7 @@ L.append(f"Generated on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %
          f"Machine: {sh('nproc')} cores, {model}, Linux {platform.release()}, {sh('go version')}, RLIMIT_NOFILE {sh('ulimit -Hn')}. "
          f"Simulated RTT {rtt}, loss {loss}; the lab (bench/labserver, one process per {int(sh('ulimit -Hn') or 20000) - 256} switches) runs on the same cores"
          f"{' pinned to CPU ' + labcpus if labcpus else ''}.\n")
-L.append("Per size, three runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
+L.append("Per size, four runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
          "same concurrency, nothing else); **audit** = `qosagent audit --format json` with its default SQLite history; "
          "**audit --summary** = the same printing only the counts (no result is encoded or spooled; the history still records every switch); "
          "**no history** = the default audit with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
