@@ -108,7 +108,7 @@ func benchLab(b *testing.B, reg *vendors.Registry, cfg lab.Config) (*lab.Lab, []
 func snmpCounts(l *lab.Lab) (requests, sets uint64) {
 	for _, sw := range l.Switches {
 		st := sw.Stats()
-		requests += st.Get + st.GetNext + st.GetBulk + st.Set
+		requests += st.Requests()
 		sets += st.Set
 	}
 	return requests, sets

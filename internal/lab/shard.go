@@ -321,18 +321,7 @@ func sumStats(sws []*sim.GS110TP) ShardStats {
 	st := ShardStats{MinRequests: ^uint64(0)}
 	for _, sw := range sws {
 		s := sw.Stats()
-		st.Get += s.Get
-		st.GetNext += s.GetNext
-		st.GetBulk += s.GetBulk
-		st.Set += s.Set
-		st.Responses += s.Responses
-		st.Dropped += s.Dropped
-		st.Lost += s.Lost
-		st.LostAnswers += s.LostAnswers
-		st.Reboots += s.Reboots
-		r := s.Get + s.GetNext + s.GetBulk + s.Set
-		st.MinRequests = min(st.MinRequests, r)
-		st.MaxRequests = max(st.MaxRequests, r)
+		mergeStats(&st, ShardStats{Stats: s, MinRequests: s.Requests(), MaxRequests: s.Requests()})
 	}
 	if len(sws) == 0 {
 		st.MinRequests = 0
@@ -342,15 +331,7 @@ func sumStats(sws []*sim.GS110TP) ShardStats {
 }
 
 func mergeStats(t *ShardStats, s ShardStats) {
-	t.Get += s.Get
-	t.GetNext += s.GetNext
-	t.GetBulk += s.GetBulk
-	t.Set += s.Set
-	t.Responses += s.Responses
-	t.Dropped += s.Dropped
-	t.Lost += s.Lost
-	t.LostAnswers += s.LostAnswers
-	t.Reboots += s.Reboots
+	t.Stats.Add(s.Stats)
 	t.MinRequests = min(t.MinRequests, s.MinRequests)
 	t.MaxRequests = max(t.MaxRequests, s.MaxRequests)
 }

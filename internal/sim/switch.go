@@ -161,6 +161,22 @@ type Stats struct {
 	Reboots                    uint64 // Reboot calls, by hand or by Faults.RebootAfter
 }
 
+// Add adds o's counts to s.
+func (s *Stats) Add(o Stats) {
+	s.Get += o.Get
+	s.GetNext += o.GetNext
+	s.GetBulk += o.GetBulk
+	s.Set += o.Set
+	s.Responses += o.Responses
+	s.Dropped += o.Dropped
+	s.Lost += o.Lost
+	s.LostAnswers += o.LostAnswers
+	s.Reboots += o.Reboots
+}
+
+// Requests is the number of requests served, of every kind.
+func (s Stats) Requests() uint64 { return s.Get + s.GetNext + s.GetBulk + s.Set }
+
 type counters struct {
 	get, getNext, getBulk, set, responses, dropped, lost, lostAnswers, reboots atomic.Uint64
 }

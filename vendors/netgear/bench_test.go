@@ -58,7 +58,7 @@ func benchRead(b *testing.B, rtt time.Duration, focus []int) {
 		a.Close()
 	}
 	after := sw.Stats()
-	reqs := after.Get + after.GetNext + after.GetBulk + after.Set - (before.Get + before.GetNext + before.GetBulk + before.Set)
+	reqs := after.Requests() - before.Requests()
 	b.ReportMetric(float64(reqs)/float64(b.N), "requests/op")
 }
 
