@@ -53,13 +53,8 @@ func (a *app) captureCommand() *cobra.Command {
 			if err != nil {
 				return captureError(err, src.Name)
 			}
-			if format == "json" {
-				err = rep.WriteJSON(a.stdout)
-			} else {
-				err = rep.WriteTable(a.stdout)
-			}
-			if err != nil {
-				return failed(fmt.Errorf("write report: %w", err))
+			if err := a.writeFormatted(format, rep.WriteJSON, rep.WriteTable); err != nil {
+				return err
 			}
 			a.exitCode = rep.ExitCode()
 			return nil

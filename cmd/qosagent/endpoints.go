@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -107,6 +108,19 @@ comments); the built-in default policy, which has no file, is formatted.`,
 	return cmd
 }
 
+// writeFormatted writes a report to stdout as JSON or as text; a failed
+// write is exit 2.
+func (a *app) writeFormatted(format string, asJSON, asText func(io.Writer) error) error {
+	write := asText
+	if format == "json" {
+		write = asJSON
+	}
+	if err := write(a.stdout); err != nil {
+		return failed(fmt.Errorf("write report: %w", err))
+	}
+	return nil
+}
+
 func (a *app) endpointsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "endpoints",
@@ -133,13 +147,8 @@ func (a *app) endpointsCommand() *cobra.Command {
 			if err != nil {
 				return invalid(err)
 			}
-			if format == "json" {
-				err = rep.WriteJSON(a.stdout)
-			} else {
-				err = rep.WriteText(a.stdout)
-			}
-			if err != nil {
-				return failed(err)
+			if err := a.writeFormatted(format, rep.WriteJSON, rep.WriteText); err != nil {
+				return err
 			}
 			a.exitCode = rep.ExitCode()
 			return nil
@@ -189,15 +198,7 @@ func (a *app) endpointsCommand() *cobra.Command {
 			if err != nil {
 				return invalid(err)
 			}
-			if format == "json" {
-				err = x.WriteJSON(a.stdout)
-			} else {
-				err = x.WriteTable(a.stdout)
-			}
-			if err != nil {
-				return failed(err)
-			}
-			return nil
+			return a.writeFormatted(format, x.WriteJSON, x.WriteTable)
 		},
 	}
 	cmd.AddCommand(check, render, explain)
