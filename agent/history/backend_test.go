@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,7 @@ func openDSN(t *testing.T, dsn string) Store {
 func testBackend(t *testing.T, b backend) {
 	testStore(t, func(t *testing.T) Store { return openDSN(t, b.newDSN(t)) })
 	t.Run("MigrateFromV1", func(t *testing.T) { testMigrateFromV1(t, b) })
+	t.Run("MigrateResultsFromV4", func(t *testing.T) { testMigrateResultsFromV4(t, b) })
 	t.Run("ConcurrentOpen", func(t *testing.T) { testConcurrentOpen(t, b) })
 	t.Run("NewerSchemaRefused", func(t *testing.T) { testNewerSchema(t, b) })
 	t.Run("LockOtherProcess", func(t *testing.T) { testLockOtherProcess(t, b.newDSN(t)) })
@@ -160,6 +162,46 @@ func testMigrateFromV1(t *testing.T, b backend) {
 	}
 	// Opening again migrates nothing.
 	openDSN(t, dsn)
+}
+
+// testMigrateResultsFromV4: results and the records referring to them,
+// written by a version-4 agent, read the same after the later migrations
+// (SQLite moves results into a rowid table), and deduplication still holds.
+func testMigrateResultsFromV4(t *testing.T, b backend) {
+	ctx := ctxT(t)
+	dsn := b.newDSN(t)
+	db := b.raw(t, dsn)
+	if err := migrate(ctx, db, b.d, b.d.migrations[:min(4, len(b.d.migrations))], base, discardLogger()); err != nil {
+		t.Fatal(err)
+	}
+	// The records go in through the store's own statements, on the
+	// version-4 tables.
+	v4 := &sqlStore{d: b.d, db: db, now: time.Now, log: discardLogger()}
+	res := json.RawMessage(`{"name":"sw1","status":"compliant"}`)
+	for i := range 3 {
+		id := mustStart(t, v4, Run{Command: "audit", StartedAt: at(i)})
+		mustRecord(t, v4, SwitchRecord{RunID: id, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: at(i), Result: res})
+	}
+	db.Close()
+
+	s := openDSN(t, dsn)
+	if v, err := schemaVersion(ctx, s.(*sqlStore).db); err != nil || v != len(b.d.migrations) {
+		t.Fatalf("schema version %d, %v; want %d", v, err, len(b.d.migrations))
+	}
+	id := mustStart(t, s, Run{Command: "audit", StartedAt: at(5)})
+	mustRecord(t, s, SwitchRecord{RunID: id, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: at(5), Result: res})
+	recs, err := s.Timeline(ctx, Filter{Switch: "sw1"})
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("timeline: %d records, %v", len(recs), err)
+	}
+	for _, r := range recs {
+		if string(r.Result) != string(res) {
+			t.Errorf("run %d: result %s", r.RunID, r.Result)
+		}
+	}
+	if n := countRows(t, s, "results"); n != 1 {
+		t.Errorf("%d results for one unchanged switch", n)
+	}
 }
 
 // testConcurrentOpen starts several agents at once on a fresh database:

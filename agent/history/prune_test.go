@@ -40,6 +40,29 @@ func testResultsStoredOnce(t *testing.T, s Store) {
 	}
 }
 
+// testInvalidResultRefused: a result that is not JSON fails its whole
+// batch, and nothing of the batch is stored; a valid result stored
+// before is still accepted again.
+func testInvalidResultRefused(t *testing.T, s Store) {
+	ctx := ctxT(t)
+	id := mustStart(t, s, Run{Command: "audit", StartedAt: at(0)})
+	good := json.RawMessage(`{"name":"sw1"}`)
+	mustRecord(t, s, SwitchRecord{RunID: id, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: at(1), Result: good})
+	err := s.RecordSwitch(ctx,
+		SwitchRecord{RunID: id, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: at(2), Result: good},
+		SwitchRecord{RunID: id, Site: "lab", Switch: "sw2", Status: StatusDrift, At: at(2), Result: json.RawMessage(`{"name":`)})
+	if err == nil {
+		t.Fatal("a batch with an invalid result was accepted")
+	}
+	if n := countRows(t, s, "switch_records"); n != 1 {
+		t.Errorf("%d records after the refused batch, want the 1 before it", n)
+	}
+	if n := countRows(t, s, "results"); n != 1 {
+		t.Errorf("%d results after the refused batch, want 1", n)
+	}
+	mustRecord(t, s, SwitchRecord{RunID: id, Site: "lab", Switch: "sw1", Status: StatusCompliant, At: at(3), Result: good})
+}
+
 // testPrune: old runs go with their records, backups and results, except
 // the run holding the newest backup of a switch.
 func testPrune(t *testing.T, s Store) {

@@ -130,6 +130,7 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "busy_timeout("+sqliteBusyTimeout+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "cache_size(-16384)")
 	q.Set("_txlock", "immediate")
 	return (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
 }

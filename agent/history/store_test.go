@@ -35,6 +35,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ManyRecordsAtOnce", func(t *testing.T) { testManyRecords(t, open(t)) })
 	t.Run("Lock", func(t *testing.T) { testLock(t, open(t)) })
 	t.Run("ResultsStoredOnce", func(t *testing.T) { testResultsStoredOnce(t, open(t)) })
+	t.Run("InvalidResultRefused", func(t *testing.T) { testInvalidResultRefused(t, open(t)) })
 	t.Run("Prune", func(t *testing.T) { testPrune(t, open(t)) })
 	t.Run("RunRecordsAndBackups", func(t *testing.T) { testRunRecords(t, open(t)) })
 	t.Run("Intents", func(t *testing.T) { testIntents(t, open(t)) })
