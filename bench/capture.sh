@@ -8,13 +8,15 @@
 # Needs tshark (apt tshark) and /usr/bin/time (apt time). The files go to
 # DIR (default a temporary folder, removed at the end): 1 GiB needs 1 GiB free.
 set -euo pipefail
+# As README "Install" builds it.
+BUILD_TAGS=${BUILD_TAGS-gosnmp_nodebug}
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-64 1024}"
 DIR="${DIR:-$(mktemp -d)}"
 KEEP="${KEEP:-0}"
 [ "$KEEP" = 1 ] || trap 'rm -rf "$DIR"' EXIT
 
-go build -o "$DIR/qosagent" ./cmd/qosagent
+go build -tags "$BUILD_TAGS" -o "$DIR/qosagent" ./cmd/qosagent
 echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tshark: $(tshark --version 2>/dev/null | head -1)"
 printf '%-8s %-10s %-12s %-10s %-12s %-12s %-12s %-8s\n' MiB packets qosagent_s qosagent_MiB "pkts/s" tshark_s tshark_MiB ratio
