@@ -33,7 +33,9 @@ type Engine struct {
 	// known, from the worker that produced it (so it must be safe for
 	// concurrent use), and at the end those of switches an interrupt kept
 	// from starting. The history records a run this way while it goes on.
-	Result func(SwitchResult)
+	// stored is the result's JSON in EncodeResult's stored form, nil if it
+	// could not be encoded (the hook then tries again and says why).
+	Result func(res SwitchResult, stored []byte)
 	// Spool keeps the results in an unlinked temporary file in SpoolDir
 	// ("" = the system's) rather than in memory, so a run's memory does not
 	// grow with the fleet; the report is then read back from it (Report.Each)
@@ -122,15 +124,24 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	if rep.spool == nil {
 		rep.Switches = make([]SwitchResult, len(sws))
 	}
-	// keep files result i in the report and hands it to the history.
+	// keep files result i in the report and hands it to the history, with
+	// one encoding for both.
 	keep := func(i int, res SwitchResult) {
+		var report, stored []byte
+		var err error
+		if e.Result != nil || (rep.spool != nil && rep.spool.encodes()) {
+			report, stored, err = EncodeResult(&res)
+		}
 		if rep.spool != nil {
-			rep.spool.put(i, &res)
+			rep.spool.put(i, &res, report, err)
 		} else {
 			rep.Switches[i] = res
 		}
 		if e.Result != nil {
-			e.Result(res)
+			if err != nil {
+				stored = nil // the history encodes it again and logs why it cannot
+			}
+			e.Result(res, stored)
 		}
 	}
 	workers := e.Concurrency

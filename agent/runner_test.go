@@ -98,9 +98,12 @@ func TestResultHookSeesEverySwitchOnce(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				lastDone, lastTotal = done, total
-			}, Result: func(r SwitchResult) {
+			}, Result: func(r SwitchResult, stored []byte) {
 				mu.Lock()
 				defer mu.Unlock()
+				if _, want, err := EncodeResult(&r); err != nil || string(stored) != string(want) {
+					t.Errorf("%s: stored JSON %s, want %s (%v)", r.Name, stored, want, err)
+				}
 				if _, dup := seen[r.Name]; dup {
 					t.Errorf("%s reported twice", r.Name)
 				}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -90,8 +89,9 @@ func linesOnly(n int) *spool { return &spool{lines: make([]Line, n)} }
 // errLinesOnly is what reading a result back from a linesOnly spool gives.
 var errLinesOnly = errors.New("report: the run kept only each switch's counts (a summary), not its results")
 
-// put stores result i, encoded by the caller's goroutine.
-func (s *spool) put(i int, res *SwitchResult) {
+// put stores result i, its report encoding b made by the caller's
+// goroutine (encErr when that failed).
+func (s *spool) put(i int, res *SwitchResult, b []byte, encErr error) {
 	line := lineOf(res)
 	if s.f == nil {
 		s.mu.Lock()
@@ -99,12 +99,11 @@ func (s *spool) put(i int, res *SwitchResult) {
 		s.mu.Unlock()
 		return
 	}
-	b, err := json.Marshal(res)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lines[i] = line
-	if err != nil {
-		s.fail(fmt.Errorf("report: encode %s: %w", res.Name, err))
+	if encErr != nil {
+		s.fail(fmt.Errorf("report: encode %s: %w", res.Name, encErr))
 		return
 	}
 	if _, err := s.w.Write(b); err != nil {
@@ -114,6 +113,9 @@ func (s *spool) put(i int, res *SwitchResult) {
 	s.off[i], s.n[i] = s.size, int32(len(b)) //nolint:gosec // one result is far below 2 GiB
 	s.size += int64(len(b))
 }
+
+// encodes says whether put needs the result's report encoding.
+func (s *spool) encodes() bool { return s.f != nil }
 
 // fail keeps the first error; the report fails with it.
 func (s *spool) fail(err error) {

@@ -345,7 +345,7 @@ func (r *run) skipRun(rec *record.Recorder, command string, dryRun bool, sws []i
 	}
 	if rec != nil {
 		for _, sw := range rep.Switches {
-			rec.Record(sw)
+			rec.Record(sw, nil)
 		}
 		rec.Finish(rep, code)
 	}

@@ -61,8 +61,9 @@ type Recorder struct {
 
 // finished is a switch result waiting for the history writer.
 type finished struct {
-	at  time.Time
-	res agent.SwitchResult
+	at     time.Time
+	res    agent.SwitchResult
+	stored []byte
 }
 
 const (
@@ -183,14 +184,15 @@ func (r *Recorder) Save(b agent.Backup) (string, error) {
 	return fmt.Sprintf("history run %d", r.id), nil
 }
 
-// Record queues one switch's result; it never waits for the store, so a
+// Record queues one switch's result and its JSON (agent.EncodeResult's
+// stored form; nil: encoded here); it never waits for the store, so a
 // slow database cannot slow the switches down. It fits agent.Engine.Result.
-func (r *Recorder) Record(sw agent.SwitchResult) {
+func (r *Recorder) Record(sw agent.SwitchResult, stored []byte) {
 	if r.store == nil {
 		return
 	}
 	r.mu.Lock()
-	r.pending = append(r.pending, finished{r.now().UTC(), sw})
+	r.pending = append(r.pending, finished{r.now().UTC(), sw, stored})
 	full := len(r.pending) >= Batch
 	r.mu.Unlock()
 	if full {
@@ -242,12 +244,13 @@ func (r *Recorder) write(batch []finished) {
 		// The history keeps what was found, not how long it took: without
 		// the per-run timings an unchanged switch's result is the same
 		// from run to run, and the store keeps it once.
-		kept := *sw
-		kept.DurationMS, kept.Requests, kept.Retries = 0, 0, 0
-		result, err := json.Marshal(&kept)
-		if err != nil {
-			r.log.Warn("history: record switch", "switch", sw.Name, "err", err)
-			continue
+		result := f.stored
+		if result == nil {
+			var err error
+			if _, result, err = agent.EncodeResult(sw); err != nil {
+				r.log.Warn("history: record switch", "switch", sw.Name, "err", err)
+				continue
+			}
 		}
 		recs = append(recs, history.SwitchRecord{RunID: r.id, Site: sw.Site, Switch: sw.Name, Vendor: sw.Vendor, Address: sw.Address,
 			Status: string(sw.Status), At: f.at, Error: sw.Error, Findings: len(sw.Findings),

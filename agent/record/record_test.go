@@ -62,7 +62,7 @@ func TestRecorderStoresEverySwitchOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += 8 {
-				rec.Record(agent.SwitchResult{Site: "lab", Name: fmt.Sprintf("sw%d", i), Status: agent.StatusCompliant})
+				rec.Record(agent.SwitchResult{Site: "lab", Name: fmt.Sprintf("sw%d", i), Status: agent.StatusCompliant}, nil)
 			}
 		}()
 	}

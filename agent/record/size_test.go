@@ -91,7 +91,11 @@ func BenchmarkHistorySize(b *testing.B) {
 					sw.Status = agent.StatusDrift
 					sw.Findings = []agent.Finding{{Rule: "ef-top", Message: fmt.Sprintf("EF (46) is on queue 2 in run %d", r)}}
 				}
-				rec.Record(sw)
+				_, stored, err := agent.EncodeResult(&sw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rec.Record(sw, stored)
 			}
 			rep := &agent.Report{Summary: agent.Summary{Switches: n}}
 			rec.Finish(rep, 0)
