@@ -18,7 +18,8 @@
 #
 # Knobs (environment): MODE (scale), RTT (20ms), LOSS (0),
 # SCALE_SIZES ("1000 10000 50000 100000"), SCALE_CONCURRENCY (256),
-# SCALE_NOHIST (1: also audit with --history none), SCALE_SUMMARY (1: also
+# REPEAT (1: runs of each kind per size; the table shows each figure's
+# median, the raw lines every run), SCALE_NOHIST (1: also audit with --history none), SCALE_SUMMARY (1: also
 # audit with --summary, which keeps no per-switch result), LAB_CPUS (e.g. "1":
 # pin the lab's processes with taskset), and for the sweep SNMP_SIZES
 # ("1000 10000"), SSH_SIZES ("1000"), CONCURRENCIES ("32 64 128 256 512"),
@@ -53,6 +54,7 @@ BASELINE_SIZES=${BASELINE_SIZES:-$SNMP_SIZES}
 BASELINE_P=${BASELINE_P:-16}
 SCALE_SIZES=${SCALE_SIZES:-"1000 10000 50000 100000"}
 SCALE_CONCURRENCY=${SCALE_CONCURRENCY:-256}
+REPEAT=${REPEAT:-1}
 SCALE_NOHIST=${SCALE_NOHIST:-1}
 SCALE_SUMMARY=${SCALE_SUMMARY:-1}
 OUT=${OUT:-bench/RESULTS.md}
@@ -212,18 +214,22 @@ if [[ $MODE == scale ]]; then
 	for n in $SCALE_SIZES; do
 		c=$SCALE_CONCURRENCY
 		start_lab --snmp "$n"
-		timed floor "$n" "$c" "$WORK/floor" -i "$WORK/lab.yaml" --concurrency "$c"
-		# A fresh history, created and migrated by a one-switch audit first:
-		# the measured audit then costs what an hourly one does.
-		rm -rf "$XDG_STATE_HOME"
-		"$WORK/qosagent" audit -i "$WORK/lab.yaml" --switch lab-sw1 --log-level error >/dev/null || true
-		timed audit "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn
-		if [[ $SCALE_SUMMARY == 1 ]]; then
-			timed audit-summary "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --summary --concurrency "$c" --log-level warn
-		fi
-		if [[ $SCALE_NOHIST == 1 ]]; then
-			timed audit-nohistory "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn --history none
-		fi
+		for _ in $(seq "$REPEAT"); do
+			timed floor "$n" "$c" "$WORK/floor" -i "$WORK/lab.yaml" --concurrency "$c"
+			# A fresh history, created and migrated by a one-switch audit;
+			# the first audit of the fleet stores every result, the next
+			# finds the previous run's, as an hourly one does.
+			rm -rf "$XDG_STATE_HOME"
+			"$WORK/qosagent" audit -i "$WORK/lab.yaml" --switch lab-sw1 --log-level error >/dev/null || true
+			timed audit-first "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn
+			timed audit "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn
+			if [[ $SCALE_SUMMARY == 1 ]]; then
+				timed audit-summary "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --summary --concurrency "$c" --log-level warn
+			fi
+			if [[ $SCALE_NOHIST == 1 ]]; then
+				timed audit-nohistory "$n" "$c" "$WORK/qosagent" audit -i "$WORK/lab.yaml" --format json --concurrency "$c" --log-level warn --history none
+			fi
+		done
 		stop_lab
 	done
 	python3 - "$RES" "$OUT" "$RTT" "$LOSS" "${LAB_CPUS:-}" <<'PY'
@@ -242,8 +248,12 @@ L.append(f"Generated on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %
          f"Machine: {sh('nproc')} cores, {model}, Linux {platform.release()}, {sh('go version')}, RLIMIT_NOFILE {sh('ulimit -Hn')}. "
          f"Simulated RTT {rtt}, loss {loss}; the lab (bench/labserver, one process per {int(sh('ulimit -Hn') or 20000) - 256} switches) runs on the same cores"
          f"{' pinned to CPU ' + labcpus if labcpus else ''}.\n")
-L.append("Per size, four runs against the same lab: **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
-         "same concurrency, nothing else); **audit** = `qosagent audit --format json` with its default SQLite history; "
+kinds = {(r["n"], r["kind"]) for r in rows}
+L.append("Per size, five runs against the same lab"
+         f"{', each made ' + str(len(rows) // max(len(kinds), 1)) + ' times (the table gives the median of each figure)' if len(rows) > len(kinds) else ''}"
+         ": **floor** = bench/floor (bare gosnmp: the same requests per switch, two GETBULKs and a GET, "
+         "same concurrency, nothing else); **audit, first** = `qosagent audit --format json` with its default SQLite history, freshly created, "
+         "storing every result for the first time; **audit** = the same again, the history holding the previous run's results, as an hourly audit finds it; "
          "**audit --summary** = the same printing only the counts (no result is encoded or spooled; the history still records every switch); "
          "**no history** = the default audit with `--history none`. CPU and peak RSS are the measured process's (/usr/bin/time); "
          "lab CPU is the lab's over the same run. RTT bound = ceil(N / concurrency) x RTT x round trips (counted by the lab); "
@@ -251,14 +261,27 @@ L.append("Per size, four runs against the same lab: **floor** = bench/floor (bar
          "load = 1-minute load average just before the run (the machine is shared).\n")
 L.append("| switches | run | conc | wall s | wall/switch ms | CPU s | CPU/switch ms | floor ratio | peak RSS MiB | RSS/switch KiB | GC share | round trips | RTT bound s | ratio | lab CPU s | errors | load |")
 L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-floor = {r["n"]: r for r in rows if r["kind"] == "floor"}
+def median(vals):
+    v = sorted(vals)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+groups = {}
 for r in rows:
+    groups.setdefault((r["n"], r["kind"]), []).append(r)
+med = []
+for (n, kind), rs in groups.items():
+    m = dict(rs[0])
+    for k, v in rs[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("n", "conc"):
+            m[k] = median([x[k] for x in rs])
+    med.append(m)
+floor = {r["n"]: r for r in med if r["kind"] == "floor"}
+for r in med:
     f = floor.get(r["n"])
     cps = r["cpu"] / r["n"] * 1000
     fr = f"{cps / (f['cpu'] / f['n'] * 1000):.2f}x" if f and f["cpu"] > 0 and r["kind"] != "floor" else "-"
-    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history').replace('audit-summary', 'audit --summary')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
+    L.append(f"| {r['n']} | {r['kind'].replace('audit-nohistory', 'no history').replace('audit-summary', 'audit --summary').replace('audit-first', 'audit, first')} | {r['conc']} | {r['wall']:.2f} | {r['wall'] / r['n'] * 1000:.3f} | {r['cpu']:.2f} | {cps:.3f} | {fr} | "
              f"{r['rss_mib']:.0f} | {r['rss_mib'] * 1024 / r['n']:.2f} | {r['gc_share']*100:.0f}% | {r['sim_requests_per_switch']:.2f} | {r['bound']:.2f} | {r['ratio']:.2f} | "
-             f"{r['sim_cpu']:.2f} | {r['errors']} | {r['load1']:.2f} |")
+             f"{r['sim_cpu']:.2f} | {int(r['errors'])} | {r['load1']:.2f} |")
 L.append("\nRaw measurements (JSON lines):\n\n```")
 L += [json.dumps(r) for r in rows]
 L.append("```")
