@@ -18,9 +18,7 @@ var storedTail = []byte(`"duration_ms":0}`)
 // one with its tail replaced; TestEncodeResultMatchesMarshal holds the two
 // to what json.Marshal writes.
 func EncodeResult(res *SwitchResult) (report, stored []byte, err error) {
-	kept := *res
-	kept.DurationMS, kept.Requests, kept.Retries = 0, 0, 0
-	stored, err = json.Marshal(&kept)
+	stored, err = StoredJSON(res)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -43,4 +41,12 @@ func EncodeResult(res *SwitchResult) (report, stored []byte, err error) {
 		report = strconv.AppendInt(report, res.Retries, 10)
 	}
 	return append(report, '}'), stored, nil
+}
+
+// StoredJSON is EncodeResult's stored form alone, for a run whose report
+// needs no encoding (kept in memory, or counts only).
+func StoredJSON(res *SwitchResult) ([]byte, error) {
+	kept := *res
+	kept.DurationMS, kept.Requests, kept.Retries = 0, 0, 0
+	return json.Marshal(&kept)
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // TestEncodeResultMatchesMarshal: both forms are byte for byte what
-// json.Marshal writes, for the golden reports' results and for results
-// with every field set, with and without timings.
+// json.Marshal writes, for the golden reports' results (findings, changes,
+// trust, order pairs, commands) and for a result with the optional
+// scalars and strings set, with and without timings.
 func TestEncodeResultMatchesMarshal(t *testing.T) {
 	var results []SwitchResult
 	for _, f := range []string{"testdata/report.golden.json", "testdata/report-dry-run.golden.json"} {

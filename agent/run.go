@@ -129,8 +129,11 @@ func (e *Engine) run(ctx context.Context, command string, dryRun bool, sws []inv
 	keep := func(i int, res SwitchResult) {
 		var report, stored []byte
 		var err error
-		if e.Result != nil || (rep.spool != nil && rep.spool.encodes()) {
+		switch {
+		case rep.spool != nil && rep.spool.encodes():
 			report, stored, err = EncodeResult(&res)
+		case e.Result != nil:
+			stored, err = StoredJSON(&res)
 		}
 		if rep.spool != nil {
 			rep.spool.put(i, &res, report, err)

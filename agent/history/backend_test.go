@@ -202,6 +202,15 @@ func testMigrateResultsFromV4(t *testing.T, b backend) {
 	if n := countRows(t, s, "results"); n != 1 {
 		t.Errorf("%d results for one unchanged switch", n)
 	}
+	if b.d.name == "sqlite" {
+		var ddl string
+		if err := s.(*sqlStore).db.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE name = 'results'`).Scan(&ddl); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(ddl, "WITHOUT ROWID") || !strings.Contains(ddl, "NOT NULL PRIMARY KEY") {
+			t.Errorf("results table after migration: %s", ddl)
+		}
+	}
 }
 
 // testConcurrentOpen starts several agents at once on a fresh database:

@@ -39,7 +39,7 @@ var postgresMigration3 = []string{
 // the check reads a compact index of hashes. PostgreSQL already keeps the
 // index apart from the rows.
 var sqliteMigration5 = []string{
-	`CREATE TABLE results_by_rowid (hash BLOB PRIMARY KEY, body TEXT NOT NULL)`,
+	`CREATE TABLE results_by_rowid (hash BLOB NOT NULL PRIMARY KEY, body TEXT NOT NULL)`,
 	`INSERT INTO results_by_rowid (hash, body) SELECT hash, body FROM results`,
 	`DROP TABLE results`,
 	`ALTER TABLE results_by_rowid RENAME TO results`,

@@ -184,8 +184,9 @@ func (r *Recorder) Save(b agent.Backup) (string, error) {
 	return fmt.Sprintf("history run %d", r.id), nil
 }
 
-// Record queues one switch's result and its JSON (agent.EncodeResult's
-// stored form; nil: encoded here); it never waits for the store, so a
+// Record queues one switch's result and its JSON, which must be the stored
+// form of agent.StoredJSON (EncodeResult's second value) (without the per-run timings, or
+// unchanged switches would never deduplicate; nil: encoded here); it never waits for the store, so a
 // slow database cannot slow the switches down. It fits agent.Engine.Result.
 func (r *Recorder) Record(sw agent.SwitchResult, stored []byte) {
 	if r.store == nil {
@@ -247,7 +248,7 @@ func (r *Recorder) write(batch []finished) {
 		result := f.stored
 		if result == nil {
 			var err error
-			if _, result, err = agent.EncodeResult(sw); err != nil {
+			if result, err = agent.StoredJSON(sw); err != nil {
 				r.log.Warn("history: record switch", "switch", sw.Name, "err", err)
 				continue
 			}
