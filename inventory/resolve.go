@@ -26,11 +26,10 @@ func builtinSNMP() rawSNMP {
 
 func builtinSSH() rawSSH {
 	return rawSSH{
-		port:        builtin(22),
-		timeout:     builtin(10 * time.Second),
-		patience:    builtin(DefaultPatience),
-		saveTimeout: builtin(DefaultSaveTimeout),
-		knownHosts:  builtin("~/.ssh/known_hosts"),
+		port:       builtin(22),
+		timeout:    builtin(10 * time.Second),
+		patience:   builtin(DefaultPatience),
+		knownHosts: builtin("~/.ssh/known_hosts"),
 	}
 }
 
