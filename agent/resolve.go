@@ -15,15 +15,10 @@ import (
 // from what the switch holds, read again with patience, never from what
 // it failed to say.
 
-// outcomeUnknown is implemented by adapter errors that leave the outcome
-// of a request unknown: no answer in time, or the connection cut before it.
-type outcomeUnknown interface{ OutcomeUnknown() bool }
-
 // isUnknown reports whether err leaves the outcome of a request unknown:
 // no answer in time, or the session lost before the answer.
 func isUnknown(err error) bool {
-	var u outcomeUnknown
-	return errors.As(err, &u) && u.OutcomeUnknown() || errors.Is(err, context.DeadlineExceeded) ||
+	return vendors.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, vendors.ErrTimeout) || errors.Is(err, vendors.ErrDisconnected)
 }
 

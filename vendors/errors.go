@@ -89,3 +89,25 @@ func Class(err error) string {
 	}
 	return ClassOther
 }
+
+// OutcomeUnknown marks err as the failure of a request the switch may
+// still have carried out (no answer in time, the connection cut before
+// the answer, a save whose end could not be seen): what it did is settled
+// by reading the switch again, never assumed. nil stays nil.
+func OutcomeUnknown(err error) error {
+	if err == nil {
+		return nil
+	}
+	return outcomeUnknown{err}
+}
+
+// IsOutcomeUnknown reports whether err, or an error it wraps, was marked
+// by OutcomeUnknown.
+func IsOutcomeUnknown(err error) bool {
+	var u outcomeUnknown
+	return errors.As(err, &u)
+}
+
+type outcomeUnknown struct{ error }
+
+func (e outcomeUnknown) Unwrap() error { return e.error }

@@ -34,3 +34,16 @@ func TestClass(t *testing.T) {
 		}
 	}
 }
+
+func TestOutcomeUnknown(t *testing.T) {
+	if OutcomeUnknown(nil) != nil {
+		t.Error("OutcomeUnknown(nil) is not nil")
+	}
+	err := fmt.Errorf("save: %w", OutcomeUnknown(ErrSave))
+	if !IsOutcomeUnknown(err) || !errors.Is(err, ErrSave) || Class(err) != ClassSave {
+		t.Errorf("%v: unknown %v, class %s", err, IsOutcomeUnknown(err), Class(err))
+	}
+	if IsOutcomeUnknown(fmt.Errorf("save: %w", ErrSave)) {
+		t.Error("an unmarked error reads as unknown")
+	}
+}

@@ -132,18 +132,11 @@ func (a *Adapter) send(ctx context.Context, c *sshconn.Channel, line string, e s
 		if !errors.Is(err, sshconn.ErrRefusedPrompt) {
 			// The line may have run: no prompt came back in time, or the
 			// connection was cut before it did.
-			err = noAnswer{err}
+			err = vendors.OutcomeUnknown(err)
 		}
 	}
 	return out, err
 }
-
-// noAnswer marks a command whose outcome is unknown: the device may have
-// run it.
-type noAnswer struct{ error }
-
-func (e noAnswer) Unwrap() error        { return e.error }
-func (e noAnswer) OutcomeUnknown() bool { return true }
 
 // SaveTimeout is how long a save may take: the inventory's save_timeout,
 // else the dialect's save.timeout, else the default.

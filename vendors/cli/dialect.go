@@ -77,12 +77,10 @@ type SaveSpec struct {
 }
 
 // QueueSpec says how the device's queues are numbered and ranked; how
-// many there are is read from the device (a parser sets it), unless the
-// hardware has one fixed count (Count).
+// many there are is always read from the device (a parser sets it).
 type QueueSpec struct {
 	First  int    `yaml:"first"`  // the lowest native queue ID (0 or 1)
 	Top    string `yaml:"top"`    // "highest": the highest ID is the top queue; "first": the first ID is (the expedite queue), the rest ascend
-	Count  int    `yaml:"count"`  // fixed count, when no show command gives it
 	Counts []int  `yaml:"counts"` // the counts the platform can have; another read count is unsupported
 	// NoQueues matches the ports a per-port queue show leaves out because
 	// they have no egress queues of their own (VLAN interfaces); any other

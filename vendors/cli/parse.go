@@ -3,9 +3,9 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -340,20 +340,11 @@ func parseSBQueuing(out string, r *reading) error {
 	}
 	for q := 1; q <= len(seen); q++ {
 		if !seen[q] {
-			return fmt.Errorf("queue ids %v are not 1..%d: %w", keys(seen), len(seen), vendors.ErrParse)
+			return fmt.Errorf("queue ids %v are not 1..%d: %w", slices.Sorted(maps.Keys(seen)), len(seen), vendors.ErrParse)
 		}
 	}
 	r.numQueues = len(seen)
 	return nil
-}
-
-func keys(m map[int]bool) []int {
-	var ks []int
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Ints(ks)
-	return ks
 }
 
 func parseFastpathTrust(out string, r *reading) error {
@@ -413,9 +404,6 @@ func (d *Dialect) toState(r *reading) (vendors.State, error) {
 		return st, fmt.Errorf("no DSCP map read: %w", vendors.ErrParse)
 	}
 	n := r.numQueues
-	if n == 0 {
-		n = d.Queues.Count
-	}
 	if n == 0 {
 		return st, fmt.Errorf("the switch showed no queue count: %w", vendors.ErrParse)
 	}

@@ -12,6 +12,7 @@ package netgear
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -556,15 +557,6 @@ func (a *Adapter) Write(ctx context.Context, ch vendors.Change) error {
 	return nil
 }
 
-func sortedKeys[V any](m map[int]V) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
-
 // varbinds renders ch as the SET varbinds Write sends, in order, with a
 // description of each for error messages. Commands shows the same.
 func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error) {
@@ -607,7 +599,7 @@ func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error
 		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.%s.%d", mibs.AgentCosMapIpDscpTrafficClass, idx, d), Type: gosnmp.Gauge32, Value: uint(q)})
 		what = append(what, fmt.Sprintf("interface %s DSCP %d -> queue %d", idx, d, q))
 	}
-	for _, d := range sortedKeys(mapTo[vendors.GlobalPort]) {
+	for _, d := range slices.Sorted(maps.Keys(mapTo[vendors.GlobalPort])) {
 		dscpRow("0", d, mapTo[vendors.GlobalPort][d])
 	}
 	for _, idx := range ifaces {
@@ -650,7 +642,7 @@ func (a *Adapter) varbinds(ch vendors.Change) ([]gosnmp.SnmpPDU, []string, error
 		vbs = append(vbs, gosnmp.SnmpPDU{Name: fmt.Sprintf("%s.%s.%d", mibs.AgentCosQueueSchedulerType, idx, q), Type: gosnmp.Integer, Value: mode})
 		what = append(what, fmt.Sprintf("interface %s queue %d scheduler %s", idx, q, schedName(mode)))
 	}
-	for _, q := range sortedKeys(schedTo[vendors.GlobalPort]) {
+	for _, q := range slices.Sorted(maps.Keys(schedTo[vendors.GlobalPort])) {
 		schedRow("0", q, schedTo[vendors.GlobalPort][q])
 	}
 	for _, idx := range ifaces {
@@ -796,7 +788,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 	for {
 		pkt, err := a.g.Get([]string{mibs.AgentSaveConfigStatus})
 		if err != nil && ctx.Err() != nil {
-			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, vendors.OutcomeUnknown(ctx.Err()))
 		}
 		if err != nil {
 			return fmt.Errorf("save config status: %w", explain(a.sw, err))
@@ -804,14 +796,14 @@ func (a *Adapter) Save(ctx context.Context) error {
 		// The SET was accepted; only a status read proves the save done.
 		// One that cannot be read leaves the outcome unknown, not success.
 		if pkt.Error != gosnmp.NoError {
-			return fmt.Errorf("save config status: the agent answered %s: %w", pkt.Error, saveCut{vendors.ErrSave})
+			return fmt.Errorf("save config status: the agent answered %s: %w", pkt.Error, vendors.OutcomeUnknown(vendors.ErrSave))
 		}
 		if len(pkt.Variables) != 1 {
-			return fmt.Errorf("save config status: %d varbinds in the answer: %w", len(pkt.Variables), saveCut{vendors.ErrSave})
+			return fmt.Errorf("save config status: %d varbinds in the answer: %w", len(pkt.Variables), vendors.OutcomeUnknown(vendors.ErrSave))
 		}
 		status, err := integer(pkt.Variables[0])
 		if err != nil {
-			return fmt.Errorf("save config status: %v (no agentSaveConfigStatus to prove the save): %w", err, saveCut{vendors.ErrSave})
+			return fmt.Errorf("save config status: %v (no agentSaveConfigStatus to prove the save): %w", err, vendors.OutcomeUnknown(vendors.ErrSave))
 		}
 		switch status {
 		case mibs.SaveStatusComplete:
@@ -833,7 +825,7 @@ func (a *Adapter) Save(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, saveCut{ctx.Err()})
+			return fmt.Errorf("save config: not complete after %s (last status %s): %w", limit, last, vendors.OutcomeUnknown(ctx.Err()))
 		case <-afterSavePoll():
 		}
 	}
@@ -855,12 +847,6 @@ func (a *Adapter) saveStatus() (status int, known bool) {
 	return status, err == nil
 }
 
-// saveCut is a save whose outcome is unknown (the deadline cut it off, or
-// its status could not be read): it may still complete.
-type saveCut struct{ error }
-
-func (e saveCut) Unwrap() error        { return e.error }
-func (e saveCut) OutcomeUnknown() bool { return true }
 
 // SaveTimeout is how long a save may take: the inventory's save_timeout,
 // else the default.

@@ -211,20 +211,13 @@ func privProtocol(name string) (gosnmp.SnmpV3PrivProtocol, error) {
 // counters tally packets for reports and benchmarks.
 type counters struct{ sent, retries atomic.Int64 }
 
-// noAnswer marks a request that got no answer: the agent may have acted on
-// it (a SET applied, its answer late or lost), so its outcome is unknown.
-type noAnswer struct{ error }
-
-func (e noAnswer) Unwrap() error        { return e.error }
-func (e noAnswer) OutcomeUnknown() bool { return true }
-
 // explain turns a gosnmp transport error into advice a network engineer can act on.
 func explain(sw inventory.Switch, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("no answer from %s before the switch deadline: %w", sw.Address, noAnswer{err})
+		return fmt.Errorf("no answer from %s before the switch deadline: %w", sw.Address, vendors.OutcomeUnknown(err))
 	}
 	switch {
 	case errors.Is(err, gosnmp.ErrMaxRetriesExceeded) || strings.Contains(err.Error(), "timeout"):
@@ -233,7 +226,7 @@ func explain(sw inventory.Switch, err error) error {
 			who = "the SNMPv3 user, protocols and passphrases"
 		}
 		return fmt.Errorf("no answer from %s (udp port %d) after %d tries of %s: check the address, that SNMP is enabled and not blocked by an ACL or firewall, and %s: %w: %w",
-			sw.Host, sw.Port, sw.SNMP.Retries+1, sw.SNMP.Timeout, who, vendors.ErrTimeout, noAnswer{err})
+			sw.Host, sw.Port, sw.SNMP.Retries+1, sw.SNMP.Timeout, who, vendors.ErrTimeout, vendors.OutcomeUnknown(err))
 	case strings.Contains(err.Error(), "packet sanity") || strings.Contains(err.Error(), "unable to decode") || strings.Contains(err.Error(), "unmarshal"):
 		return fmt.Errorf("malformed SNMP response from %s: %w: %w", sw.Address, vendors.ErrParse, err)
 	case errors.Is(err, gosnmp.ErrUnknownUsername):
