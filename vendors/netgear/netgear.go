@@ -847,7 +847,6 @@ func (a *Adapter) saveStatus() (status int, known bool) {
 	return status, err == nil
 }
 
-
 // SaveTimeout is how long a save may take: the inventory's save_timeout,
 // else the default.
 func (a *Adapter) SaveTimeout() time.Duration {
