@@ -80,6 +80,39 @@ func TestConfirmPromptPlain(t *testing.T) {
 	}
 }
 
+// TestConfirmPromptEndlessBanner: a device that answers the empty line
+// with more banner and then never stops sending is cut off at MaxOutput
+// while ConfirmPrompt waits for it to go quiet, not only at the timeout.
+func TestConfirmPromptEndlessBanner(t *testing.T) {
+	c, p := newPipeChannel(t)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		p.send("Switch#")
+		if !p.waitFor("\n") {
+			return
+		}
+		p.send("\r\nnotice goes on\r\nSwitch#")
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				p.send(strings.Repeat("** notice without end **\r\n", 20))
+			}
+		}
+	}()
+	e := iosExpect()
+	e.MaxOutput = 4096
+	e.Timeout = time.Minute // the cap, not the timeout, must end it
+	if _, err := c.ReadUntil(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ConfirmPrompt(context.Background(), e); !errors.Is(err, ErrOutputTooLarge) {
+		t.Fatalf("ConfirmPrompt = %v, want ErrOutputTooLarge", err)
+	}
+}
+
 // answerLines answers every line the client writes with replies[line],
 // until the client goes away.
 func (p *fakePeer) answerLines(replies map[string]string) {

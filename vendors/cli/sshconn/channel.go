@@ -233,10 +233,7 @@ func (c *Channel) read(ctx context.Context, e Expect, echo string, deadline <-ch
 		defer t.Stop()
 		deadline = t.C
 	}
-	maxOut := e.MaxOutput
-	if maxOut <= 0 {
-		maxOut = DefaultMaxOutput
-	}
+	maxOut := maxOutput(e)
 	var quiet *time.Timer
 	var quietC <-chan time.Time
 	if len(e.Refuse) > 0 {
@@ -377,6 +374,7 @@ func (c *Channel) settle(ctx context.Context, e Expect) (string, error) {
 	defer quiet.Stop()
 	var cl cleaner
 	got := false
+	maxOut, total := maxOutput(e), 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -403,6 +401,12 @@ func (c *Channel) settle(ctx context.Context, e Expect) (string, error) {
 				return "", fmt.Errorf("connection closed by the device (%w: %w); last output: %q", ErrClosed, c.readErr, cl.tail(tailBytes))
 			}
 			got = true
+			// A device that never goes quiet (a banner without end) is
+			// bounded as a command's output is.
+			if total += len(chunk); total > maxOut {
+				c.broken = ErrOutputTooLarge
+				return "", fmt.Errorf("more than %d bytes while waiting for a quiet prompt (%w); last output: %q", maxOut, ErrOutputTooLarge, cl.tail(tailBytes))
+			}
 			cl.write(chunk)
 			if e.Pager != nil {
 				if loc := e.Pager.FindStringIndex(cl.current()); loc != nil && loc[1] > loc[0] {
@@ -483,4 +487,12 @@ func (c *Channel) refuse(ctx context.Context, e Expect, question string, re *reg
 		return fmt.Errorf("%w (and no prompt after Ctrl-C: %v)", err, rerr)
 	}
 	return err
+}
+
+// maxOutput is the raw bytes one read may take.
+func maxOutput(e Expect) int {
+	if e.MaxOutput > 0 {
+		return e.MaxOutput
+	}
+	return DefaultMaxOutput
 }
