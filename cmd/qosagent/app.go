@@ -353,24 +353,52 @@ func (a *app) engine(cmd *cobra.Command, p agent.Policy) (*agent.Engine, error) 
 	return fleetrun.Engine(a.options(cmd), p, a.log)
 }
 
-// options are the settings of a run, as fleetrun takes them.
+// options are the settings of a run, as fleetrun takes them. Only the
+// settings cmd has a flag for are read: a QOSAGENT_* variable or config
+// key meant for the fleet commands (QOSAGENT_SITE, summary: true) must not
+// change a command without that flag, such as restore.
 func (a *app) options(cmd *cobra.Command) fleetrun.Options {
+	has := func(key string) bool { return cmd.Flag(key) != nil }
+	str := func(key string) string {
+		if !has(key) {
+			return ""
+		}
+		return a.v.GetString(key)
+	}
+	num := func(key string) int {
+		if !has(key) {
+			return 0
+		}
+		return a.v.GetInt(key)
+	}
+	dur := func(key string) time.Duration {
+		if !has(key) {
+			return 0
+		}
+		return a.v.GetDuration(key)
+	}
+	list := func(key string) []string {
+		if !has(key) {
+			return nil
+		}
+		return a.names(key)
+	}
 	return fleetrun.Options{
-		Inventory:       a.v.GetString("inventory"),
-		Sites:           a.names("site"),
-		Switches:        a.names("switch"),
-		Preset:          a.v.GetString("preset"),
-		Policy:          a.v.GetString("policy"),
-		Summary:         a.v.GetBool("summary"),
-		PromTextfile:    a.v.GetString("prom-textfile"),
-		History:         a.v.GetString("history"),
+		Inventory:       str("inventory"),
+		Sites:           list("site"),
+		Switches:        list("switch"),
+		Preset:          str("preset"),
+		Policy:          str("policy"),
+		Summary:         has("summary") && a.v.GetBool("summary"),
+		PromTextfile:    str("prom-textfile"),
+		History:         str("history"),
 		Retention:       a.retention,
 		Registry:        a.registry,
-		Timeout:         a.v.GetDuration("timeout"),
-		Concurrency:     a.v.GetInt("concurrency"),
-		SiteConcurrency: a.v.GetInt("site-concurrency"),
-		Patience:        a.v.GetDuration("patience"),
-		SaveTimeout:     a.v.GetDuration("save-timeout"),
+		Timeout:         dur("timeout"),
+		Concurrency:     num("concurrency"),
+		SiteConcurrency: num("site-concurrency"),
+		Patience:        dur("patience"),
+		SaveTimeout:     dur("save-timeout"),
 		Progress:        a.progress(),
 		Source:          func(key string) string { return a.source(cmd, key) },
 	}

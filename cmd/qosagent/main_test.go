@@ -133,9 +133,11 @@ func TestAuditApplyAuditExitCodes(t *testing.T) {
 
 	// Restore lab-sw1 to the backup the apply took: the factory map.
 	// Fleet settings from the environment do not apply to a restore: no
-	// refusal over --site-concurrency, no metrics file replaced.
+	// refusal over --site-concurrency, no metrics file replaced, no other
+	// site narrowing whose secrets are fetched, no summary for a report.
 	prom := filepath.Join(t.TempDir(), "restore.prom")
-	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_SITE_CONCURRENCY": "4", "QOSAGENT_PROM_TEXTFILE": prom}, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
+	if code, out, errOut := qosagent(t, map[string]string{"QOSAGENT_SITE_CONCURRENCY": "4", "QOSAGENT_PROM_TEXTFILE": prom,
+		"QOSAGENT_SITE": "elsewhere", "QOSAGENT_SUMMARY": "true"}, "restore", "-i", inv, "--switch", "lab-sw1", "--run", fmt.Sprint(applyRun), "--dry-run", "--format", "table"); code != agent.ExitDrift || !strings.Contains(out, "dscp 46 (EF) queue 3 -> 2") {
 		t.Fatalf("restore dry run: %d\n%s\n%s", code, out, errOut)
 	}
 	if _, err := os.Stat(prom); !errors.Is(err, os.ErrNotExist) {
