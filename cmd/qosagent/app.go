@@ -29,7 +29,6 @@ import (
 
 // Exit codes (README "Exit codes").
 const (
-	exitOK      = agent.ExitOK
 	exitFailed  = agent.ExitError
 	exitInvalid = agent.ExitInvalid
 )

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,15 @@ func (a *app) writeFormatted(format string, asJSON, asText func(io.Writer) error
 		return failed(fmt.Errorf("write report: %w", err))
 	}
 	return nil
+}
+
+// writeJSON writes v as every --format json output is: indented, and
+// with "<" and ">" as they are ("<secret from env X>", not "\u003c...").
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 func (a *app) endpointsCommand() *cobra.Command {

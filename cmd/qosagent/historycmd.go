@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -62,12 +63,8 @@ func (a *app) historyCommand() *cobra.Command {
 			if err != nil {
 				return failed(fmt.Errorf("history: %w", err))
 			}
-			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
-			}
-			return a.historyTable(out)
+			return a.writeFormatted(format, func(w io.Writer) error { return writeJSON(w, out) },
+				func(io.Writer) error { return a.historyTable(out) })
 		},
 	}
 	cmd.Flags().String("switch", "", "the timeline of this switch")
@@ -118,19 +115,21 @@ func (a *app) historyShowCommand() *cobra.Command {
 			if err != nil {
 				return failed(err)
 			}
-			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+			asJSON := func(w io.Writer) error {
+				return writeJSON(w, struct {
 					Run      history.Run            `json:"run"`
 					Switches []history.SwitchRecord `json:"switches"`
 				}{run, recs})
 			}
-			if err := a.historyTable([]history.Run{run}); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout)
-			return a.historyTable(recs)
+			return a.writeFormatted(format, asJSON, func(w io.Writer) error {
+				if err := a.historyTable([]history.Run{run}); err != nil {
+					return err
+				}
+				if _, err := fmt.Fprintln(w); err != nil {
+					return err
+				}
+				return a.historyTable(recs)
+			})
 		},
 	}
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -76,18 +76,15 @@ func (a *app) inventoryCommand() *cobra.Command {
 			if err != nil {
 				return invalid(err)
 			}
-			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				enc.SetEscapeHTML(false) // "<secret from env X>", not "\u003csecret..."
-				return enc.Encode(a.listView(sws))
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tADDRESS\tPORT\tTRANSPORT\tCREDENTIALS")
-			for _, sw := range a.listView(sws) {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", sw.Site, sw.Name, sw.Vendor, sw.Address, sw.Port, sw.Transport, sw.Credentials)
-			}
-			return tw.Flush()
+			view := a.listView(sws)
+			return a.writeFormatted(format, func(w io.Writer) error { return writeJSON(w, view) }, func(w io.Writer) error {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tADDRESS\tPORT\tTRANSPORT\tCREDENTIALS")
+				for _, sw := range view {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", sw.Site, sw.Name, sw.Vendor, sw.Address, sw.Port, sw.Transport, sw.Credentials)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringSlice("site", nil, "only switches of this site (repeatable)")
@@ -125,20 +122,17 @@ func (a *app) writeProbes(res []agent.ProbeResult) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tREACHED\tDETAIL")
-	for _, r := range res {
-		ok, detail := "yes", r.Detail
-		if !r.OK {
-			ok, detail = "NO", r.Error
+	return a.writeFormatted(format, func(w io.Writer) error { return writeJSON(w, res) }, func(w io.Writer) error {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SITE\tSWITCH\tVENDOR\tREACHED\tDETAIL")
+		for _, r := range res {
+			ok, detail := "yes", r.Detail
+			if !r.OK {
+				ok, detail = "NO", r.Error
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Site, r.Name, r.Vendor, ok, detail)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Site, r.Name, r.Vendor, ok, detail)
-	}
-	fmt.Fprintf(tw, "\n%d of %d switches reached\n", len(res)-failedN, len(res))
-	return tw.Flush()
+		fmt.Fprintf(tw, "\n%d of %d switches reached\n", len(res)-failedN, len(res))
+		return tw.Flush()
+	})
 }

@@ -553,3 +553,32 @@ func TestApplyStoppedByUnreadableIntentsClosesItsRun(t *testing.T) {
 		t.Fatalf("the refused apply's run is not closed with exit 2: %s", out)
 	}
 }
+
+// TestOutputWriteFailureIsExit2: a report that cannot be written (stdout
+// on a full disk) is a run that failed, exit 2, for the history and
+// inventory commands in both formats, as for audit.
+func TestOutputWriteFailureIsExit2(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	_, inv := startLab(t, 1)
+	if code, _, errOut := qosagent(t, nil, "audit", "-i", inv, "--format", "json"); code != agent.ExitDrift {
+		t.Fatalf("audit: exit %d %s", code, errOut)
+	}
+	errf, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errf.Close()
+	for _, args := range [][]string{
+		{"history", "--format", "json"}, {"history", "--format", "table"},
+		{"history", "show", "1", "--format", "json"}, {"history", "show", "1", "--format", "table"},
+		{"inventory", "list", "-i", inv, "--format", "json"}, {"inventory", "list", "-i", inv, "--format", "table"},
+	} {
+		if code := run(args, full, errf); code != agent.ExitError {
+			t.Errorf("%v with stdout on /dev/full: exit %d, want 2", args, code)
+		}
+	}
+}
