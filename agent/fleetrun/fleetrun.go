@@ -380,7 +380,10 @@ func Audit(ctx context.Context, o Options, w io.Writer, log *slog.Logger) (int, 
 		// Without it an unsaved switch may look compliant: say so.
 		log.Error("audit cannot tell switches left unsaved by earlier runs", "err", err)
 	}
-	eng.Result = rec.Record
+	if rec.Records() {
+		// Without a history there is nothing to encode each result for.
+		eng.Result = rec.Record
+	}
 	eng.AuditCommands = o.Format == "html" || o.Format == "csv" // change tickets and spreadsheets
 	eng.LinesOnly = o.summaryOnly()
 	if store != nil {
@@ -438,7 +441,10 @@ func Apply(ctx context.Context, o ApplyOptions, w io.Writer, log *slog.Logger) (
 		// either: no write without its intent.
 		return r.skipRun(rec, "apply", dry, sws, Failed(err))
 	}
-	eng.Backups, eng.Result = rec, rec.Record
+	eng.Backups = rec
+	if rec.Records() {
+		eng.Result = rec.Record
+	}
 	eng.LinesOnly = o.summaryOnly()
 	if store != nil {
 		eng.Journal, eng.Unsaved = rec, rec.Unsaved

@@ -161,6 +161,9 @@ func (r *Recorder) Unsaved(site, name string) string {
 	return agent.Pending{RunID: in.RunID, Started: in.Started, Outcome: agent.Outcome(in.Outcome), Detail: in.Detail}.Reason()
 }
 
+// Records reports whether the recorder has a history to write to.
+func (r *Recorder) Records() bool { return r.store != nil }
+
 // ID is the run's id in the history; 0 without a store.
 func (r *Recorder) ID() int64 { return r.id }
 
