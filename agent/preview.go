@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"context"
+	"log/slog"
+
 	"github.com/qosagent/qosagent/vendors"
 )
 
@@ -14,10 +17,12 @@ func (e *Engine) preview(a vendors.Adapter, res *SwitchResult, ch vendors.Change
 	if !ok {
 		return
 	}
-	log := e.logger().With("site", res.Site, "switch", res.Name)
+	// Built only when something is logged: With formats its attributes
+	// at once, and this runs for every switch with a change.
+	log := func() *slog.Logger { return e.logger().With("site", res.Site, "switch", res.Name) }
 	cmds, err := p.Commands(ch)
 	if err != nil {
-		log.Warn("cannot preview the commands", "err", err)
+		log().Warn("cannot preview the commands", "err", err)
 		return
 	}
 	res.Commands = append(cmds, p.SaveCommands()...)
@@ -25,8 +30,10 @@ func (e *Engine) preview(a vendors.Adapter, res *SwitchResult, ch vendors.Change
 		if rb, err := p.Commands(undo); err == nil {
 			res.RollbackCommands = rb
 		} else {
-			log.Warn("cannot preview the rollback", "err", err)
+			log().Warn("cannot preview the rollback", "err", err)
 		}
 	}
-	log.Debug("commands", "commands", res.Commands, "rollback", res.RollbackCommands)
+	if l := e.logger(); l.Enabled(context.Background(), slog.LevelDebug) {
+		log().Debug("commands", "commands", res.Commands, "rollback", res.RollbackCommands)
+	}
 }
