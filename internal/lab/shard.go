@@ -10,15 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/qosagent/qosagent/internal/sim"
+	"github.com/qosagent/qosagent/internal/syslimit"
 )
 
 // ShardEnv, set to 1 in a process's environment, makes it a shard of a lab
@@ -59,26 +57,12 @@ type ports struct {
 }
 
 func newPorts(shard int) *ports {
-	lo, hi, err := ephemeralRange()
+	l, err := syslimit.Read()
+	lo, hi := l.PortLo, l.PortHi
 	p := &ports{shard: shard, host: 1, port: lowPort - 1, lo: lo, hi: hi}
-	p.none = err != nil || portsPerAddress(lo, hi) == 0
+	// An unknown range (no /proc): let the kernel pick, as for no room.
+	p.none = err != nil || hi == 0 || portsPerAddress(lo, hi) == 0
 	return p
-}
-
-// ephemeralRange reads Linux's local port range for clients.
-func ephemeralRange() (lo, hi int, err error) {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 0, 0, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) != 2 {
-		return 0, 0, fmt.Errorf("ip_local_port_range: %q", b)
-	}
-	if lo, err = strconv.Atoi(f[0]); err == nil {
-		hi, err = strconv.Atoi(f[1])
-	}
-	return lo, hi, err
 }
 
 func (p *ports) next() (string, error) {
@@ -112,13 +96,13 @@ func (c Config) perProcess() (int, error) {
 	if c.PerProcess > 0 {
 		return c.PerProcess, nil
 	}
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		return 0, fmt.Errorf("lab: RLIMIT_NOFILE: %w", err)
+	l, err := syslimit.Read()
+	if err != nil {
+		return 0, fmt.Errorf("lab: %w", err)
 	}
-	n := int(min(rl.Cur, 1<<30)) - fdReserve //nolint:gosec // capped
+	n := int(min(l.OpenFiles, 1<<30)) - fdReserve //nolint:gosec // capped
 	if n < 1 {
-		return 0, fmt.Errorf("lab: RLIMIT_NOFILE is %d: too few open files for a lab (raise ulimit -n)", rl.Cur)
+		return 0, fmt.Errorf("lab: RLIMIT_NOFILE is %d: too few open files for a lab (raise ulimit -n)", l.OpenFiles)
 	}
 	return n, nil
 }
