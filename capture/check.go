@@ -222,8 +222,6 @@ func (a *analyzer) report(p agent.Policy, opt Options) *Report {
 		}
 		if f.mod >= 0 {
 			matched++
-		}
-		if f.mod >= 0 {
 			ms := &mods[f.mod]
 			ms.Flows++
 			ms.Packets += f.packets

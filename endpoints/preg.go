@@ -15,11 +15,9 @@ import (
 // are NUL-terminated UTF-16LE strings, type and size are little-endian
 // uint32s, and data is size raw bytes.
 
-// Registry value types used here.
-const (
-	RegSZ    uint32 = 1
-	RegDWORD uint32 = 4
-)
+// RegSZ is the registry value type of every value written here (policy-based
+// QoS keeps even numbers as strings).
+const RegSZ uint32 = 1
 
 const (
 	pregSignature uint32 = 0x67655250 // "PReg" read as a little-endian uint32

@@ -105,7 +105,7 @@ func main() {
 	}
 }
 
-// one reads one switch: a socket, two GETBULKs, close.
+// one reads one switch: a socket, two GETBULKs and a GET, close.
 func one(g *gosnmp.GoSNMP, addr string, reps uint32, first *bool) (int, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
