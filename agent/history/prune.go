@@ -29,27 +29,24 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) (Pruned, error) 
 		}
 	}
 	old := `FROM runs WHERE started_at < ? AND id NOT IN (` + keptRuns + `)`
-	counts := []struct {
-		n     *int64
-		query string
-	}{
-		{&p.Kept, `SELECT COUNT(*) FROM runs WHERE started_at < ? AND id IN (` + keptRuns + `)`},
-		{&p.Records, `SELECT COUNT(*) FROM switch_records WHERE run_id IN (SELECT id ` + old + `)`},
-		{&p.Backups, `SELECT COUNT(*) FROM backups WHERE run_id IN (SELECT id ` + old + `)`},
-	}
-	for _, c := range counts {
-		if err := tx.QueryRowContext(ctx, s.d.q(c.query), cutoff).Scan(c.n); err != nil {
-			return p, fmt.Errorf("history: prune: count: %w", err)
-		}
+	if err := tx.QueryRowContext(ctx, s.d.q(`SELECT COUNT(*) FROM runs WHERE started_at < ? AND id IN (`+keptRuns+`)`), cutoff).Scan(&p.Kept); err != nil {
+		return p, fmt.Errorf("history: prune: count: %w", err)
 	}
 	// Records and backups go with their runs (ON DELETE CASCADE); they
 	// are deleted first all the same, so a store without cascading
-	// foreign keys cannot keep them.
-	for _, q := range []string{
-		`DELETE FROM switch_records WHERE run_id IN (SELECT id ` + old + `)`,
-		`DELETE FROM backups WHERE run_id IN (SELECT id ` + old + `)`,
+	// foreign keys cannot keep them, and the deletes count them.
+	for _, d := range []struct {
+		n     *int64
+		query string
+	}{
+		{&p.Records, `DELETE FROM switch_records WHERE run_id IN (SELECT id ` + old + `)`},
+		{&p.Backups, `DELETE FROM backups WHERE run_id IN (SELECT id ` + old + `)`},
 	} {
-		if _, err := tx.ExecContext(ctx, s.d.q(q), cutoff); err != nil {
+		res, err := tx.ExecContext(ctx, s.d.q(d.query), cutoff)
+		if err == nil {
+			*d.n, err = res.RowsAffected()
+		}
+		if err != nil {
 			return p, fmt.Errorf("history: prune: %w", err)
 		}
 	}
